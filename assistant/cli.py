@@ -1,0 +1,149 @@
+"""Command line: ``assistant index | ask | serve | eval``. Thin: formats what ``Assistant`` returns."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.errors import AssistantError
+
+app = typer.Typer(
+    help="Ask a news article questions; every answer cites the article verbatim.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _progress(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _assistant():  # noqa: ANN202 - imported lazily: the model stack is slow to import
+    from pydantic import ValidationError
+
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    try:
+        return Assistant(Settings())
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise AssistantError(f"invalid configuration: {problems}") from None
+
+
+def _fail(error: Exception) -> None:
+    typer.secho(f"Error: {error}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(1)
+
+
+@app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild even if up to date.")] = False,
+) -> None:
+    """Build the index of the article (only if missing or out of date, unless --rebuild)."""
+    try:
+        assistant = _assistant()
+        built = assistant.build_index(rebuild=rebuild, progress=_progress)
+    except AssistantError as error:
+        _fail(error)
+    if not built:
+        typer.echo(f"Index is up to date: {assistant.index_directory.current_build()}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question about the article.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Ask one question; prints the answer and its numbered, quoted sources."""
+    try:
+        answer = _assistant().ask(question)
+    except AssistantError as error:
+        _fail(error)
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    typer.echo(answer.text)
+    if answer.citations:
+        typer.echo("\nSources:" if answer.answerable else "\nClosest passages:")
+    for citation in answer.citations:
+        where = ", ".join(filter(None, [citation.section, citation.speaker]))
+        typer.echo(f"[{citation.id}] “{citation.text}”")
+        typer.echo(f"    ({where}; characters {citation.start}–{citation.end})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Serve the HTTP API (POST /api/ask, GET /healthz, /docs)."""
+    import uvicorn
+
+    from assistant.api import create_app
+
+    try:
+        assistant = _assistant()
+        assistant.open(progress=_progress)
+    except AssistantError as error:
+        _fail(error)
+    settings = assistant.settings
+    uvicorn.run(
+        create_app(assistant),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command("eval")
+def evaluate(
+    golden_set: Annotated[
+        Path | None,
+        typer.Argument(help="JSON-lines golden set (default: tests/data/golden.jsonl)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every item as JSON.")] = False,
+    failures: Annotated[bool, typer.Option("--failures", help="List the misses.")] = False,
+) -> None:
+    """Score the assistant on a golden set: recall, accuracy, declines, citations, latency."""
+    from assistant.evaluation import (
+        DEFAULT_GOLDEN_SET,
+        load_golden_set,
+        report_json,
+        report_table,
+    )
+    from assistant.evaluation import (
+        evaluate as run_evaluation,
+    )
+
+    path = golden_set or DEFAULT_GOLDEN_SET
+    try:
+        items = load_golden_set(path)
+        assistant = _assistant()
+        assistant.open(progress=_progress)
+        report, results = run_evaluation(assistant, items)
+    except (AssistantError, OSError, ValueError) as error:
+        _fail(error)
+    if as_json:
+        typer.echo(report_json(report, results))
+        return
+    typer.echo(f"Golden set: {path}")
+    typer.echo(report_table(report))
+    if failures:
+        for r in results:
+            ok = (not r.answerable) if r.unanswerable else (r.evidence_found and r.keywords_found)
+            if not ok:
+                typer.echo(f"\nMISS {r.id}: {r.question}\n  -> {r.answer[:300]}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""What can go wrong, in words a user can act on. Surfaces translate these; nothing else leaks."""
+
+
+class AssistantError(Exception):
+    """Base class: something the user or operator can fix; the message says how."""
+
+
+class InvalidQuestion(AssistantError):
+    """The question is empty, too long or not text."""
+
+
+class IndexUnavailable(AssistantError):
+    """The index cannot be opened or built (missing, unreadable or read-only directory)."""
+
+
+class IndexBusy(AssistantError):
+    """Another process is building the index right now."""

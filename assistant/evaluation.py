@@ -1,0 +1,156 @@
+"""Run a golden set (JSON lines, the format of ``shared/eval/dev.jsonl``) and score the answers."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from assistant.pipeline import Assistant
+from assistant.schema import Answer, Turn
+
+DEFAULT_GOLDEN_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden.jsonl"
+
+
+class GoldenItem(BaseModel):
+    """One question; ``history`` holds the earlier user questions of the same chat."""
+
+    id: str
+    question: str
+    history: list[str] = []
+    evidence: list[str] = []
+    answer: list[list[str]] = []
+    unanswerable: bool = False
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    question: str
+    unanswerable: bool
+    answerable: bool
+    evidence_found: bool
+    keywords_found: bool
+    verbatim: bool
+    cited_chars: int
+    seconds: float
+    answer: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures the README and the issues talk about."""
+
+    questions: int
+    evidence_recall: float
+    answer_keyword_accuracy: float
+    decline_accuracy: float
+    false_decline_rate: float
+    verbatim_citations: float
+    mean_cited_chars: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+
+def load_golden_set(path: Path) -> list[GoldenItem]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(GoldenItem.model_validate_json(line))
+        except ValidationError as error:
+            raise ValueError(f"{path}:{number}: not a golden-set item: {error}") from error
+    return items
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return phrase.lower() in text.lower()
+
+
+def run_item(assistant: Assistant, item: GoldenItem) -> tuple[Answer, float]:
+    """Play the chat as a user would: earlier questions first, each answered, then the question."""
+    history: list[Turn] = []
+    for earlier in item.history:
+        reply = assistant.ask(earlier, history)
+        history += [Turn(role="user", content=earlier), Turn(role="assistant", content=reply.text)]
+    started = time.perf_counter()
+    answer = assistant.ask(item.question, history)
+    return answer, time.perf_counter() - started
+
+
+def score_item(
+    assistant: Assistant, item: GoldenItem, answer: Answer, seconds: float
+) -> ItemResult:
+    article = assistant.article.text
+    cited = " \n".join(c.text for c in answer.citations)
+    return ItemResult(
+        id=item.id,
+        question=item.question,
+        unanswerable=item.unanswerable,
+        answerable=answer.answerable,
+        evidence_found=answer.answerable and any(_contains(cited, e) for e in item.evidence),
+        keywords_found=answer.answerable
+        and all(any(_contains(answer.text, k) for k in group) for group in item.answer),
+        verbatim=all(article[c.start : c.end] == c.text for c in answer.citations),
+        cited_chars=sum(len(c.text) for c in answer.citations),
+        seconds=seconds,
+        answer=answer.text,
+    )
+
+
+def _share(flags: Sequence[bool]) -> float:
+    return sum(flags) / len(flags) if flags else float("nan")
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def summarise(results: Sequence[ItemResult]) -> Report:
+    answerable = [r for r in results if not r.unanswerable]
+    declined = [r for r in results if r.unanswerable]
+    answered = [r for r in results if r.answerable]
+    latencies = [r.seconds * 1000 for r in results]
+    return Report(
+        questions=len(results),
+        evidence_recall=_share([r.evidence_found for r in answerable]),
+        answer_keyword_accuracy=_share([r.keywords_found for r in answerable]),
+        decline_accuracy=_share([not r.answerable for r in declined]),
+        false_decline_rate=_share([not r.answerable for r in answerable]),
+        verbatim_citations=_share([r.verbatim for r in results]),
+        mean_cited_chars=statistics.fmean([r.cited_chars for r in answered]) if answered else 0.0,
+        latency_p50_ms=statistics.median(latencies) if latencies else 0.0,
+        latency_p95_ms=_percentile(latencies, 0.95),
+    )
+
+
+def evaluate(assistant: Assistant, items: Sequence[GoldenItem]) -> tuple[Report, list[ItemResult]]:
+    results = [score_item(assistant, item, *run_item(assistant, item)) for item in items]
+    return summarise(results), results
+
+
+def report_table(report: Report) -> str:
+    rows = [
+        ("questions", f"{report.questions}"),
+        ("evidence recall", f"{report.evidence_recall:.3f}"),
+        ("answer keyword accuracy", f"{report.answer_keyword_accuracy:.3f}"),
+        ("decline accuracy", f"{report.decline_accuracy:.3f}"),
+        ("false-decline rate", f"{report.false_decline_rate:.3f}"),
+        ("verbatim citations", f"{report.verbatim_citations:.3f}"),
+        ("mean cited chars", f"{report.mean_cited_chars:.0f}"),
+        ("latency p50 (ms)", f"{report.latency_p50_ms:.1f}"),
+        ("latency p95 (ms)", f"{report.latency_p95_ms:.1f}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def report_json(report: Report, results: Sequence[ItemResult]) -> str:
+    return json.dumps({"report": asdict(report), "items": [asdict(r) for r in results]}, indent=2)

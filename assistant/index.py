@@ -1,0 +1,268 @@
+"""The persisted index: a Chroma store of sentences and passages plus a manifest of how it was built.
+
+Layout under ``index_dir``: ``builds/<build>/`` (Chroma files + ``manifest.json``) and ``CURRENT``, a
+one-line file naming the active build. A rebuild writes a fresh build folder and then replaces
+``CURRENT`` with an atomic rename, so a crash or ``kill -9`` half-way leaves the previous build
+answering. A lock file keeps two indexers apart (Chroma's embedded store is not process-safe).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.article import Article, Passage, Sentence, Voice
+from assistant.embeddings import MiniLMEmbeddings, embedding_model_id
+from assistant.errors import IndexBusy, IndexUnavailable
+from assistant.offline import enforce_offline
+from assistant.splitter import SPLITTER_VERSION, split_article
+
+SENTENCE, PASSAGE = "sentence", "passage"
+KEEP_OLD_BUILDS = 1
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """How a build was made; a build whose manifest differs from today's inputs is rebuilt."""
+
+    article_sha256: str
+    source_id: str
+    embedding_model: str
+    splitter_version: str
+    collection: str
+    sentences: int
+    passages: int
+    built_at: float
+
+    def matches(self, article: Article, model_id: str) -> bool:
+        return (self.article_sha256, self.embedding_model, self.splitter_version) == (
+            article.sha256,
+            model_id,
+            SPLITTER_VERSION,
+        )
+
+
+@dataclass(frozen=True)
+class OpenIndex:
+    """A build opened for reading: the Chroma collection and the sentences with their vectors."""
+
+    build_dir: Path
+    manifest: Manifest
+    client: Any
+    collection: Any
+    sentences: tuple[Sentence, ...]
+    sentence_vectors: np.ndarray
+
+
+def _chroma_client(path: Path) -> Any:
+    enforce_offline()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+
+
+class IndexDirectory:
+    """Builds, finds and opens the index builds in one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.builds = root / "builds"
+        self.current_file = root / "CURRENT"
+        self.lock_file = root / ".lock"
+
+    def current_build(self) -> Path | None:
+        try:
+            name = self.current_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise IndexUnavailable(f"cannot read {self.current_file}: {error.strerror}") from error
+        build = self.builds / name
+        return build if (build / "manifest.json").is_file() else None
+
+    def current_manifest(self) -> Manifest | None:
+        build = self.current_build()
+        if build is None:
+            return None
+        try:
+            return Manifest(**json.loads((build / "manifest.json").read_text(encoding="utf-8")))
+        except (ValueError, TypeError):
+            return None
+
+    def is_fresh(self, article: Article, model_id: str) -> bool:
+        manifest = self.current_manifest()
+        return manifest is not None and manifest.matches(article, model_id)
+
+    @contextlib.contextmanager
+    def locked(self, wait_seconds: float, progress: Progress) -> Iterator[None]:
+        """Hold the build lock; wait for another build up to ``wait_seconds``, then refuse."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = self.lock_file.open("a+")
+        except OSError as error:
+            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}"
+            raise IndexUnavailable(msg) from error
+        with handle:
+            deadline = time.monotonic() + wait_seconds
+            announced = False
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        msg = (
+                            f"another process is building the index in {str(self.root)!r}; "
+                            "wait for it to finish and try again"
+                        )
+                        raise IndexBusy(msg) from None
+                    if not announced:
+                        progress("Another process is building the index; waiting for it…")
+                        announced = True
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def build(
+        self,
+        article: Article,
+        embeddings: MiniLMEmbeddings,
+        progress: Progress,
+        show_progress_bar: bool = False,
+    ) -> Path:
+        """Write a complete new build, then make it current. Call while holding the lock."""
+        sentences, passages = split_article(article)
+        progress(f"Split the article into {len(sentences)} sentences and {len(passages)} passages.")
+        build_name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        build_dir = self.builds / build_name
+        try:
+            build_dir.mkdir(parents=True)
+        except OSError as error:
+            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}"
+            raise IndexUnavailable(msg) from error
+        texts = [s.text for s in sentences] + [p.text for p in passages]
+        progress(f"Embedding {len(texts)} texts with {MODEL_DISPLAY_NAME}…")
+        vectors = embeddings.embed_many(texts, show_progress=show_progress_bar)
+        collection_name = f"article-{article.source_id}"
+        client = _chroma_client(build_dir)
+        collection = client.get_or_create_collection(
+            collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        records = [_sentence_record(s) for s in sentences] + [_passage_record(p) for p in passages]
+        collection.upsert(
+            ids=[r[0] for r in records],
+            documents=texts,
+            metadatas=[r[1] for r in records],
+            embeddings=vectors,
+        )
+        manifest = Manifest(
+            article_sha256=article.sha256,
+            source_id=article.source_id,
+            embedding_model=embedding_model_id(),
+            splitter_version=SPLITTER_VERSION,
+            collection=collection_name,
+            sentences=len(sentences),
+            passages=len(passages),
+            built_at=time.time(),
+        )
+        _write_atomically(build_dir / "manifest.json", json.dumps(asdict(manifest), indent=2))
+        _write_atomically(self.current_file, build_name + "\n")
+        progress(f"Index ready: {build_dir}")
+        self._remove_old_builds(keep=build_name)
+        return build_dir
+
+    def _remove_old_builds(self, keep: str) -> None:
+        """Keep the new build and the one before it (a server may still be reading it)."""
+        others = sorted((p for p in self.builds.iterdir() if p.name != keep), reverse=True)
+        for old in others[KEEP_OLD_BUILDS:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def open(self) -> OpenIndex:
+        build_dir = self.current_build()
+        manifest = self.current_manifest()
+        if build_dir is None or manifest is None:
+            msg = f"no index in {str(self.root)!r}; run `assistant index` to build it"
+            raise IndexUnavailable(msg)
+        client = _chroma_client(build_dir)
+        collection = client.get_collection(manifest.collection)
+        stored = collection.get(
+            where={"unit": SENTENCE}, include=["documents", "metadatas", "embeddings"]
+        )
+        rows = sorted(
+            zip(stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"]),
+            key=lambda row: row[2]["position"],
+        )
+        sentences = tuple(_sentence_from_record(i, d, m) for i, d, m, _ in rows)
+        vectors = np.asarray([row[3] for row in rows], dtype=np.float32)
+        return OpenIndex(build_dir, manifest, client, collection, sentences, vectors)
+
+
+MODEL_DISPLAY_NAME = "all-MiniLM-L6-v2"
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _optional(**values: str | None) -> dict[str, str]:
+    """Chroma metadata cannot hold None: leave such keys out."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _sentence_record(sentence: Sentence) -> tuple[str, dict[str, Any]]:
+    return sentence.id, {
+        "unit": SENTENCE,
+        "position": sentence.position,
+        "block": sentence.block,
+        "start": sentence.start,
+        "end": sentence.end,
+        "voice": sentence.voice.value,
+        **_optional(section=sentence.section, speaker=sentence.speaker),
+    }
+
+
+def _passage_record(passage: Passage) -> tuple[str, dict[str, Any]]:
+    return passage.id, {
+        "unit": PASSAGE,
+        "start": passage.start,
+        "end": passage.end,
+        "first_sentence": passage.first_sentence,
+        "last_sentence": passage.last_sentence,
+        **_optional(section=passage.section),
+    }
+
+
+def _sentence_from_record(sentence_id: str, text: str, metadata: dict[str, Any]) -> Sentence:
+    return Sentence(
+        id=sentence_id,
+        position=metadata["position"],
+        block=metadata["block"],
+        start=metadata["start"],
+        end=metadata["end"],
+        text=text,
+        section=metadata.get("section"),
+        speaker=metadata.get("speaker"),
+        voice=Voice(metadata["voice"]),
+    )

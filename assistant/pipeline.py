@@ -1,0 +1,157 @@
+"""The one entry point every surface calls: ``Assistant.ask(question, history) -> Answer``.
+
+The chain is LCEL: condense the follow-up into a standalone query → hybrid retrieval → extractive
+answer. Opening is lazy and thread-safe, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from assistant.answerer import ExtractiveAnswerer
+from assistant.article import Article
+from assistant.embeddings import MiniLMEmbeddings, embedding_model_id
+from assistant.errors import InvalidQuestion
+from assistant.index import IndexDirectory, OpenIndex, Progress
+from assistant.ingest import load_article
+from assistant.prompts import AnswerTemplates
+from assistant.query import Query, standalone_query
+from assistant.retriever import HybridRetriever, LexicalIndex
+from assistant.schema import Answer, Turn
+from assistant.settings import Settings
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+INDEX_LOCK_WAIT_SECONDS = 120.0
+
+
+def _silent(_: str) -> None:
+    """Default progress sink."""
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters and unpaired surrogates that cannot be encoded as UTF-8."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return _CONTROL.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class _Ready:
+    index: OpenIndex
+    chain: Runnable
+
+
+class Assistant:
+    """Answers questions about one article with verbatim, attributed citations."""
+
+    def __init__(
+        self, settings: Settings | None = None, embeddings: MiniLMEmbeddings | None = None
+    ) -> None:
+        self.settings = settings or Settings()
+        self.embeddings = embeddings or MiniLMEmbeddings()
+        self.templates = AnswerTemplates.load(self.settings.prompts_dir)
+        self.article: Article = load_article(self.settings.article_path)
+        self.index_directory = IndexDirectory(self.settings.index_dir)
+        self._ready: _Ready | None = None
+        self._lock = threading.Lock()
+
+    def build_index(self, rebuild: bool = False, progress: Progress = _silent) -> bool:
+        """Build the index if it is missing or stale (or always, with ``rebuild``); True if built."""
+        model_id = embedding_model_id()
+        if not rebuild and self.index_directory.is_fresh(self.article, model_id):
+            return False
+        with self.index_directory.locked(INDEX_LOCK_WAIT_SECONDS, progress):
+            if not rebuild and self.index_directory.is_fresh(self.article, model_id):
+                return False
+            self.index_directory.build(
+                self.article, self.embeddings, progress, show_progress_bar=progress is not _silent
+            )
+        with self._lock:
+            self._ready = None
+        return True
+
+    def open(self, progress: Progress = _silent) -> None:
+        """Build if needed, open the index and warm the model, so the first question is fast."""
+        self._get_ready(progress)
+        self.embeddings.embed_query_vector("warm-up")
+
+    def _get_ready(self, progress: Progress = _silent) -> _Ready:
+        ready = self._ready
+        if ready is not None:
+            return ready
+        self.build_index(progress=progress)
+        with self._lock:
+            if self._ready is None:
+                self._ready = self._assemble(self.index_directory.open())
+            return self._ready
+
+    def _assemble(self, index: OpenIndex) -> _Ready:
+        from langchain_chroma import Chroma
+
+        vectorstore = Chroma(
+            client=index.client,
+            collection_name=index.manifest.collection,
+            embedding_function=self.embeddings,
+        )
+        stored = index.collection.get(where={"unit": "passage"}, include=["documents", "metadatas"])
+        from langchain_core.documents import Document
+
+        passages = [
+            Document(id=i, page_content=d, metadata=m)
+            for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True)
+        ]
+        retriever = HybridRetriever(
+            vectorstore=vectorstore,
+            lexical=LexicalIndex(passages),
+            embeddings=self.embeddings,
+            k=self.settings.retrieval_k,
+        )
+        answerer = ExtractiveAnswerer(
+            index.sentences, index.sentence_vectors, self.templates, self.settings.max_citations
+        )
+
+        def answer(inputs: dict[str, Any]) -> Answer:
+            query: Query = inputs["query"]
+            vector = self.embeddings.embed_query_vector(query.search_text)
+            return answerer.answer(query, vector, [d.metadata for d in inputs["passages"]])
+
+        chain = (
+            RunnableLambda(lambda inputs: standalone_query(inputs["question"], inputs["history"]))
+            | {
+                "query": RunnablePassthrough(),
+                "passages": RunnableLambda(lambda query: query.search_text) | retriever,
+            }
+            | RunnableLambda(answer)
+        )
+        return _Ready(index, chain)
+
+    def validate(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise InvalidQuestion("the question must be text")
+        cleaned = clean_text(question)
+        if not cleaned:
+            raise InvalidQuestion("the question is empty: type a question about the article")
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            msg = f"the question is {len(cleaned)} characters long; the limit is {limit}"
+            raise InvalidQuestion(msg)
+        return cleaned
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer from the article, citing it; declines (answerable=False) when it does not say."""
+        cleaned = self.validate(question)
+        recent = list(history)[-self.settings.max_history_turns :] if history else []
+        turns = (
+            [
+                Turn(role=t.role, content=clean_text(t.content)[: self.settings.max_question_chars])
+                for t in recent
+            ]
+            if self.settings.max_history_turns
+            else []
+        )
+        return self._get_ready().chain.invoke({"question": cleaned, "history": turns})

@@ -1,0 +1,33 @@
+"""What the assistant answers with, shared by every surface (CLI, JSON API, chat UI)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Turn(BaseModel):
+    """One message of the conversation so far, OpenAI-style."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Citation(BaseModel):
+    """A verbatim span of the article: ``article_text[start:end] == text``."""
+
+    id: int = Field(description="The [n] marker in the answer text that points here.")
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    section: str | None = None
+    speaker: str | None = Field(None, description="Who says it: the author or a quoted source.")
+
+
+class Answer(BaseModel):
+    """A short answer with inline [n] markers, or a decline with the closest passages as context."""
+
+    text: str
+    answerable: bool
+    citations: list[Citation]

@@ -1,0 +1,46 @@
+"""Words as the lexical side of retrieval and answer selection sees them: lower-cased stems."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+_WORD = re.compile(r"[a-z0-9]+")
+_APOSTROPHE_S = re.compile(r"['’]s\b")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves also s t""".split()
+)
+# A country and its people are one topic for a reader ("Turkish troops" answers "Turkey's soldiers").
+_DEMONYMS = {
+    "iranian": "iran", "iranians": "iran", "syrian": "syria", "syrians": "syria",
+    "russian": "russia", "russians": "russia", "turkish": "turkey", "turks": "turkey",
+    "iraqi": "iraq", "iraqis": "iraq", "saudis": "saudi", "israeli": "israel",
+    "israelis": "israel", "american": "america", "americans": "america", "british": "uk",
+    "french": "france", "german": "germany", "germans": "germany", "chinese": "china",
+    "qatari": "qatar", "lebanese": "lebanon", "kurdish": "kurd", "kurds": "kurd",
+}  # fmt: skip
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, without possessive 's and stopwords (not stemmed)."""
+    tokens = _WORD.findall(_APOSTROPHE_S.sub("", text.lower()))
+    return [_DEMONYMS.get(t, t) for t in tokens if t not in STOPWORDS]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words of a text, in order."""
+    return [stem(word) for word in words(text)]
