@@ -19,56 +19,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.article import Sentence, Voice
+from assistant.intents import AnswerType, Intent, read_intent
 from assistant.prompts import AnswerTemplates
-from assistant.query import GENERIC_TERMS, Query
+from assistant.query import Query
 from assistant.schema import Answer, Citation
 from assistant.terms import terms
 
-_TASK = re.compile(
-    r"^\s*(please\s+)?(translate|write|compose|draft|generate|create|draw|sing|rewrite|paraphrase|"
-    r"summari[sz]e|ignore|disregard|forget|pretend|act as|roleplay|role-play|you are now|from now on|"
-    r"tell me a (joke|story|poem)|give me a (joke|poem|recipe)|code|print your|reveal|repeat after)\b",
-    re.IGNORECASE,
-)
-_INJECTION = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions|rules|prompt|above)\b|\bsystem prompt\b|"
-    r"\bjailbreak\b|\bDAN\b",
-    re.IGNORECASE,
-)
-_NUMBER_QUESTION = re.compile(
-    r"\bhow (many|much|long|far|old)\b|\bwhat (number|percentage|share)\b", re.I
-)
-_TIME_QUESTION = re.compile(
-    r"^\s*when\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|day|date)\b", re.I
-)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|twenty|"
-    r"thirty|forty|fifty|hundred|thousand|million|several|dozens?|single|twin|double|pair|many|few)\b",
-    re.I,
-)
-_TIME = re.compile(
-    r"\d{4}|\b(january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
-    r"week|weeks|month|months|year|years|decades?|morning|night|ago|since|after|before|same day)\b",
-    re.I,
-)
-_METADATA_QUESTION = re.compile(
-    r"\b(who (wrote|authored|penned)|author|byline|published|publication|posted|headline|title|"
-    r"original(ly)? (source|published|appeared)|source of (the|this) article|which (site|outlet|"
-    r"website|publication))\b",
-    re.I,
-)
 _OPINION_CUES = re.compile(
     r"\b(should|could|might|may|must|perhaps|clearly|certainly|no doubt|seems?|likely|worrying|"
     r"suggests?|believe|argu\w+|think|mistake|surely|really|simply)\b",
     re.I,
 )
 
-DENSE_WEIGHT, COVERAGE_WEIGHT, CONTEXT_WEIGHT, RETRIEVAL_WEIGHT = 0.55, 0.45, 0.15, 0.1
-METADATA_BONUS = 0.3
+DENSE_WEIGHT, COVERAGE_WEIGHT, RETRIEVAL_WEIGHT, ANSWER_TYPE_BONUS = 0.55, 0.45, 0.1, 0.08
+ABOUT_ARTICLE_BONUS = 0.5
+# A sentence of the wanted kind (a number for "how many") must score near the best one, or we decline.
+TYPED_ANSWER_RATIO = 0.85
 MIN_COVERAGE, MIN_DENSE = 0.5, 0.5
 SECOND_SENTENCE_RATIO = 0.92
 MAX_CITED_CHARS = 450
+NEARBY_CREDIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -78,7 +48,6 @@ class Candidate:
     sentence: Sentence
     dense: float
     coverage: float
-    context_coverage: float
     retrieval: float
     score: float
 
@@ -93,11 +62,27 @@ class Decision:
 
 
 class ArticleVocabulary:
-    """Inverse document frequency of each stem over the article's sentences."""
+    """Inverse document frequency of each stem over the article's sentences, and what each covers.
+
+    A sentence covers a question term fully if it (or, for a quotation, its speaker) contains it, and
+    half if only a neighbouring sentence of its paragraph, its section heading or (for a quotation) its
+    speaker does: "Which players are active around Deir Az Zor?" is answered by the sentence after
+    the one naming the city.
+    """
 
     def __init__(self, sentences: Sequence[Sentence]) -> None:
-        self.sentence_terms = {s.position: frozenset(terms(s.text)) for s in sentences}
-        counts = Counter(t for ts in self.sentence_terms.values() for t in ts)
+        own = {s.position: frozenset(terms(s.text)) for s in sentences}
+        self.sentence_terms = own
+        self.nearby_terms: dict[int, frozenset[str]] = {}
+        for s in sentences:
+            neighbours = [
+                own[n.position]
+                for n in sentences[max(0, s.position - 1) : s.position + 2]
+                if n.block == s.block and n.position != s.position
+            ]
+            context = f"{s.section or ''} {s.speaker if s.voice is Voice.QUOTE else ''}"
+            self.nearby_terms[s.position] = frozenset().union(*neighbours, terms(context))
+        counts = Counter(t for ts in own.values() for t in ts)
         n = len(sentences)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in counts.items()}
         self.unseen_idf = math.log((n + 1) / 0.5) + 1.0
@@ -105,14 +90,18 @@ class ArticleVocabulary:
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unseen_idf)
 
-    def coverage(self, query_terms: Sequence[str], position: int) -> float:
-        """IDF-weighted share of the query's terms that the sentence contains."""
-        wanted = set(query_terms)
-        if not wanted:
+    def coverage(self, weighted_terms: dict[str, float], position: int) -> float:
+        """IDF-weighted share of the query's terms that the sentence (or its neighbours) contains."""
+        if not weighted_terms:
             return 0.0
-        present = self.sentence_terms.get(position, frozenset())
-        total = sum(self.weight(t) for t in wanted)
-        return sum(self.weight(t) for t in wanted & present) / total
+        own = self.sentence_terms.get(position, frozenset())
+        nearby = self.nearby_terms.get(position, frozenset())
+        total = found = 0.0
+        for term, importance in weighted_terms.items():
+            weight = importance * self.weight(term)
+            total += weight
+            found += weight if term in own else NEARBY_CREDIT * weight if term in nearby else 0.0
+        return found / total
 
 
 class ExtractiveAnswerer:
@@ -133,66 +122,79 @@ class ExtractiveAnswerer:
         self.metadata_positions = [s.position for s in self.sentences if s.voice is Voice.METADATA]
 
     def candidates(
-        self, query: Query, query_vector: np.ndarray, passages: Sequence[dict]
+        self, query: Query, intent: Intent, query_vector: np.ndarray, passages: Sequence[dict]
     ) -> list[Candidate]:
-        """Score every sentence of the retrieved passages (plus the header for metadata questions)."""
+        """Score every sentence of the retrieved passages (and the header, for questions about it)."""
         retrieval: dict[int, float] = {}
         for rank, metadata in enumerate(passages):
             for position in range(metadata["first_sentence"], metadata["last_sentence"] + 1):
                 retrieval.setdefault(position, 1.0 / (rank + 1))
-        asks_metadata = bool(_METADATA_QUESTION.search(query.question))
-        if asks_metadata:
+        if intent.about_article:
             for position in self.metadata_positions:
                 retrieval.setdefault(position, 0.0)
-        topical = [t for t in query.focus_terms if t not in GENERIC_TERMS] or list(
-            query.focus_terms
-        )
         positions = sorted(retrieval)
         similarities = self.vectors[positions] @ query_vector
         scored = []
         for position, dense in zip(positions, similarities, strict=True):
             sentence = self.sentences[position]
-            coverage = self.vocabulary.coverage(topical, position)
-            context = self.vocabulary.coverage(query.context_terms, position)
+            coverage = self.vocabulary.coverage(query.weights, position)
             score = (
                 DENSE_WEIGHT * float(dense)
                 + COVERAGE_WEIGHT * coverage
-                + CONTEXT_WEIGHT * context
                 + RETRIEVAL_WEIGHT * retrieval[position]
             )
-            if asks_metadata and sentence.voice is Voice.METADATA:
-                score += METADATA_BONUS
-            scored.append(
-                Candidate(sentence, float(dense), coverage, context, retrieval[position], score)
-            )
+            if intent.wants is AnswerType.CAUSE and intent.fits(sentence.text):
+                score += ANSWER_TYPE_BONUS
+            if self._answers_about_article(intent, sentence):
+                score += ABOUT_ARTICLE_BONUS
+            scored.append(Candidate(sentence, float(dense), coverage, retrieval[position], score))
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
-    def decide(self, query: Query, ranked: Sequence[Candidate]) -> Decision:
-        question = query.question
-        if _TASK.match(question) or _INJECTION.search(question):
+    @staticmethod
+    def _answers_about_article(intent: Intent, sentence: Sentence) -> bool:
+        return bool(
+            intent.about_article
+            and sentence.voice is Voice.METADATA
+            and intent.about_article.search(sentence.text)
+        )
+
+    def decide(self, query: Query, intent: Intent, ranked: Sequence[Candidate]) -> Decision:
+        if intent.task:
             return Decision(False, tuple(ranked[:1]), "task")
         if not ranked:
             return Decision(False, (), "nothing retrieved")
+        if intent.unknown_names:
+            return Decision(False, tuple(ranked[:1]), "unknown name")
         best = ranked[0]
+        if self._answers_about_article(intent, best.sentence):
+            about = [c for c in ranked if self._answers_about_article(intent, c.sentence)]
+            chosen = sorted(about[: self.max_citations], key=lambda c: c.sentence.position)
+            return Decision(True, tuple(chosen), "about the article")
+        if intent.wants is not None and intent.wants is not AnswerType.CAUSE:
+            fitting = [c for c in ranked if intent.fits(c.sentence.text)]
+            if not fitting or fitting[0].score < TYPED_ANSWER_RATIO * best.score:
+                return Decision(False, (best,), f"no {intent.wants.value}")
+            best = fitting[0]
         if best.coverage < MIN_COVERAGE and best.dense < MIN_DENSE:
             return Decision(False, (best,), "weak evidence")
-        if _NUMBER_QUESTION.search(question) and not _NUMBER.search(best.sentence.text):
-            return Decision(False, (best,), "no number")
-        if _TIME_QUESTION.search(question) and not _TIME.search(best.sentence.text):
-            return Decision(False, (best,), "no time")
         chosen = [best]
-        for candidate in ranked[1:]:
+        for candidate in ranked:
             if len(chosen) >= self.max_citations:
                 break
             cited = sum(len(c.sentence.text) for c in chosen) + len(candidate.sentence.text)
-            if candidate.score >= SECOND_SENTENCE_RATIO * best.score and cited <= MAX_CITED_CHARS:
+            if (
+                candidate is not best
+                and candidate.score >= SECOND_SENTENCE_RATIO * best.score
+                and cited <= MAX_CITED_CHARS
+            ):
                 chosen.append(candidate)
         chosen.sort(key=lambda c: c.sentence.position)
         return Decision(True, tuple(chosen), "answer")
 
     def answer(self, query: Query, query_vector: np.ndarray, passages: Sequence[dict]) -> Answer:
-        ranked = self.candidates(query, query_vector, passages)
-        decision = self.decide(query, ranked)
+        intent = read_intent(query.question, self.vocabulary.idf)
+        ranked = self.candidates(query, intent, query_vector, passages)
+        decision = self.decide(query, intent, ranked)
         citations = [
             Citation(
                 id=n,

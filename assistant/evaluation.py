@@ -84,9 +84,7 @@ def run_item(assistant: Assistant, item: GoldenItem) -> tuple[Answer, float]:
     return answer, time.perf_counter() - started
 
 
-def score_item(
-    assistant: Assistant, item: GoldenItem, answer: Answer, seconds: float
-) -> ItemResult:
+def score_item(assistant: Assistant, item: GoldenItem, answer: Answer, seconds: float) -> ItemResult:
     article = assistant.article.text
     cited = " \n".join(c.text for c in answer.citations)
     return ItemResult(

@@ -202,11 +202,9 @@ class IndexDirectory:
             raise IndexUnavailable(msg)
         client = _chroma_client(build_dir)
         collection = client.get_collection(manifest.collection)
-        stored = collection.get(
-            where={"unit": SENTENCE}, include=["documents", "metadatas", "embeddings"]
-        )
+        stored = collection.get(where={"unit": SENTENCE}, include=["documents", "metadatas", "embeddings"])
         rows = sorted(
-            zip(stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"]),
+            zip(stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"], strict=True),
             key=lambda row: row[2]["position"],
         )
         sentences = tuple(_sentence_from_record(i, d, m) for i, d, m, _ in rows)

@@ -17,9 +17,7 @@ _BYLINE = re.compile(r"^By\s+(.+)$")
 _DATE = r"(?:[A-Z][a-z]+ \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]+ \d{4})"
 _DATELINE = re.compile(rf"^(?P<source>.+?),?\s+(?P<date>{_DATE})$")
 _TAGS = re.compile(r"^(Region|Theme|In-depth Report|Tags?|Topics?):\s")
-_SOURCE_LINE = re.compile(
-    r"^(The original source of this article is|Copyright ©|All images in this)"
-)
+_SOURCE_LINE = re.compile(r"^(The original source of this article is|Copyright ©|All images in this)")
 _BOILERPLATE = re.compile(
     r"^(Comment on|Become a Member|Articles by:|Disclaimer:|For media inquiries|Support|"
     r"Share|Related|\S+\.\w{2,3} contains copyrighted)",
@@ -150,9 +148,7 @@ def parse_article(raw: str) -> Article:
         pieces.append(text)
         offset += len(text)
     text = "\n\n".join(pieces)
-    by_kind = {
-        kind: [text[b.start : b.end] for b in blocks if b.kind is kind] for kind in BlockKind
-    }
+    by_kind = {kind: [text[b.start : b.end] for b in blocks if b.kind is kind] for kind in BlockKind}
     bylines = by_kind[BlockKind.BYLINE]
     author = _BYLINE.match(bylines[0]).group(1) if bylines else None  # type: ignore[union-attr]
     datelines = [_DATELINE.match(line) for line in by_kind[BlockKind.DATELINE]]

@@ -49,9 +49,7 @@ class _Ready:
 class Assistant:
     """Answers questions about one article with verbatim, attributed citations."""
 
-    def __init__(
-        self, settings: Settings | None = None, embeddings: MiniLMEmbeddings | None = None
-    ) -> None:
+    def __init__(self, settings: Settings | None = None, embeddings: MiniLMEmbeddings | None = None) -> None:
         self.settings = settings or Settings()
         self.embeddings = embeddings or MiniLMEmbeddings()
         self.templates = AnswerTemplates.load(self.settings.prompts_dir)

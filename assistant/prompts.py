@@ -56,9 +56,7 @@ class AnswerTemplates:
                 raise PromptError(f"{path.name}: [{table}] {key} lacks {sorted(missing)}")
         return cls(attribution=data["attribution"], declines=data["decline"])
 
-    def attribute(
-        self, voice: str, speaker: str | None, opinion: bool, quote: str, marker: str
-    ) -> str:
+    def attribute(self, voice: str, speaker: str | None, opinion: bool, quote: str, marker: str) -> str:
         """One sentence of the answer: who says what, quoted, with its marker."""
         if voice == "quote" and speaker and speaker not in quote:
             key = "quote"

@@ -26,23 +26,40 @@ GENERIC_TERMS = frozenset(
         "article author writer piece text story say said says tell told mention mentioned show shows "
         "shown describe described explain explained mean means happen happened think thinks report "
         "reported according claim claimed write wrote written state stated give given call called "
-        "do does did make made happen"
+        "do does did make made happen current currently latest"
     )
 )
 
 
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|al|az|el|de|bin)){1,5}\b(?<![a-z] )")
+
+
 @dataclass(frozen=True)
 class Query:
-    """The question's own terms (the focus) and the words borrowed from the conversation."""
+    """The question's topical terms with their weights (borrowed context weighs less)."""
 
     question: str
     search_text: str
-    focus_terms: tuple[str, ...]
-    context_terms: tuple[str, ...]
+    weights: dict[str, float]
 
     @property
     def is_follow_up(self) -> bool:
-        return bool(self.context_terms)
+        return self.search_text != self.question
+
+
+def name_weights(text: str) -> dict[str, float]:
+    """A multi-word name ("Deir Az Zor") is one concept: its words share one term's weight."""
+    weights: dict[str, float] = {}
+    for match in _NAME_RUN.finditer(text):
+        parts = terms(match.group(0))
+        for part in parts:
+            weights[part] = min(weights.get(part, 1.0), 1.0 / len(parts))
+    return weights
+
+
+def weighted_terms(text: str, scale: float = 1.0) -> dict[str, float]:
+    names = name_weights(text)
+    return {t: scale * names.get(t, 1.0) for t in terms(text) if t not in GENERIC_TERMS}
 
 
 def topical_terms(text: str) -> list[str]:
@@ -52,17 +69,16 @@ def topical_terms(text: str) -> list[str]:
 def leans_on_context(question: str) -> bool:
     """Does the question need an earlier turn to know what it is about?"""
     return bool(
-        _REFERRING.search(question)
-        or _ELLIPTICAL_START.match(question)
-        or len(topical_terms(question)) <= 1
+        _REFERRING.search(question) or _ELLIPTICAL_START.match(question) or len(topical_terms(question)) <= 1
     )
 
 
-def standalone_query(question: str, history: Sequence[Turn]) -> Query:
-    focus = tuple(terms(question))
+def standalone_query(question: str, history: Sequence[Turn], borrowed_weight: float = 0.5) -> Query:
+    """The question alone, or, for a follow-up, with the previous user turn as weaker context."""
+    own = weighted_terms(question)
     previous = [turn.content for turn in history if turn.role == "user" and turn.content.strip()]
     if not previous or not leans_on_context(question):
-        return Query(question, question, focus, ())
+        return Query(question, question, own)
     context = previous[-1]
-    borrowed = tuple(t for t in terms(context) if t not in focus)
-    return Query(question, f"{context} {question}", focus, borrowed)
+    borrowed = {t: w for t, w in weighted_terms(context, borrowed_weight).items() if t not in own}
+    return Query(question, f"{context} {question}", own | borrowed)

@@ -27,9 +27,7 @@ class LexicalIndex:
     def __init__(self, documents: list[Document]) -> None:
         self.documents = documents
         self._bm25 = bm25s.BM25()
-        self._bm25.index(
-            [terms(d.page_content) or ["\x00"] for d in documents], show_progress=False
-        )
+        self._bm25.index([terms(d.page_content) or ["\x00"] for d in documents], show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         query_terms = terms(query)

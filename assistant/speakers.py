@@ -13,19 +13,15 @@ import re
 from assistant.article import Article, BlockKind, Voice
 
 _OPENING_QUOTE = re.compile(r"^[\"“]")
-_SPEECH_VERBS = r"(?:added|said|says|stated|states|explains|explained|warned|declared|announced|wrote|writes|noted)"
-_ACCORDING_TO = re.compile(r"^According to (?P<who>.+?),$")
-_SUBJECT_VERB = re.compile(
-    rf"(?:^|,\s+)(?P<who>(?:the\s+|The\s+)?[A-Z][^,]*?)\s+{_SPEECH_VERBS}\s*[,:]$"
+_SPEECH_VERBS = (
+    r"(?:added|said|says|stated|states|explains|explained|warned|declared|announced|wrote|writes|noted)"
 )
+_ACCORDING_TO = re.compile(r"^According to (?P<who>.+?),$")
+_SUBJECT_VERB = re.compile(rf"(?:^|,\s+)(?P<who>(?:the\s+|The\s+)?[A-Z][^,]*?)\s+{_SPEECH_VERBS}\s*[,:]$")
 _POSSESSIVE = re.compile(r"^(?P<who>[A-Z][\w-]+)['’]s\s.*[,:]$")
 _SAID_NAME = re.compile(r"[\"”]\s*,?\s*said\s+(?P<who>[^.(,;]+)")
-_NAME_SAID = re.compile(
-    rf"[\"”]\s*,?\s*(?P<who>(?:the|The)\s+[\w ]+?|[A-Z][\w ]+?)\s+{_SPEECH_VERBS}\b"
-)
-_STATEMENT_SOURCE = re.compile(
-    r"statement (?:issued )?(?:from|by) (?P<who>(?:the )?(?:[A-Z][\w’'-]*\s?)+)"
-)
+_NAME_SAID = re.compile(rf"[\"”]\s*,?\s*(?P<who>(?:the|The)\s+[\w ]+?|[A-Z][\w ]+?)\s+{_SPEECH_VERBS}\b")
+_STATEMENT_SOURCE = re.compile(r"statement (?:issued )?(?:from|by) (?P<who>(?:the )?(?:[A-Z][\w’'-]*\s?)+)")
 
 Spans = dict[int, list[tuple[int, int]]]
 Attribution = dict[tuple[int, int], tuple[str, Voice]]

@@ -27,13 +27,22 @@ _DEMONYMS = {
     "french": "france", "german": "germany", "germans": "germany", "chinese": "china",
     "qatari": "qatar", "lebanese": "lebanon", "kurdish": "kurd", "kurds": "kurd",
 }  # fmt: skip
+# Words readers use for the article's words: "deaths" asks for "killed", "lawmakers" for "Parliament".
+_SYNONYMS = {
+    "death": "killed", "deaths": "killed", "dead": "killed", "die": "killed", "died": "killed",
+    "kill": "killed", "kills": "killed", "injured": "wounded", "injuries": "wounded",
+    "injury": "wounded", "soldiers": "troops", "soldier": "troops", "lawmakers": "parliament",
+    "legislators": "parliament", "mps": "parliament", "plane": "aircraft", "planes": "aircraft",
+    "photo": "image", "picture": "image", "photograph": "image", "pictures": "images",
+    "photos": "images", "tv": "television", "aim": "target", "aimed": "targeted",
+}  # fmt: skip
 _STEMMER = Stemmer.Stemmer("english")
 
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens, without possessive 's and stopwords (not stemmed)."""
     tokens = _WORD.findall(_APOSTROPHE_S.sub("", text.lower()))
-    return [_DEMONYMS.get(t, t) for t in tokens if t not in STOPWORDS]
+    return [_SYNONYMS.get(t) or _DEMONYMS.get(t, t) for t in tokens if t not in STOPWORDS]
 
 
 @lru_cache(maxsize=65536)
