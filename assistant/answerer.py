@@ -80,8 +80,11 @@ class ArticleVocabulary:
                 for n in sentences[max(0, s.position - 1) : s.position + 2]
                 if n.block == s.block and n.position != s.position
             ]
-            context = f"{s.section or ''} {s.speaker if s.voice is Voice.QUOTE else ''}"
-            self.nearby_terms[s.position] = frozenset().union(*neighbours, terms(context))
+            self.nearby_terms[s.position] = frozenset().union(*neighbours, terms(s.section or ""))
+        self.speaker_terms = {
+            s.position: frozenset(terms(s.speaker or "")) if s.voice is Voice.QUOTE else frozenset()
+            for s in sentences
+        }
         counts = Counter(t for ts in own.values() for t in ts)
         n = len(sentences)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in counts.items()}
@@ -90,12 +93,17 @@ class ArticleVocabulary:
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unseen_idf)
 
-    def coverage(self, weighted_terms: dict[str, float], position: int) -> float:
-        """IDF-weighted share of the query's terms that the sentence (or its neighbours) contains."""
+    def coverage(self, weighted_terms: dict[str, float], position: int, by_speaker: bool) -> float:
+        """IDF-weighted share of the query's terms that the sentence (or its neighbours) contains.
+
+        The speaker of a quotation counts fully when the question asks what someone said
+        ("according to Sepahnews…"), and half otherwise.
+        """
         if not weighted_terms:
             return 0.0
-        own = self.sentence_terms.get(position, frozenset())
-        nearby = self.nearby_terms.get(position, frozenset())
+        speaker = self.speaker_terms.get(position, frozenset())
+        own = self.sentence_terms.get(position, frozenset()) | (speaker if by_speaker else frozenset())
+        nearby = self.nearby_terms.get(position, frozenset()) | speaker
         total = found = 0.0
         for term, importance in weighted_terms.items():
             weight = importance * self.weight(term)
@@ -137,7 +145,7 @@ class ExtractiveAnswerer:
         scored = []
         for position, dense in zip(positions, similarities, strict=True):
             sentence = self.sentences[position]
-            coverage = self.vocabulary.coverage(query.weights, position)
+            coverage = self.vocabulary.coverage(query.weights, position, intent.asks_who_said)
             score = (
                 DENSE_WEIGHT * float(dense)
                 + COVERAGE_WEIGHT * coverage

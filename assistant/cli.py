@@ -72,7 +72,7 @@ def ask(
         typer.echo("\nSources:" if answer.answerable else "\nClosest passages:")
     for citation in answer.citations:
         where = ", ".join(filter(None, [citation.section, citation.speaker]))
-        typer.echo(f"[{citation.id}] “{citation.text}”")
+        typer.echo(f"[{citation.id}] {citation.text}")
         typer.echo(f"    ({where}; characters {citation.start}–{citation.end})")
 
 

@@ -101,6 +101,11 @@ _ABOUT_ARTICLE = (
     ),
     (re.compile(r"\b(title|headline)\b", re.I), re.compile(r"^(?!By\s)(?!.*\d{4}$)(?!\w+:\s).{20,}$")),
 )
+_WHO_SAID = re.compile(
+    r"\baccording to\b|\b(say|says|said|claim|claims|claimed|state|states|stated|warn|warns|warned|"
+    r"quote|quoted|statement|announce|announced|add|added)\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
 
 
@@ -112,6 +117,7 @@ class Intent:
     wants: AnswerType | None
     about_article: re.Pattern[str] | None
     unknown_names: tuple[str, ...]
+    asks_who_said: bool
 
     def fits(self, sentence: str) -> bool:
         return self.wants is None or bool(_HAS[self.wants].search(sentence))
@@ -127,4 +133,10 @@ def read_intent(question: str, article_terms: Container[str]) -> Intent:
         for name in _NAME.findall(question)
         if (stems := terms(name)) and not any(stem in article_terms for stem in stems)
     )
-    return Intent(task=task, wants=wants, about_article=about, unknown_names=unknown)
+    return Intent(
+        task=task,
+        wants=wants,
+        about_article=about,
+        unknown_names=unknown,
+        asks_who_said=bool(_WHO_SAID.search(question)),
+    )

@@ -1,4 +1,4 @@
-"""Keep every library we use from reaching the internet (model hubs, telemetry, analytics)."""
+"""Keep every library we use from reaching the internet (model hubs, telemetry, analytics) or chattering."""
 
 import os
 
@@ -9,6 +9,8 @@ OFFLINE_ENVIRONMENT = {
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
 }
 
 

@@ -10,9 +10,9 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.documents import Document
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from assistant.answerer import ExtractiveAnswerer
 from assistant.article import Article
@@ -27,7 +27,6 @@ from assistant.schema import Answer, Turn
 from assistant.settings import Settings
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-INDEX_LOCK_WAIT_SECONDS = 120.0
 
 
 def _silent(_: str) -> None:
@@ -43,6 +42,7 @@ def clean_text(text: str) -> str:
 @dataclass(frozen=True)
 class _Ready:
     index: OpenIndex
+    retriever: HybridRetriever
     chain: Runnable
 
 
@@ -63,7 +63,7 @@ class Assistant:
         model_id = embedding_model_id()
         if not rebuild and self.index_directory.is_fresh(self.article, model_id):
             return False
-        with self.index_directory.locked(INDEX_LOCK_WAIT_SECONDS, progress):
+        with self.index_directory.locked(self.settings.index_lock_timeout, progress):
             if not rebuild and self.index_directory.is_fresh(self.article, model_id):
                 return False
             self.index_directory.build(
@@ -97,8 +97,6 @@ class Assistant:
             embedding_function=self.embeddings,
         )
         stored = index.collection.get(where={"unit": "passage"}, include=["documents", "metadatas"])
-        from langchain_core.documents import Document
-
         passages = [
             Document(id=i, page_content=d, metadata=m)
             for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True)
@@ -113,20 +111,22 @@ class Assistant:
             index.sentences, index.sentence_vectors, self.templates, self.settings.max_citations
         )
 
-        def answer(inputs: dict[str, Any]) -> Answer:
-            query: Query = inputs["query"]
-            vector = self.embeddings.embed_query_vector(query.search_text)
-            return answerer.answer(query, vector, [d.metadata for d in inputs["passages"]])
+        def retrieve(query: Query, config: RunnableConfig) -> tuple[Query, list[Document]]:
+            return query, retriever.invoke(query.search_text, config)
 
+        def answer(retrieved: tuple[Query, list[Document]]) -> Answer:
+            query, passages = retrieved
+            vector = self.embeddings.embed_query_vector(query.search_text)
+            return answerer.answer(query, vector, [d.metadata for d in passages])
+
+        # A plain sequence, not RunnableParallel: parallel branches run in a thread pool, and moving
+        # the model call onto another thread costs more than the whole rest of the chain.
         chain = (
             RunnableLambda(lambda inputs: standalone_query(inputs["question"], inputs["history"]))
-            | {
-                "query": RunnablePassthrough(),
-                "passages": RunnableLambda(lambda query: query.search_text) | retriever,
-            }
+            | RunnableLambda(retrieve)
             | RunnableLambda(answer)
         )
-        return _Ready(index, chain)
+        return _Ready(index, retriever, chain)
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str):

@@ -20,9 +20,9 @@ class Settings(BaseSettings):
     article_path: Path = Field(DEFAULT_ARTICLE, description="The article to answer from.")
     index_dir: Path = Field(PROJECT_DIR / "index", description="Where the built index lives.")
     prompts_dir: Path = Field(PROJECT_DIR / "prompts", description="Answer templates.")
-    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store.")
-    chroma_port: int = Field(8000, ge=1, le=65535, description="Chroma server port.")
-    collection_prefix: str = Field("article", min_length=1, description="Chroma collection prefix.")
+    index_lock_timeout: float = Field(
+        120.0, ge=0, description="Seconds to wait for another process's index build before giving up."
+    )
     retrieval_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
