@@ -34,9 +34,12 @@ _OPINION_CUES = re.compile(
 DENSE_WEIGHT, COVERAGE_WEIGHT, RETRIEVAL_WEIGHT, ANSWER_TYPE_BONUS = 0.55, 0.45, 0.1, 0.08
 ABOUT_ARTICLE_BONUS = 0.5
 # A sentence of the wanted kind (a number for "how many") must score near the best one, or we decline.
-TYPED_ANSWER_RATIO = 0.85
+TYPED_ANSWER_RATIO = {AnswerType.NUMBER: 0.85}
+DEFAULT_TYPED_ANSWER_RATIO = 0.7
 MIN_COVERAGE, MIN_DENSE = 0.5, 0.5
 SECOND_SENTENCE_RATIO = 0.92
+# The sentence right after the best one often finishes its thought ("…raises two points:" → the points).
+NEXT_SENTENCE_RATIO = 0.75
 MAX_CITED_CHARS = 450
 NEARBY_CREDIT = 0.5
 
@@ -180,7 +183,8 @@ class ExtractiveAnswerer:
             return Decision(True, tuple(chosen), "about the article")
         if intent.wants is not None and intent.wants is not AnswerType.CAUSE:
             fitting = [c for c in ranked if intent.fits(c.sentence.text)]
-            if not fitting or fitting[0].score < TYPED_ANSWER_RATIO * best.score:
+            ratio = TYPED_ANSWER_RATIO.get(intent.wants, DEFAULT_TYPED_ANSWER_RATIO)
+            if not fitting or fitting[0].score < ratio * best.score:
                 return Decision(False, (best,), f"no {intent.wants.value}")
             best = fitting[0]
         if best.coverage < MIN_COVERAGE and best.dense < MIN_DENSE:
@@ -190,11 +194,12 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.max_citations:
                 break
             cited = sum(len(c.sentence.text) for c in chosen) + len(candidate.sentence.text)
-            if (
-                candidate is not best
-                and candidate.score >= SECOND_SENTENCE_RATIO * best.score
-                and cited <= MAX_CITED_CHARS
-            ):
+            follows = (
+                candidate.sentence.position == best.sentence.position + 1
+                and candidate.sentence.block == best.sentence.block
+            )
+            ratio = NEXT_SENTENCE_RATIO if follows else SECOND_SENTENCE_RATIO
+            if candidate is not best and candidate.score >= ratio * best.score and cited <= MAX_CITED_CHARS:
                 chosen.append(candidate)
         chosen.sort(key=lambda c: c.sentence.position)
         return Decision(True, tuple(chosen), "answer")
