@@ -37,7 +37,9 @@ ABOUT_ARTICLE_BONUS = 0.5
 TYPED_ANSWER_RATIO = {AnswerType.NUMBER: 0.85}
 DEFAULT_TYPED_ANSWER_RATIO = 0.7
 MIN_COVERAGE, MIN_DENSE = 0.5, 0.5
-SECOND_SENTENCE_RATIO = 0.92
+# "Did the pilot survive?" is only answered by a sentence that talks about the pilot and surviving.
+MIN_YES_NO_COVERAGE = 0.45
+SECOND_SENTENCE_RATIO = 0.8
 # The sentence right after the best one often finishes its thought ("…raises two points:" → the points).
 NEXT_SENTENCE_RATIO = 0.75
 MAX_CITED_CHARS = 450
@@ -189,6 +191,8 @@ class ExtractiveAnswerer:
             best = fitting[0]
         if best.coverage < MIN_COVERAGE and best.dense < MIN_DENSE:
             return Decision(False, (best,), "weak evidence")
+        if intent.yes_no and best.coverage < MIN_YES_NO_COVERAGE:
+            return Decision(False, (best,), "yes/no without its terms")
         chosen = [best]
         for candidate in ranked:
             if len(chosen) >= self.max_citations:
@@ -196,7 +200,7 @@ class ExtractiveAnswerer:
             cited = sum(len(c.sentence.text) for c in chosen) + len(candidate.sentence.text)
             follows = (
                 candidate.sentence.position == best.sentence.position + 1
-                and candidate.sentence.block == best.sentence.block
+                and candidate.sentence.section == best.sentence.section
             )
             ratio = NEXT_SENTENCE_RATIO if follows else SECOND_SENTENCE_RATIO
             if candidate is not best and candidate.score >= ratio * best.score and cited <= MAX_CITED_CHARS:

@@ -106,6 +106,7 @@ _WHO_SAID = re.compile(
     r"quote|quoted|statement|announce|announced|add|added)\b",
     re.I,
 )
+_YES_NO = re.compile(r"^\s*(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
 
 
@@ -118,6 +119,7 @@ class Intent:
     about_article: re.Pattern[str] | None
     unknown_names: tuple[str, ...]
     asks_who_said: bool
+    yes_no: bool
 
     def fits(self, sentence: str) -> bool:
         return self.wants is None or bool(_HAS[self.wants].search(sentence))
@@ -139,4 +141,5 @@ def read_intent(question: str, article_terms: Container[str]) -> Intent:
         about_article=about,
         unknown_names=unknown,
         asks_who_said=bool(_WHO_SAID.search(question)),
+        yes_no=bool(_YES_NO.match(question)),
     )

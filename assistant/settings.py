@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     index_lock_timeout: float = Field(
         120.0, ge=0, description="Seconds to wait for another process's index build before giving up."
     )
-    retrieval_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
+    retrieval_k: int = Field(10, ge=1, le=50, description="Passages handed to the answerer.")
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(50, ge=0, description="History turns considered (newest kept).")
