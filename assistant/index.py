@@ -29,6 +29,8 @@ from assistant.offline import enforce_offline
 from assistant.splitter import SPLITTER_VERSION, split_article
 
 SENTENCE, PASSAGE = "sentence", "passage"
+# Bump when the stored layout changes; a build of another format is rebuilt.
+INDEX_FORMAT = "2"
 KEEP_OLD_BUILDS = 1
 Progress = Callable[[str], None]
 
@@ -41,17 +43,18 @@ class Manifest:
     source_id: str
     embedding_model: str
     splitter_version: str
+    index_format: str
     collection: str
     sentences: int
     passages: int
     built_at: float
 
     def matches(self, article: Article, model_id: str) -> bool:
-        return (self.article_sha256, self.embedding_model, self.splitter_version) == (
-            article.sha256,
-            model_id,
-            SPLITTER_VERSION,
-        )
+        built = (self.article_sha256, self.embedding_model, self.splitter_version, self.index_format)
+        return built == (article.sha256, model_id, SPLITTER_VERSION, INDEX_FORMAT)
+
+    def collection_name(self, unit: str) -> str:
+        return f"{self.collection}-{unit}s"
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,7 @@ class OpenIndex:
 
     build_dir: Path
     manifest: Manifest
-    client: Any
-    collection: Any
+    passages: Any
     sentences: tuple[Sentence, ...]
     sentence_vectors: np.ndarray
 
@@ -160,28 +162,32 @@ class IndexDirectory:
         texts = [s.text for s in sentences] + [p.text for p in passages]
         progress(f"Embedding {len(texts)} texts with {MODEL_DISPLAY_NAME}…")
         vectors = embeddings.embed_many(texts, show_progress=show_progress_bar)
-        collection_name = f"article-{article.source_id}"
-        client = _chroma_client(build_dir)
-        collection = client.get_or_create_collection(
-            collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
-        records = [_sentence_record(s) for s in sentences] + [_passage_record(p) for p in passages]
-        collection.upsert(
-            ids=[r[0] for r in records],
-            documents=texts,
-            metadatas=[r[1] for r in records],
-            embeddings=vectors,
-        )
         manifest = Manifest(
             article_sha256=article.sha256,
             source_id=article.source_id,
             embedding_model=embedding_model_id(),
             splitter_version=SPLITTER_VERSION,
-            collection=collection_name,
+            index_format=INDEX_FORMAT,
+            collection=f"article-{article.source_id}",
             sentences=len(sentences),
             passages=len(passages),
             built_at=time.time(),
         )
+        client = _chroma_client(build_dir)
+        units = (
+            (SENTENCE, [_sentence_record(s) for s in sentences], vectors[: len(sentences)]),
+            (PASSAGE, [_passage_record(p) for p in passages], vectors[len(sentences) :]),
+        )
+        for unit, records, unit_vectors in units:
+            collection = client.get_or_create_collection(
+                manifest.collection_name(unit), metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+            collection.upsert(
+                ids=[r[0] for r in records],
+                documents=[r[1] for r in records],
+                metadatas=[r[2] for r in records],
+                embeddings=unit_vectors,
+            )
         _write_atomically(build_dir / "manifest.json", json.dumps(asdict(manifest), indent=2))
         _write_atomically(self.current_file, build_name + "\n")
         progress(f"Index ready: {build_dir}")
@@ -201,15 +207,17 @@ class IndexDirectory:
             msg = f"no index in {str(self.root)!r}; run `assistant index` to build it"
             raise IndexUnavailable(msg)
         client = _chroma_client(build_dir)
-        collection = client.get_collection(manifest.collection)
-        stored = collection.get(where={"unit": SENTENCE}, include=["documents", "metadatas", "embeddings"])
+        stored = client.get_collection(manifest.collection_name(SENTENCE)).get(
+            include=["documents", "metadatas", "embeddings"]
+        )
         rows = sorted(
             zip(stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"], strict=True),
             key=lambda row: row[2]["position"],
         )
         sentences = tuple(_sentence_from_record(i, d, m) for i, d, m, _ in rows)
         vectors = np.asarray([row[3] for row in rows], dtype=np.float32)
-        return OpenIndex(build_dir, manifest, client, collection, sentences, vectors)
+        passages = client.get_collection(manifest.collection_name(PASSAGE))
+        return OpenIndex(build_dir, manifest, passages, sentences, vectors)
 
 
 MODEL_DISPLAY_NAME = "all-MiniLM-L6-v2"
@@ -229,27 +237,33 @@ def _optional(**values: str | None) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _sentence_record(sentence: Sentence) -> tuple[str, dict[str, Any]]:
-    return sentence.id, {
-        "unit": SENTENCE,
-        "position": sentence.position,
-        "block": sentence.block,
-        "start": sentence.start,
-        "end": sentence.end,
-        "voice": sentence.voice.value,
-        **_optional(section=sentence.section, speaker=sentence.speaker),
-    }
+def _sentence_record(sentence: Sentence) -> tuple[str, str, dict[str, Any]]:
+    return (
+        sentence.id,
+        sentence.text,
+        {
+            "position": sentence.position,
+            "block": sentence.block,
+            "start": sentence.start,
+            "end": sentence.end,
+            "voice": sentence.voice.value,
+            **_optional(section=sentence.section, speaker=sentence.speaker),
+        },
+    )
 
 
-def _passage_record(passage: Passage) -> tuple[str, dict[str, Any]]:
-    return passage.id, {
-        "unit": PASSAGE,
-        "start": passage.start,
-        "end": passage.end,
-        "first_sentence": passage.first_sentence,
-        "last_sentence": passage.last_sentence,
-        **_optional(section=passage.section),
-    }
+def _passage_record(passage: Passage) -> tuple[str, str, dict[str, Any]]:
+    return (
+        passage.id,
+        passage.text,
+        {
+            "start": passage.start,
+            "end": passage.end,
+            "first_sentence": passage.first_sentence,
+            "last_sentence": passage.last_sentence,
+            **_optional(section=passage.section),
+        },
+    )
 
 
 def _sentence_from_record(sentence_id: str, text: str, metadata: dict[str, Any]) -> Sentence:

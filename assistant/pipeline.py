@@ -89,20 +89,13 @@ class Assistant:
             return self._ready
 
     def _assemble(self, index: OpenIndex) -> _Ready:
-        from langchain_chroma import Chroma
-
-        vectorstore = Chroma(
-            client=index.client,
-            collection_name=index.manifest.collection,
-            embedding_function=self.embeddings,
-        )
-        stored = index.collection.get(where={"unit": "passage"}, include=["documents", "metadatas"])
+        stored = index.passages.get(include=["documents", "metadatas"])
         passages = [
             Document(id=i, page_content=d, metadata=m)
             for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True)
         ]
         retriever = HybridRetriever(
-            vectorstore=vectorstore,
+            collection=index.passages,
             lexical=LexicalIndex(passages),
             embeddings=self.embeddings,
             k=self.settings.retrieval_k,

@@ -26,6 +26,7 @@ class LexicalIndex:
 
     def __init__(self, documents: list[Document]) -> None:
         self.documents = documents
+        self.by_id = {d.id: d for d in documents}
         self._bm25 = bm25s.BM25()
         self._bm25.index([terms(d.page_content) or ["\x00"] for d in documents], show_progress=False)
 
@@ -41,7 +42,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    vectorstore: Any = Field(description="A langchain_chroma.Chroma over the index collection.")
+    collection: Any = Field(description="The Chroma collection of passages (ids match lexical's).")
     lexical: LexicalIndex
     embeddings: MiniLMEmbeddings
     k: int = 6
@@ -51,25 +52,26 @@ class HybridRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
     ) -> list[Document]:
         k = self.k if k is None else k
-        vector = self.embeddings.embed_query(query)
-        dense = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector, k=self.fetch_k, filter={"unit": "passage"}
+        vector = self.embeddings.embed_query_vector(query)
+        # Ids and distances only: the passages' text and metadata are already in memory.
+        dense = self.collection.query(
+            query_embeddings=[vector],
+            n_results=min(self.fetch_k, len(self.lexical.documents)),
+            include=["distances"],
         )
         fused: dict[str, float] = {}
-        found: dict[str, Document] = {}
-        for rank, (document, distance) in enumerate(dense):
-            fused[document.id] = fused.get(document.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            document.metadata["dense_similarity"] = 1.0 - distance
-            found[document.id] = document
+        for rank, document_id in enumerate(dense["ids"][0]):
+            fused[document_id] = 1.0 / (RRF_K + rank + 1)
         bm25 = self.lexical.scores(query)
         for rank, position in enumerate(np.argsort(-bm25)[: self.fetch_k]):
             if bm25[position] <= 0:
                 break
-            document = self.lexical.documents[int(position)]
-            fused[document.id] = fused.get(document.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            found.setdefault(document.id, document.model_copy(deep=True))
-            found[document.id].metadata["bm25"] = float(bm25[position])
+            document_id = self.lexical.documents[int(position)].id
+            fused[document_id] = fused.get(document_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
-        for document_id in ranked:
-            found[document_id].metadata["score"] = fused[document_id]
-        return [found[document_id] for document_id in ranked]
+        return [
+            self.lexical.by_id[document_id].model_copy(
+                update={"metadata": {**self.lexical.by_id[document_id].metadata, "score": fused[document_id]}}
+            )
+            for document_id in ranked
+        ]

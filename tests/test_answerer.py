@@ -91,4 +91,4 @@ def test_empty_or_overlong_questions_are_refused(assistant, question):
 
 def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
     answer = assistant.ask("Which agency also cited\x00 General Ramazan Sharif?\ud800")
-    assert answer.answerable and "AP" in answer.citations[0].text
+    assert answer.answerable and any("(also cited by AP)" in c.text for c in answer.citations)

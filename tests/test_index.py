@@ -31,7 +31,7 @@ def test_manifest_records_how_the_index_was_built(assistant):
     assert manifest.splitter_version == SPLITTER_VERSION
     assert manifest.embedding_model.startswith("sentence-transformers/all-MiniLM-L6-v2@")
     stored = json.loads((assistant.index_directory.current_build() / "manifest.json").read_text())
-    assert stored["collection"] == manifest.collection
+    assert stored["index_format"] == manifest.index_format
 
 
 def test_unchanged_article_is_not_rebuilt(assistant):
@@ -45,8 +45,9 @@ def test_reindexing_never_duplicates_entries(tmp_path, embeddings):
     first.build_index()
     first.build_index(rebuild=True)
     opened = first.index_directory.open()
-    ids = opened.collection.get()["ids"]
-    assert len(ids) == len(set(ids)) == opened.manifest.sentences + opened.manifest.passages
+    ids = opened.passages.get()["ids"]
+    assert len(ids) == len(set(ids)) == opened.manifest.passages
+    assert len({s.id for s in opened.sentences}) == len(opened.sentences) == opened.manifest.sentences
 
 
 def test_changed_article_triggers_rebuild(tmp_path, embeddings):

@@ -27,7 +27,7 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
     @property
     def retriever_constructor_params(self) -> dict:
         built = _retriever(self._assistant)
-        return {"vectorstore": built.vectorstore, "lexical": built.lexical, "embeddings": built.embeddings}
+        return {"collection": built.collection, "lexical": built.lexical, "embeddings": built.embeddings}
 
     @property
     def retriever_query_example(self) -> str:
