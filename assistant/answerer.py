@@ -34,8 +34,10 @@ _OPINION_CUES = re.compile(
 DENSE_WEIGHT, COVERAGE_WEIGHT, RETRIEVAL_WEIGHT, ANSWER_TYPE_BONUS = 0.55, 0.45, 0.1, 0.08
 ABOUT_ARTICLE_BONUS = 0.5
 # A sentence of the wanted kind (a number for "how many") must score near the best one, or we decline.
-TYPED_ANSWER_RATIO = {AnswerType.NUMBER: 0.85}
-DEFAULT_TYPED_ANSWER_RATIO = 0.7
+CONSTRAINED_ANSWER_RATIO = {AnswerType.NUMBER: 0.85}
+DEFAULT_CONSTRAINED_RATIO = 0.7
+# A lower-ranked sentence chosen because it fits must carry most of the question's own words.
+MIN_FALLBACK_COVERAGE = 0.55
 MIN_COVERAGE, MIN_DENSE = 0.5, 0.5
 # "Did the pilot survive?" is only answered by a sentence that talks about the pilot and surviving.
 MIN_YES_NO_COVERAGE = 0.45
@@ -44,6 +46,11 @@ SECOND_SENTENCE_RATIO = 0.8
 NEXT_SENTENCE_RATIO = 0.75
 MAX_CITED_CHARS = 450
 NEARBY_CREDIT = 0.5
+# "What did Israel do in response?" is not answered by a sentence that never mentions Israel.
+MIN_NAMES_MENTIONED = 0.5
+NAME_WINDOW_BEFORE = 2
+# A caption describes an image: "the second photo" asks about one.
+CAPTION_TERMS = "image photo caption picture"
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,20 @@ class Decision:
     reason: str
 
 
+_CAPITALISED_PHRASE = re.compile(r"\b(?:[A-Z][a-z]+\s){1,4}[A-Z][a-z]+\b")
+
+
+def _acronyms(text: str) -> dict[str, frozenset[str]]:
+    """ "irgc" → stems of "Iranian Revolutionary Guard Corps", for every phrase an acronym abbreviates."""
+    acronyms = {match.lower() for match in re.findall(r"\b[A-Z]{2,6}\b", text)}
+    spelled: dict[str, frozenset[str]] = {}
+    for phrase in _CAPITALISED_PHRASE.findall(text):
+        initials = "".join(word[0] for word in phrase.split()).lower()
+        if initials in acronyms and len(initials) >= 2:
+            spelled[initials] = frozenset(terms(phrase))
+    return spelled
+
+
 class ArticleVocabulary:
     """Inverse document frequency of each stem over the article's sentences, and what each covers.
 
@@ -85,15 +106,34 @@ class ArticleVocabulary:
                 for n in sentences[max(0, s.position - 1) : s.position + 2]
                 if n.block == s.block and n.position != s.position
             ]
-            self.nearby_terms[s.position] = frozenset().union(*neighbours, terms(s.section or ""))
+            described = CAPTION_TERMS if s.voice is Voice.CAPTION else ""
+            self.nearby_terms[s.position] = frozenset().union(
+                *neighbours, terms(f"{s.section or ''} {described}")
+            )
         self.speaker_terms = {
             s.position: frozenset(terms(s.speaker or "")) if s.voice is Voice.QUOTE else frozenset()
             for s in sentences
         }
+        self.aliases = _acronyms(" ".join(s.text for s in sentences))
         counts = Counter(t for ts in own.values() for t in ts)
         n = len(sentences)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in counts.items()}
         self.unseen_idf = math.log((n + 1) / 0.5) + 1.0
+
+    def mentions(self, name: Sequence[str], position: int) -> bool:
+        """Is this name (its stems) in the sentence, the two before it, or its speaker?
+
+        An acronym counts as mentioned where it is spelled out ("IRGC": "Revolutionary Guard").
+        """
+        window = range(max(0, position - NAME_WINDOW_BEFORE), position + 1)
+        present = self.speaker_terms.get(position, frozenset()).union(
+            *(self.sentence_terms[p] for p in window if p in self.sentence_terms)
+        )
+        for stem in name:
+            spelled_out = self.aliases.get(stem, frozenset())
+            if stem in present or len(spelled_out & present) >= 2:
+                return True
+        return False
 
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unseen_idf)
@@ -156,12 +196,21 @@ class ExtractiveAnswerer:
                 + COVERAGE_WEIGHT * coverage
                 + RETRIEVAL_WEIGHT * retrieval[position]
             )
-            if intent.wants is AnswerType.CAUSE and intent.fits(sentence.text):
+            if intent.wants is AnswerType.CAUSE and intent.fits(sentence):
                 score += ANSWER_TYPE_BONUS
             if self._answers_about_article(intent, sentence):
                 score += ABOUT_ARTICLE_BONUS
             scored.append(Candidate(sentence, float(dense), coverage, retrieval[position], score))
         return sorted(scored, key=lambda c: c.score, reverse=True)
+
+    def _fits(self, intent: Intent, candidate: Candidate) -> bool:
+        """Does the sentence hold the kind of answer asked for and mention the names asked about?"""
+        if not intent.fits(candidate.sentence):
+            return False
+        names = intent.known_names
+        position = candidate.sentence.position
+        mentioned = sum(self.vocabulary.mentions(name, position) for name in names)
+        return not names or mentioned >= MIN_NAMES_MENTIONED * len(names)
 
     @staticmethod
     def _answers_about_article(intent: Intent, sentence: Sentence) -> bool:
@@ -183,12 +232,18 @@ class ExtractiveAnswerer:
             about = [c for c in ranked if self._answers_about_article(intent, c.sentence)]
             chosen = sorted(about[: self.max_citations], key=lambda c: c.sentence.position)
             return Decision(True, tuple(chosen), "about the article")
-        if intent.wants is not None and intent.wants is not AnswerType.CAUSE:
-            fitting = [c for c in ranked if intent.fits(c.sentence.text)]
-            ratio = TYPED_ANSWER_RATIO.get(intent.wants, DEFAULT_TYPED_ANSWER_RATIO)
-            if not fitting or fitting[0].score < ratio * best.score:
-                return Decision(False, (best,), f"no {intent.wants.value}")
-            best = fitting[0]
+        fitting = [c for c in ranked if self._fits(intent, c)]
+        ratio = CONSTRAINED_ANSWER_RATIO.get(intent.wants, DEFAULT_CONSTRAINED_RATIO)
+        if not fitting or fitting[0].score < ratio * best.score:
+            missing = intent.wants.value if intent.wants and not intent.fits(best.sentence) else "names"
+            return Decision(False, (best,), f"no sentence with the {missing} asked for")
+        fallback = fitting[0]
+        own_coverage = self.vocabulary.coverage(
+            query.own_weights, fallback.sentence.position, intent.asks_who_said
+        )
+        if fallback is not best and own_coverage < MIN_FALLBACK_COVERAGE:
+            return Decision(False, (best,), "the sentences that fit do not match the question")
+        best = fitting[0]
         if best.coverage < MIN_COVERAGE and best.dense < MIN_DENSE:
             return Decision(False, (best,), "weak evidence")
         if intent.yes_no and best.coverage < MIN_YES_NO_COVERAGE:

@@ -12,6 +12,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 from enum import StrEnum
 
+from assistant.article import Sentence, Voice
 from assistant.terms import terms
 
 _TASK = re.compile(
@@ -42,6 +43,7 @@ class AnswerType(StrEnum):
     DATE = "date"
     TIME = "time"
     CAUSE = "cause"
+    SPEAKER = "speaker"
 
 
 _WANTS = (
@@ -49,11 +51,19 @@ _WANTS = (
     (AnswerType.YEAR, re.compile(r"\b(what|which) year\b|\bin what year\b", re.I)),
     (
         AnswerType.NUMBER,
-        re.compile(r"\bhow (many|much)\b|\b(number|amount|count|percentage) of\b|\bwhat number\b", re.I),
+        re.compile(
+            r"\bhow (many|much|far)\b|\b(number|amount|count|percentage) of\b|\bwhat number\b|"
+            r"\bin (kilometers|kilometres|km|miles|meters|metres|dollars|euros|percent)\b",
+            re.I,
+        ),
     ),
     (AnswerType.DATE, re.compile(r"\b(what|which) (date|day of the week|month)\b", re.I)),
     (AnswerType.TIME, re.compile(r"^\s*(and\s+)?when\b|\bwhat day\b|\bhow long\b", re.I)),
     (AnswerType.CAUSE, re.compile(r"^\s*(and\s+)?why\b|\bfor what reason\b|\bhow come\b", re.I)),
+    (
+        AnswerType.SPEAKER,
+        re.compile(r"^\s*(and\s+)?(who|which \w+)\s+(said|says|stated|told|warned|added)\b", re.I),
+    ),
 )
 _HAS = {
     AnswerType.NUMBER: re.compile(rf"(?<![\w/-])\d[\d,.]*(?![\w/-])|\b({_CARDINAL})\b", re.I),
@@ -68,6 +78,7 @@ _HAS = {
         rf"decades?|ago|same day|this morning|since)\b",
         re.I,
     ),
+    AnswerType.SPEAKER: re.compile(r"\b(said|says|stated|told|according to)\b", re.I),
     AnswerType.CAUSE: re.compile(
         r"\b(because|as a result|reason|due to|since|in order to|for this reason|retaliation|"
         r"in response|so that|after|following|therefore|thus)\b",
@@ -118,11 +129,17 @@ class Intent:
     wants: AnswerType | None
     about_article: re.Pattern[str] | None
     unknown_names: tuple[str, ...]
+    known_names: tuple[tuple[str, ...], ...]
     asks_who_said: bool
     yes_no: bool
 
-    def fits(self, sentence: str) -> bool:
-        return self.wants is None or bool(_HAS[self.wants].search(sentence))
+    def fits(self, sentence: Sentence) -> bool:
+        """A cause is preferred, not required; every other kind of answer is required."""
+        if self.wants is None or self.wants is AnswerType.CAUSE:
+            return True
+        if self.wants is AnswerType.SPEAKER and sentence.voice is Voice.QUOTE:
+            return True
+        return bool(_HAS[self.wants].search(sentence.text))
 
 
 def read_intent(question: str, article_terms: Container[str]) -> Intent:
@@ -130,16 +147,15 @@ def read_intent(question: str, article_terms: Container[str]) -> Intent:
     task = bool(_TASK.match(question) or _INJECTION.search(question))
     wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
     about = next((answer for asks, answer in _ABOUT_ARTICLE if asks.search(question)), None)
-    unknown = tuple(
-        name
-        for name in _NAME.findall(question)
-        if (stems := terms(name)) and not any(stem in article_terms for stem in stems)
-    )
+    names = [name for name in _NAME.findall(question) if terms(name)]
+    unknown = tuple(name for name in names if not any(stem in article_terms for stem in terms(name)))
+    known = tuple(tuple(terms(name)) for name in names if name not in unknown)
     return Intent(
         task=task,
         wants=wants,
         about_article=about,
         unknown_names=unknown,
+        known_names=known,
         asks_who_said=bool(_WHO_SAID.search(question)),
         yes_no=bool(_YES_NO.match(question)),
     )

@@ -26,7 +26,9 @@ GENERIC_TERMS = frozenset(
         "article author writer piece text story say said says tell told mention mentioned show shows "
         "shown describe described explain explained mean means happen happened think thinks report "
         "reported according claim claimed write wrote written state stated give given call called "
-        "do does did make made happen current currently latest"
+        "do does did make made happen current currently latest "
+        # words that say what kind of answer is wanted, not what it is about
+        "date day year years time name number kind type sort way exactly precise exact"
     )
 )
 
@@ -41,6 +43,7 @@ class Query:
     question: str
     search_text: str
     weights: dict[str, float]
+    own_weights: dict[str, float]
 
     @property
     def is_follow_up(self) -> bool:
@@ -78,7 +81,7 @@ def standalone_query(question: str, history: Sequence[Turn], borrowed_weight: fl
     own = weighted_terms(question)
     previous = [turn.content for turn in history if turn.role == "user" and turn.content.strip()]
     if not previous or not leans_on_context(question):
-        return Query(question, question, own)
+        return Query(question, question, own, own)
     context = previous[-1]
     borrowed = {t: w for t, w in weighted_terms(context, borrowed_weight).items() if t not in own}
-    return Query(question, f"{context} {question}", own | borrowed)
+    return Query(question, f"{context} {question}", own | borrowed, own)
