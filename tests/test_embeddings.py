@@ -33,3 +33,11 @@ def test_concurrent_queries_each_get_their_own_vector(embeddings):
 def test_embed_query_returns_plain_floats_for_langchain(embeddings):
     vector = embeddings.embed_query(QUESTIONS[0])
     assert isinstance(vector, list) and len(vector) == 384 and isinstance(vector[0], float)
+
+
+def test_traced_encoder_matches_encode_for_long_and_batched_inputs(embeddings):
+    long_question = " ".join(["Which province did the Revolutionary Guard say it hit in Syria?"] * 30)
+    texts = ["Why?", QUESTIONS[1], long_question]
+    batched = embeddings._encode_queries(texts)
+    expected = embeddings.model.encode(texts, normalize_embeddings=True)
+    assert np.allclose(batched, expected, atol=1e-5)

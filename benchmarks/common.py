@@ -1,0 +1,119 @@
+"""Shared helpers for the benchmark scripts: a server on loopback, a lean HTTP client, statistics."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Client:
+    """A keep-alive HTTP/1.1 connection: the least client overhead Python offers."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(self, method: str, path: str, body: object | None = None) -> tuple[int, bytes]:
+        payload = None if body is None else json.dumps(body)
+        headers = {} if body is None else {"content-type": "application/json"}
+        self.connection.request(method, path, body=payload, headers=headers)
+        response = self.connection.getresponse()
+        return response.status, response.read()
+
+    def ask(self, question: str) -> dict:
+        status, body = self.request("POST", "/api/ask", {"question": question})
+        if status != 200:
+            raise RuntimeError(f"/api/ask answered {status}: {body[:200]!r}")
+        return json.loads(body)
+
+
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 300) -> float:
+    """Poll /healthz until it answers 200; returns the seconds it took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if server.poll() is not None:
+            sys.exit(f"server exited with {server.returncode}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if Client(port).request("GET", "/healthz")[0] == 200:
+                return time.perf_counter() - started
+        time.sleep(0.02)
+    sys.exit("server did not become ready")
+
+
+@contextlib.contextmanager
+def running_server(command: Sequence[str], port: int, env: dict | None = None) -> Iterator[subprocess.Popen]:
+    server = subprocess.Popen(
+        list(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env or os.environ.copy()
+    )
+    try:
+        yield server
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def assistant_server(port: int) -> list[str]:
+    return [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary_ms(values: Sequence[float]) -> dict[str, float]:
+    return {"p50_ms": statistics.median(values), "p95_ms": percentile(values, 0.95)}
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    """Current and peak resident memory of a process, from /proc."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in {"VmRSS", "VmHWM"}:
+            fields[key] = int(value.split()[0]) / 1024
+    return {"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)}
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def golden_questions(limit: int | None = None) -> list[str]:
+    from assistant.evaluation import DEFAULT_GOLDEN_SET, load_golden_set
+
+    questions = [item.question for item in load_golden_set(DEFAULT_GOLDEN_SET) if not item.history]
+    return questions[:limit] if limit else questions
+
+
+def report(name: str, rows: dict[str, object]) -> None:
+    """Print a two-column table and write benchmarks/results/<name>.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(rows, indent=2))
+    width = max(len(key) for key in rows)
+    print(f"{name}")
+    for key, value in rows.items():
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        print(f"  {key:<{width}}  {shown}")
