@@ -3,10 +3,17 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: setup run test lint eval bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(CHROMIUM)
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null 2>&1 || { echo "Chromium is needed at $(CHROMIUM): install Debian's chromium package"; exit 1; }
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -16,11 +23,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+run: setup
 	$(BIN)/assistant index
 	$(BIN)/assistant serve
 
-test: $(STAMP)
+test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -1,19 +1,23 @@
-"""HTTP API: ``POST /api/ask``, ``GET /healthz`` and OpenAPI docs at ``/docs``. Thin over ``Assistant``."""
+"""The HTTP app: ``POST /api/ask``, the OpenAI-compatible ``/v1``, ``/embed``, ``GET /healthz``, OpenAPI
+docs at ``/docs``, and the chat page at ``/``. Thin over ``Assistant``."""
 
 from __future__ import annotations
 
 import logging
 from typing import Literal
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from assistant.errors import AssistantError, IndexBusy, IndexUnavailable, InvalidQuestion
+from assistant.errors import AssistantError, IndexBusy, IndexUnavailable, InvalidQuestion, NotAuthorized
+from assistant.openai_api import openai_router
 from assistant.pipeline import Assistant
+from assistant.portal import api_key_dependency, embed_router, protect
 from assistant.schema import Citation, Turn
+from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,52 +45,63 @@ class Health(BaseModel):
     detail: str | None = None
 
 
-def _error(status: int, detail: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": detail})
+def _error(request: Request, status: int, detail: str, **extra: object) -> JSONResponse:
+    """``{"detail": …}``; under ``/v1`` also OpenAI's ``{"error": {"message": …}}`` for its clients."""
+    content: dict[str, object] = {"detail": detail, **extra}
+    if request.url.path.startswith("/v1/"):
+        kind = "authentication_error" if status == 401 else "invalid_request_error"
+        content["error"] = {"message": detail, "type": kind, "param": None, "code": None}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(status_code=status, content=content, headers=headers)
 
 
-def create_app(assistant: Assistant) -> FastAPI:
-    """The ASGI app; the chat UI mounts into this same app."""
+def create_app(assistant: Assistant, settings: Settings | None = None, *, with_ui: bool = True) -> FastAPI:
+    """The ASGI app. ``settings`` (default: the assistant's) decides origins and API keys."""
+    settings = settings or assistant.settings
     app = FastAPI(
         title="article-assistant",
         summary="Questions about one news article, answered with verbatim citations.",
         version="0.1.0",
     )
+    protect(app, settings)
+    require_api_key = api_key_dependency(settings)
+    api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in e['loc'] if part != 'body') or 'body'}: {e['msg']}"
             for e in error.errors()
         )
-        return JSONResponse(
-            status_code=422,
-            content={
-                "detail": f"invalid request: {problems}",
-                "errors": jsonable_encoder(
-                    [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
-                ),
-            },
+        errors = jsonable_encoder(
+            [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
         )
+        return _error(request, 422, f"invalid request: {problems}", errors=errors)
 
     @app.exception_handler(InvalidQuestion)
-    async def invalid_question(_: Request, error: InvalidQuestion) -> JSONResponse:
-        return _error(422, str(error))
+    async def invalid_question(request: Request, error: InvalidQuestion) -> JSONResponse:
+        return _error(request, 422, str(error))
 
     @app.exception_handler(AssistantError)
-    async def unavailable(_: Request, error: AssistantError) -> JSONResponse:
+    async def unavailable(request: Request, error: AssistantError) -> JSONResponse:
+        if isinstance(error, NotAuthorized):
+            return _error(request, 401, str(error))
         status = 503 if isinstance(error, IndexUnavailable | IndexBusy) else 422
-        return _error(status, str(error))
+        return _error(request, status, str(error))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unexpected error while answering", exc_info=error)
-        return _error(500, "internal error: the assistant could not answer; try again")
+        return _error(request, 500, "internal error: the assistant could not answer; try again")
 
-    @app.post(
-        "/api/ask",
+    @api.post(
+        "/ask",
         response_model=AskResponse,
-        responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+        responses={
+            401: {"model": ErrorResponse},
+            422: {"model": ErrorResponse},
+            503: {"model": ErrorResponse},
+        },
     )
     def ask(request: AskRequest) -> AskResponse:
         """Answer a question from the article, citing it verbatim (or decline when it does not say)."""
@@ -102,4 +117,11 @@ def create_app(assistant: Assistant) -> FastAPI:
             return Health(status="degraded", article=assistant.article.title, detail=str(error))
         return Health(status="ok", article=assistant.article.title)
 
+    app.include_router(api)
+    app.include_router(openai_router(assistant, require_api_key))
+    app.include_router(embed_router(settings))
+    if with_ui:
+        from assistant.ui import mount_ui
+
+        mount_ui(app, assistant, settings)  # last: the UI's catch-all mount at "/" goes after our routes
     return app

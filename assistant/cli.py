@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from assistant.errors import AssistantError
+from assistant.formatting import sources_heading, where
 
 app = typer.Typer(
     help="Ask a news article questions; every answer cites the article verbatim.",
@@ -69,11 +70,10 @@ def ask(
         return
     typer.echo(answer.text)
     if answer.citations:
-        typer.echo("\nSources:" if answer.answerable else "\nClosest passages:")
+        typer.echo(f"\n{sources_heading(answer)}")
     for citation in answer.citations:
-        where = ", ".join(filter(None, [citation.section, citation.speaker]))
         typer.echo(f"[{citation.id}] {citation.text}")
-        typer.echo(f"    ({where}; characters {citation.start}–{citation.end})")
+        typer.echo(f"    ({where(citation)}; characters {citation.start}–{citation.end})")
 
 
 @app.command()
@@ -81,7 +81,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
 ) -> None:
-    """Serve the HTTP API (POST /api/ask, GET /healthz, /docs)."""
+    """Serve the chat page (/), the APIs (/api/ask, /v1/chat/completions), /embed, /healthz and /docs."""
     import uvicorn
 
     from assistant.api import create_app

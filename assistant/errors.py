@@ -15,3 +15,7 @@ class IndexUnavailable(AssistantError):
 
 class IndexBusy(AssistantError):
     """Another process is building the index right now."""
+
+
+class NotAuthorized(AssistantError):
+    """The request has no valid API key: send ``Authorization: Bearer <key>``."""

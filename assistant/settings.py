@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -29,6 +31,39 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(50, ge=0, description="History turns considered (newest kept).")
     host: str = Field("127.0.0.1", description="HTTP bind address for `assistant serve`.")
     port: int = Field(8080, ge=1, le=65535, description="HTTP port for `assistant serve`.")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Portal origins (comma-separated) allowed to call the APIs and frame the UI.",
+    )
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        repr=False,
+        description="When set (comma-separated), /api/* and /v1/* require `Authorization: Bearer <key>`.",
+    )
+    ui_concurrency_limit: int = Field(4, ge=1, le=64, description="Chat answers computed at once.")
+    ui_queue_size: int = Field(64, ge=1, description="Chat requests waiting at most; more are refused.")
+
+    @field_validator("allowed_origins", "api_keys", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        cleaned = []
+        for origin in origins:
+            parts = urlsplit(origin.rstrip("/"))
+            if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path or parts.query:
+                msg = (
+                    f"ASSISTANT_ALLOWED_ORIGINS: {origin!r} is not an origin; "
+                    "give scheme://host[:port] without a path, e.g. https://intranet.example.com"
+                )
+                raise ValueError(msg)
+            cleaned.append(f"{parts.scheme}://{parts.netloc}")
+        return cleaned
 
     @model_validator(mode="after")
     def _article_exists(self) -> Settings:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 
 from assistant import Assistant, Settings
 from assistant.embeddings import MiniLMEmbeddings
@@ -41,3 +46,49 @@ def assistant(index_dir: Path, embeddings: MiniLMEmbeddings) -> Assistant:
     ready = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
     ready.open()
     return ready
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def serve() -> Iterator[Callable[..., str]]:
+    """Starts ASGI apps on real uvicorn servers on loopback; returns each one's base URL."""
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(app: Any, port: int | None = None) -> str:
+        port = port or free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, f"uvicorn did not start on port {port}"
+        running.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in running:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """Debian's chromium (installed by `make setup`), never a Playwright download; nothing phones home."""
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }

@@ -50,10 +50,10 @@ def test_ask_returns_answer_with_verbatim_citations(client, assistant):
     body = response.json()
     assert set(body) == {"answer", "answerable", "citations"}
     assert body["answerable"] is True and "[1]" in body["answer"]
-    citation = body["citations"][0]
-    assert set(citation) == {"id", "text", "start", "end", "section", "speaker"}
-    assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]
-    assert "(also cited by AP)" in citation["text"]
+    for citation in body["citations"]:
+        assert set(citation) == {"id", "text", "start", "end", "section", "speaker"}
+        assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]
+    assert any("(also cited by AP)" in c["text"] for c in body["citations"])
 
 
 def test_ask_uses_history_for_follow_ups(client):
