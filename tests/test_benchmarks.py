@@ -1,0 +1,40 @@
+"""The benchmark scripts keep working: each runs in its quick mode and writes its JSON.
+
+Figures are reported by the scripts, never asserted here: this machine is too noisy for timed tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.benchmark
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    ("script", "expected_keys"),
+    [
+        ("latency.py", {"ask_p50_ms", "embed_p50_ms", "ratio_p50"}),
+        ("peer.py", {"ours_evidence_recall", "peer_evidence_recall", "p50_ours_over_peer"}),
+        ("throughput.py", {"distinct_answers_per_s", "repeated_errors", "peak_rss_mb"}),
+        ("cold_start.py", {"floor_s", "serve_ready_over_floor", "ask_cold_over_floor"}),
+        ("index_build.py", {"rebuild_s", "noop_s"}),
+    ],
+)
+def test_benchmark_runs_in_quick_mode(script, expected_keys, tmp_path):
+    environment = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
+    subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick"],
+        check=True,
+        env=environment,
+        timeout=600,
+        capture_output=True,
+    )
+    written = json.loads((BENCHMARKS / "results" / script.replace(".py", ".json")).read_text())
+    assert expected_keys <= set(written)
