@@ -12,7 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from assistant.errors import AssistantError, IndexBusy, IndexUnavailable, InvalidQuestion, NotAuthorized
+from assistant.deadline import ask_within, within
+from assistant.errors import (
+    AnswerTimeout,
+    AssistantError,
+    IndexBusy,
+    IndexUnavailable,
+    InvalidQuestion,
+    NotAuthorized,
+)
 from assistant.openai_api import openai_router
 from assistant.pipeline import Assistant
 from assistant.portal import api_key_dependency, embed_router, protect
@@ -86,7 +94,7 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
     async def unavailable(request: Request, error: AssistantError) -> JSONResponse:
         if isinstance(error, NotAuthorized):
             return _error(request, 401, str(error))
-        status = 503 if isinstance(error, IndexUnavailable | IndexBusy) else 422
+        status = 503 if isinstance(error, IndexUnavailable | IndexBusy | AnswerTimeout) else 422
         return _error(request, status, str(error))
 
     @app.exception_handler(Exception)
@@ -103,16 +111,16 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
             503: {"model": ErrorResponse},
         },
     )
-    def ask(request: AskRequest) -> AskResponse:
+    async def ask(request: AskRequest) -> AskResponse:
         """Answer a question from the article, citing it verbatim (or decline when it does not say)."""
-        answer = assistant.ask(request.question, request.history)
+        answer = await ask_within(assistant, request.question, request.history)
         return AskResponse(answer=answer.text, answerable=answer.answerable, citations=answer.citations)
 
     @app.get("/healthz", response_model=Health)
-    def healthz() -> Health:
-        """Liveness and readiness: `degraded` when the index cannot be opened."""
+    async def healthz() -> Health:
+        """Readiness: `degraded` when the index cannot be searched or the model does not answer in time."""
         try:
-            assistant.open()
+            await within(settings.health_timeout, "the health probe", assistant.check)
         except AssistantError as error:
             return Health(status="degraded", article=assistant.article.title, detail=str(error))
         return Health(status="ok", article=assistant.article.title)

@@ -129,6 +129,10 @@ class MiniLMEmbeddings(Embeddings):
         vectors.setflags(write=False)
         return vectors
 
+    def probe(self) -> None:
+        """Embed a text through the query thread, bypassing the cache: proves the model answers."""
+        self._batcher.embed("health probe")
+
     def _embed_query_uncached(self, text: str) -> np.ndarray:
         return self._batcher.embed(text)
 

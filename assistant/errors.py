@@ -19,3 +19,7 @@ class IndexBusy(AssistantError):
 
 class NotAuthorized(AssistantError):
     """The request has no valid API key: send ``Authorization: Bearer <key>``."""
+
+
+class AnswerTimeout(AssistantError):
+    """No answer within the request time limit: the index or the model is stuck or overloaded."""

@@ -87,6 +87,14 @@ class IndexDirectory:
         self.current_file = root / "CURRENT"
         self.lock_file = root / ".lock"
 
+    def marker(self) -> tuple[int, int] | None:
+        """Changes whenever ``CURRENT`` is replaced: a stat, cheap enough to check on every request."""
+        try:
+            stat = self.current_file.stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
     def current_build(self) -> Path | None:
         try:
             name = self.current_file.read_text(encoding="utf-8").strip()

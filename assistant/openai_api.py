@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.chat import stream_prefixes
+from assistant.deadline import ask_within
 from assistant.errors import InvalidQuestion
 from assistant.formatting import answer_with_sources
 from assistant.pipeline import Assistant
@@ -150,12 +151,12 @@ def openai_router(assistant: Assistant, require_api_key: Callable[..., None]) ->
         response_model=ChatCompletion,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    def chat_completions(request: ChatCompletionRequest) -> ChatCompletion | StreamingResponse:
+    async def chat_completions(request: ChatCompletionRequest) -> ChatCompletion | StreamingResponse:
         """Answer the last user message from the article; ``stream: true`` sends SSE chunks, then [DONE]."""
         question, history = _question_and_history(request)
         if not question.strip():
             raise InvalidQuestion("the last user message is empty: put the question about the article there")
-        answer = assistant.ask(question, history)
+        answer = await ask_within(assistant, question, history)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if request.stream:

@@ -41,6 +41,7 @@ def clean_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Ready:
+    marker: object
     index: OpenIndex
     retriever: HybridRetriever
     chain: Runnable
@@ -78,17 +79,26 @@ class Assistant:
         self._get_ready(progress)
         self.embeddings.embed_query_vector("warm-up")
 
+    def check(self) -> None:
+        """Probe what answering needs: the index answers a search and the model embeds a text."""
+        self._get_ready().index.passages.count()
+        self.embeddings.probe()
+
     def _get_ready(self, progress: Progress = _silent) -> _Ready:
+        """The opened index; a server follows a rebuild by another process (``CURRENT`` swapped)."""
         ready = self._ready
-        if ready is not None:
+        marker = self.index_directory.marker()
+        if ready is not None and ready.marker == marker:
             return ready
-        self.build_index(progress=progress)
+        if ready is None:
+            self.build_index(progress=progress)
         with self._lock:
-            if self._ready is None:
-                self._ready = self._assemble(self.index_directory.open())
+            marker = self.index_directory.marker()
+            if self._ready is None or self._ready.marker != marker:
+                self._ready = self._assemble(marker, self.index_directory.open())
             return self._ready
 
-    def _assemble(self, index: OpenIndex) -> _Ready:
+    def _assemble(self, marker: object, index: OpenIndex) -> _Ready:
         stored = index.passages.get(include=["documents", "metadatas"])
         passages = [
             Document(id=i, page_content=d, metadata=m)
@@ -119,7 +129,7 @@ class Assistant:
             | RunnableLambda(retrieve)
             | RunnableLambda(answer)
         )
-        return _Ready(index, retriever, chain)
+        return _Ready(marker, index, retriever, chain)
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str):

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +53,33 @@ class FrameAncestorsMiddleware:
         await self.app(scope, receive, send_with_policy)
 
 
+class NoCORSForStrangers:
+    """Drops every ``Access-Control-*`` header from responses to an Origin that is not allowed.
+
+    Starlette's CORSMiddleware (kept, because Gradio stands down only for exactly that class) sends
+    ``Access-Control-Allow-Credentials`` to any Origin; a stranger gets no CORS header at all.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_origins: list[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(allowed_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = Headers(scope=scope).get("origin") if scope["type"] == "http" else None
+        if origin is None or origin in self.allowed:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name in [n for n in headers if n.lower().startswith("access-control-")]:
+                    del headers[name]
+            await send(message)
+
+        await self.app(scope, receive, send_without_cors)
+
+
 def protect(app: FastAPI, settings: Settings) -> None:
     """CORS answers only the allowed origins (a disallowed Origin is never echoed); framing likewise.
 
@@ -65,6 +93,7 @@ def protect(app: FastAPI, settings: Settings) -> None:
         allow_headers=["*"],
         allow_credentials=True,
     )
+    app.add_middleware(NoCORSForStrangers, allowed_origins=settings.allowed_origins)  # outermost
 
 
 _bearer = HTTPBearer(auto_error=False, description="One of ASSISTANT_API_KEYS, when keys are configured.")

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(50, ge=0, description="History turns considered (newest kept).")
+    request_timeout: float = Field(10.0, gt=0, description="Seconds an HTTP request may take to be answered.")
+    health_timeout: float = Field(
+        2.0, gt=0, description="Seconds /healthz waits for its probe of index and model."
+    )
     host: str = Field("127.0.0.1", description="HTTP bind address for `assistant serve`.")
     port: int = Field(8080, ge=1, le=65535, description="HTTP port for `assistant serve`.")
     allowed_origins: Annotated[list[str], NoDecode] = Field(
