@@ -1,8 +1,6 @@
 """The HTTP app: ``POST /api/ask``, the OpenAI-compatible ``/v1``, ``/embed``, ``GET /healthz``, OpenAPI
 docs at ``/docs``, and the chat page at ``/``. Thin over ``Assistant``."""
 
-from __future__ import annotations
-
 import logging
 from typing import Literal
 
@@ -24,17 +22,31 @@ from assistant.errors import (
 from assistant.openai_api import openai_router
 from assistant.pipeline import Assistant
 from assistant.portal import api_key_dependency, embed_router, protect
-from assistant.schema import Citation, Turn
+from assistant.schema import ERROR_RESPONSES, Citation, Turn
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-class AskRequest(BaseModel):
-    """A question about the article, with the conversation so far for follow-ups."""
+# At least one character that is neither white space nor a control character: what survives cleaning.
+SOMETHING_TO_ASK = r"[^\s\x00-\x1f\x7f]"
 
-    question: str = Field(description="The question; 1 to ASSISTANT_MAX_QUESTION_CHARS characters.")
-    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+
+def ask_request_model(max_question_chars: int) -> type[BaseModel]:
+    """The request body, its limits taken from the settings so the OpenAPI schema states them exactly."""
+
+    class AskRequest(BaseModel):
+        """A question about the article, with the conversation so far for follow-ups."""
+
+        question: str = Field(
+            min_length=1,
+            max_length=max_question_chars,
+            pattern=SOMETHING_TO_ASK,
+            description="The question: some text to ask, at most ASSISTANT_MAX_QUESTION_CHARS characters.",
+        )
+        history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+
+    return AskRequest
 
 
 class AskResponse(BaseModel):
@@ -43,14 +55,21 @@ class AskResponse(BaseModel):
     citations: list[Citation]
 
 
-class ErrorResponse(BaseModel):
-    detail: str
-
-
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     article: str
     detail: str | None = None
+
+
+def _explain(error: dict, max_question_chars: int) -> str:
+    """One validation problem in words: the question's own limits read as the issue states them."""
+    where = ".".join(str(part) for part in error["loc"] if part != "body") or "body"
+    if where == "question" and error["type"] in {"string_too_short", "string_pattern_mismatch"}:
+        return str(InvalidQuestion.empty())
+    if where == "question" and error["type"] == "string_too_long":
+        length = len(error["input"]) if isinstance(error.get("input"), str) else "too many"
+        return str(InvalidQuestion.too_long(length, max_question_chars))
+    return f"{where}: {error['msg']}"
 
 
 def _error(request: Request, status: int, detail: str, **extra: object) -> JSONResponse:
@@ -73,14 +92,12 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
     )
     protect(app, settings)
     require_api_key = api_key_dependency(settings)
+    AskRequest = ask_request_model(settings.max_question_chars)  # noqa: N806 - a class, named as one
     api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in e['loc'] if part != 'body') or 'body'}: {e['msg']}"
-            for e in error.errors()
-        )
+        problems = "; ".join(_explain(e, settings.max_question_chars) for e in error.errors())
         errors = jsonable_encoder(
             [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
         )
@@ -105,13 +122,9 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
     @api.post(
         "/ask",
         response_model=AskResponse,
-        responses={
-            401: {"model": ErrorResponse},
-            422: {"model": ErrorResponse},
-            503: {"model": ErrorResponse},
-        },
+        responses=ERROR_RESPONSES,
     )
-    async def ask(request: AskRequest) -> AskResponse:
+    async def ask(request: AskRequest) -> AskResponse:  # type: ignore[valid-type]  (built per app)
         """Answer a question from the article, citing it verbatim (or decline when it does not say)."""
         answer = await ask_within(assistant, request.question, request.history)
         return AskResponse(answer=answer.text, answerable=answer.answerable, citations=answer.citations)

@@ -1,5 +1,7 @@
 """What can go wrong, in words a user can act on. Surfaces translate these; nothing else leaks."""
 
+from __future__ import annotations
+
 
 class AssistantError(Exception):
     """Base class: something the user or operator can fix; the message says how."""
@@ -7,6 +9,14 @@ class AssistantError(Exception):
 
 class InvalidQuestion(AssistantError):
     """The question is empty, too long or not text."""
+
+    @classmethod
+    def empty(cls) -> InvalidQuestion:
+        return cls("the question is empty: type a question about the article")
+
+    @classmethod
+    def too_long(cls, length: int | str, limit: int) -> InvalidQuestion:
+        return cls(f"the question is {length} characters long; the limit is {limit}")
 
 
 class IndexUnavailable(AssistantError):

@@ -22,7 +22,7 @@ from assistant.deadline import ask_within
 from assistant.errors import InvalidQuestion
 from assistant.formatting import answer_with_sources
 from assistant.pipeline import Assistant
-from assistant.schema import Answer, Citation, Turn
+from assistant.schema import ERROR_RESPONSES, Answer, Citation, ErrorResponse, Turn
 
 MODEL_ID = "article-assistant"
 
@@ -92,6 +92,19 @@ class ChatCompletion(BaseModel):
     citations: list[Citation] = Field(description="Extra: the verbatim spans behind the [n] markers.")
 
 
+class OpenAIError(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIErrorResponse(ErrorResponse):
+    """Our ``detail``, plus the ``error`` object OpenAI clients read their message from."""
+
+    error: OpenAIError
+
+
 class Model(BaseModel):
     id: str = MODEL_ID
     object: Literal["model"] = "model"
@@ -139,7 +152,12 @@ def _stream(answer: Answer, completion_id: str, created: int) -> Iterator[str]:
 
 
 def openai_router(assistant: Assistant, require_api_key: Callable[..., None]) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"], dependencies=[Depends(require_api_key)])
+    router = APIRouter(
+        prefix="/v1",
+        tags=["OpenAI-compatible"],
+        dependencies=[Depends(require_api_key)],
+        responses={status: {"model": OpenAIErrorResponse} for status in ERROR_RESPONSES},
+    )
 
     @router.get("/models", response_model=ModelList)
     def models() -> ModelList:

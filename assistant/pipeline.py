@@ -136,11 +136,10 @@ class Assistant:
             raise InvalidQuestion("the question must be text")
         cleaned = clean_text(question)
         if not cleaned:
-            raise InvalidQuestion("the question is empty: type a question about the article")
+            raise InvalidQuestion.empty()
         limit = self.settings.max_question_chars
         if len(cleaned) > limit:
-            msg = f"the question is {len(cleaned)} characters long; the limit is {limit}"
-            raise InvalidQuestion(msg)
+            raise InvalidQuestion.too_long(len(cleaned), limit)
         return cleaned
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:

@@ -100,14 +100,17 @@ _bearer = HTTPBearer(auto_error=False, description="One of ASSISTANT_API_KEYS, w
 
 
 def api_key_dependency(settings: Settings) -> Callable[..., None]:
-    """A FastAPI dependency that requires ``Authorization: Bearer <key>`` when keys are configured."""
+    """A FastAPI dependency that requires ``Authorization: Bearer <key>`` when keys are configured.
+
+    Without keys it asks for nothing, so the OpenAPI schema declares no security scheme either.
+    """
     keys = [key.encode() for key in settings.api_keys]
+    if not keys:
+        return lambda: None
 
     def require_api_key(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> None:
-        if not keys:
-            return
         if credentials is None:
             raise NotAuthorized("missing API key: send the header 'Authorization: Bearer <key>'")
         given = credentials.credentials.encode()

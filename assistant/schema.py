@@ -31,3 +31,12 @@ class Answer(BaseModel):
     text: str
     answerable: bool
     citations: list[Citation]
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer: what was wrong and what to do, never a traceback."""
+
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict] = {status: {"model": ErrorResponse} for status in (401, 422, 500, 503)}
