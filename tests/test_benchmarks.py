@@ -25,6 +25,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("throughput.py", {"distinct_answers_per_s", "repeated_errors", "peak_rss_mb"}),
         ("cold_start.py", {"floor_s", "serve_ready_over_floor", "ask_cold_over_floor"}),
         ("index_build.py", {"rebuild_s", "noop_s"}),
+        ("soak.py", {"api_errors", "chat_errors", "rss_end_mb"}),
     ],
 )
 def test_benchmark_runs_in_quick_mode(script, expected_keys, tmp_path):

@@ -1,0 +1,139 @@
+"""Load on loopback: N clients against /api/ask and M chat sessions through the Gradio queue at once.
+
+Bounded in time and count, and only ever aimed at 127.0.0.1. Every chat session holds its own
+conversation and asks a follow-up that only its own history can resolve; the script checks each
+answer against that session's expected passage, so answers that mixed sessions would show up as
+errors. Memory (RSS) of the server is read after warm-up and at the end.
+
+    .venv/bin/python benchmarks/soak.py [--clients 16] [--sessions 4] [--seconds 60] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+
+from common import (
+    Client,
+    assistant_server,
+    free_port,
+    golden_questions,
+    machine,
+    report,
+    rss_mb,
+    running_server,
+    summary_ms,
+    wait_ready,
+)
+
+# (first question, follow-up, a phrase the follow-up's answer must contain)
+CONVERSATIONS = [
+    ("What did the Russian Defense Ministry announce?", "Why did it do that?", "overt act of aggression"),
+    ("Who was named as a partner in the Tehran attacks?", "Who named them?", "Hamid-Reza Taraghi"),
+    ("Who is Patrick Henningsen?", "Where was he born?", "American-born"),
+    (
+        "Which news agency released the image of the missile launch?",
+        "What did the image show?",
+        "showing a missile",
+    ),
+]
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def record(self, began: float, error: str | None = None) -> None:
+        with self.lock:
+            if error:
+                self.errors.append(error)
+            else:
+                self.latencies.append((time.perf_counter() - began) * 1000)
+
+
+def _api_client(port: int, deadline: float, questions: list[str], tally: Tally, offset: int) -> None:
+    client = Client(port)
+    n = offset
+    while time.perf_counter() < deadline:
+        n += 1
+        began = time.perf_counter()
+        try:
+            client.ask(questions[n % len(questions)])
+            tally.record(began)
+        except Exception as error:  # noqa: BLE001 - an error is a result here
+            tally.record(began, f"api: {error}")
+            client = Client(port)
+
+
+def _chat_session(port: int, deadline: float, conversation: tuple[str, str, str], tally: Tally) -> None:
+    from gradio_client import Client as GradioClient
+
+    first, follow_up, expected = conversation
+    chat = GradioClient(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
+    while time.perf_counter() < deadline:
+        began = time.perf_counter()
+        try:
+            reply = chat.predict(first, [], api_name="/chat")
+            history = [{"role": "user", "content": first}, {"role": "assistant", "content": reply}]
+            answer = chat.predict(follow_up, history, api_name="/chat")
+        except Exception as error:  # noqa: BLE001
+            tally.record(began, f"chat: {error}")
+            continue
+        tally.record(began, None if expected in answer else f"chat: {follow_up!r} lost its own history")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Concurrent API and chat load, with memory.")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--sessions", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--quick", action="store_true", help="6 s (CI smoke run)")
+    args = parser.parse_args()
+    seconds = 6.0 if args.quick else args.seconds
+    questions = golden_questions()
+    port = free_port()
+    api, chat = Tally(), Tally()
+    with running_server(assistant_server(port), port) as server:
+        wait_ready(port, server)
+        for question in questions:  # warm-up: every question once
+            Client(port).ask(question)
+        before = rss_mb(server.pid)
+        deadline = time.perf_counter() + seconds
+        threads = [
+            threading.Thread(target=_api_client, args=(port, deadline, questions, api, n * 7))
+            for n in range(args.clients)
+        ] + [
+            threading.Thread(target=_chat_session, args=(port, deadline, CONVERSATIONS[n % 4], chat))
+            for n in range(args.sessions)
+        ]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(seconds + 60)
+        elapsed = time.perf_counter() - started
+        after = rss_mb(server.pid)
+    rows: dict[str, object] = {
+        "api_clients": args.clients,
+        "chat_sessions": args.sessions,
+        "seconds": seconds,
+    }
+    rows |= {"api_answers_per_s": len(api.latencies) / elapsed, "api_errors": len(api.errors)}
+    rows |= {f"api_{k}": v for k, v in summary_ms(api.latencies or [0.0]).items()}
+    rows |= {"chat_exchanges": len(chat.latencies), "chat_errors": len(chat.errors)}
+    rows |= {f"chat_exchange_{k}": v for k, v in summary_ms(chat.latencies or [0.0]).items()}
+    rows |= {
+        "rss_after_warmup_mb": before["rss_mb"],
+        "rss_end_mb": after["rss_mb"],
+        "peak_rss_mb": after["peak_rss_mb"],
+        "first_errors": (api.errors + chat.errors)[:3],
+        "machine": machine(),
+    }
+    report("soak", rows)
+
+
+if __name__ == "__main__":
+    main()
