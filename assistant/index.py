@@ -18,15 +18,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from assistant.article import Article, Passage, Sentence, Voice
-from assistant.embeddings import MiniLMEmbeddings, embedding_model_id
 from assistant.errors import IndexBusy, IndexUnavailable
+from assistant.model import MODEL_DISPLAY_NAME, embedding_model_id
 from assistant.offline import enforce_offline
 from assistant.splitter import SPLITTER_VERSION, split_article
+
+if TYPE_CHECKING:  # the freshness check (`assistant index` on an unchanged article) needs neither
+    import numpy as np
+
+    from assistant.embeddings import MiniLMEmbeddings
 
 SENTENCE, PASSAGE = "sentence", "passage"
 # Bump when the stored layout changes; a build of another format is rebuilt.
@@ -223,12 +226,11 @@ class IndexDirectory:
             key=lambda row: row[2]["position"],
         )
         sentences = tuple(_sentence_from_record(i, d, m) for i, d, m, _ in rows)
+        import numpy as np
+
         vectors = np.asarray([row[3] for row in rows], dtype=np.float32)
         passages = client.get_collection(manifest.collection_name(PASSAGE))
         return OpenIndex(build_dir, manifest, passages, sentences, vectors)
-
-
-MODEL_DISPLAY_NAME = "all-MiniLM-L6-v2"
 
 
 def _write_atomically(path: Path, content: str) -> None:

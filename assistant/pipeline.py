@@ -16,10 +16,11 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from assistant.answerer import ExtractiveAnswerer
 from assistant.article import Article
-from assistant.embeddings import MiniLMEmbeddings, embedding_model_id
+from assistant.embeddings import MiniLMEmbeddings
 from assistant.errors import InvalidQuestion
 from assistant.index import IndexDirectory, OpenIndex, Progress
 from assistant.ingest import load_article
+from assistant.model import embedding_model_id
 from assistant.prompts import AnswerTemplates
 from assistant.query import Query, standalone_query
 from assistant.retriever import HybridRetriever, LexicalIndex
