@@ -73,7 +73,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> "gr.Blocks":
                 article = gr.HTML(session.article_view(), elem_id="aa-article-view")
 
         outputs = [textbox, chatbot, turns, article]
-        textbox.submit(
+        submitted = textbox.submit(
             session.respond,
             [textbox, chatbot, turns],
             outputs,
@@ -84,18 +84,20 @@ def build_ui(assistant: Assistant, settings: Settings) -> "gr.Blocks":
         def pick_example(event: gr.SelectData) -> str:
             return event.value["text"]
 
-        chatbot.example_select(pick_example, None, textbox, api_visibility="private").then(
+        picked = chatbot.example_select(pick_example, None, textbox, api_visibility="private").then(
             session.respond,
             [textbox, chatbot, turns],
             outputs,
             api_visibility="private",
             show_progress="hidden",
         )
-        chatbot.retry(
+        retried = chatbot.retry(
             session.retry, [chatbot, turns], outputs, api_visibility="private", show_progress="hidden"
         )
-        chatbot.undo(session.undo, [chatbot, turns], outputs, api_visibility="private")
-        chatbot.clear(session.clear, None, outputs, api_visibility="private")
+        # Undo and clear stop an answer still streaming in, or it would write itself back afterwards.
+        streaming = [submitted, picked, retried]
+        chatbot.undo(session.undo, [chatbot, turns], outputs, api_visibility="private", cancels=streaming)
+        chatbot.clear(session.clear, None, outputs, api_visibility="private", cancels=streaming)
         gr.api(session.answer_text, api_name="chat")
     demo.queue(default_concurrency_limit=settings.ui_concurrency_limit, max_size=settings.ui_queue_size)
     return demo
