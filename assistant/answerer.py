@@ -33,6 +33,7 @@ _OPINION_CUES = re.compile(
 
 DENSE_WEIGHT, COVERAGE_WEIGHT, RETRIEVAL_WEIGHT, ANSWER_TYPE_BONUS = 0.55, 0.45, 0.1, 0.08
 ABOUT_ARTICLE_BONUS = 0.5
+FOLLOWS_PREVIOUS_ANSWER_BONUS, FOLLOWING_SENTENCES = 0.05, 2
 # A sentence of the wanted kind (a number for "how many") must score near the best one, or we decline.
 CONSTRAINED_ANSWER_RATIO = {AnswerType.NUMBER: 0.85}
 DEFAULT_CONSTRAINED_RATIO = 0.7
@@ -185,6 +186,9 @@ class ExtractiveAnswerer:
         if intent.about_article:
             for position in self.metadata_positions:
                 retrieval.setdefault(position, 0.0)
+        following = self._following_previous_answer(query.previous_answer)
+        for position in following:
+            retrieval.setdefault(position, 0.0)
         positions = sorted(retrieval)
         similarities = self.vectors[positions] @ query_vector
         scored = []
@@ -200,6 +204,8 @@ class ExtractiveAnswerer:
                 score += ANSWER_TYPE_BONUS
             if self._answers_about_article(intent, sentence):
                 score += ABOUT_ARTICLE_BONUS
+            if position in following:
+                score += FOLLOWS_PREVIOUS_ANSWER_BONUS
             scored.append(Candidate(sentence, float(dense), coverage, retrieval[position], score))
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
@@ -211,6 +217,19 @@ class ExtractiveAnswerer:
         position = candidate.sentence.position
         mentioned = sum(self.vocabulary.mentions(name, position) for name in names)
         return not names or mentioned >= MIN_NAMES_MENTIONED * len(names)
+
+    def _following_previous_answer(self, previous_answer: str) -> set[int]:
+        """Sentences just after those the previous answer quoted: where a follow-up's answer often is
+        ("Which general said so?", "Did it work?"). Found by exact lookup of our own quotes."""
+        if not previous_answer:
+            return set()
+        quoted = [s for s in self.sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
+        return {
+            n.position
+            for s in quoted
+            for n in self.sentences[s.position + 1 : s.position + 1 + FOLLOWING_SENTENCES]
+            if n.section == s.section
+        }
 
     @staticmethod
     def _answers_about_article(intent: Intent, sentence: Sentence) -> bool:
@@ -241,11 +260,19 @@ class ExtractiveAnswerer:
         own_coverage = self.vocabulary.coverage(
             query.own_weights, fallback.sentence.position, intent.asks_who_said
         )
-        if fallback is not best and own_coverage < MIN_FALLBACK_COVERAGE:
+        follows = fallback.sentence.position in self._following_previous_answer(query.previous_answer)
+        if fallback is not best and own_coverage < MIN_FALLBACK_COVERAGE and not follows:
             return Decision(False, (best,), "the sentences that fit do not match the question")
-        best = fitting[0]
-        if best.coverage < MIN_COVERAGE and best.dense < MIN_DENSE:
+        best = fallback
+        # A follow-up's search text mixes two questions; its own words alone may match better, and the
+        # sentence right after the previous answer's quote is evidence of its own.
+        weak = max(best.coverage, own_coverage) < MIN_COVERAGE and best.dense < MIN_DENSE
+        if weak and not follows:
             return Decision(False, (best,), "weak evidence")
+        # "Why did it send them?" restates the previous question's action; a cause needs no own words.
+        restates = intent.wants is AnswerType.CAUSE
+        if query.is_follow_up and query.own_weights and own_coverage == 0 and not restates:
+            return Decision(False, (best,), "the follow-up's own words are not in the evidence")
         if intent.yes_no and best.coverage < MIN_YES_NO_COVERAGE:
             return Decision(False, (best,), "yes/no without its terms")
         chosen = [best]

@@ -52,7 +52,7 @@ _WANTS = (
     (
         AnswerType.NUMBER,
         re.compile(
-            r"\bhow (many|much|far)\b|\b(number|amount|count|percentage) of\b|\bwhat number\b|"
+            r"\bhow (many|much|far|old)\b|\b(number|amount|count|percentage) of\b|\bwhat number\b|"
             r"\bin (kilometers|kilometres|km|miles|meters|metres|dollars|euros|percent)\b",
             re.I,
         ),

@@ -44,6 +44,7 @@ class Query:
     search_text: str
     weights: dict[str, float]
     own_weights: dict[str, float]
+    previous_answer: str = ""
 
     @property
     def is_follow_up(self) -> bool:
@@ -84,4 +85,5 @@ def standalone_query(question: str, history: Sequence[Turn], borrowed_weight: fl
         return Query(question, question, own, own)
     context = previous[-1]
     borrowed = {t: w for t, w in weighted_terms(context, borrowed_weight).items() if t not in own}
-    return Query(question, f"{context} {question}", own | borrowed, own)
+    answers = [turn.content for turn in history if turn.role == "assistant"]
+    return Query(question, f"{context} {question}", own | borrowed, own, answers[-1] if answers else "")

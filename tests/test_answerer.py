@@ -92,3 +92,25 @@ def test_empty_or_overlong_questions_are_refused(assistant, question):
 def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
     answer = assistant.ask("Which agency also cited\x00 General Ramazan Sharif?\ud800")
     assert answer.answerable and any("(also cited by AP)" in c.text for c in answer.citations)
+
+
+def test_follow_up_finds_the_sentence_after_the_previous_answer(assistant):
+    answer = _chat(
+        assistant,
+        "What did the IRGC warn would happen if ISIS attacked Iran again?",
+        "Which general said so?",
+    )
+    assert answer.answerable
+    assert any("said General Ramazan Sharif" in c.text for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up"),
+    [
+        ("Which news agency released the image of the missile launch?", "What camera took it?"),
+        ("Who is Patrick Henningsen?", "How old is he?"),
+        ("What did the Russian Defense Ministry announce?", "What did China say about it?"),
+    ],
+)
+def test_follow_up_the_article_does_not_answer_is_declined(assistant, first, follow_up):
+    assert not _chat(assistant, first, follow_up).answerable
