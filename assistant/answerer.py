@@ -273,6 +273,8 @@ class ExtractiveAnswerer:
         restates = intent.wants is AnswerType.CAUSE
         if query.is_follow_up and query.own_weights and own_coverage == 0 and not restates:
             return Decision(False, (best,), "the follow-up's own words are not in the evidence")
+        if not intent.mentions_role(best.sentence.text):
+            return Decision(False, (best,), f"no {intent.role} named in the evidence")
         if intent.yes_no and best.coverage < MIN_YES_NO_COVERAGE:
             return Decision(False, (best,), "yes/no without its terms")
         chosen = [best]

@@ -117,6 +117,12 @@ _WHO_SAID = re.compile(
     r"quote|quoted|statement|announce|announced|add|added)\b",
     re.I,
 )
+# "Who was the ISIS commander at…", "the name of the Syrian pilot whose…": a person or thing by its role.
+_ROLE_STOP = r"(?:\s+(?:at|in|of|on|who|whose|that|which|for|from|behind|the|did|was|is)\b|\s*\?|$)"
+_ROLE_QUESTIONS = (
+    re.compile(rf"^\s*(?:and\s+)?who\s+(?:is|was|were|are)\s+the\s+(?P<phrase>[\w'’ -]+?){_ROLE_STOP}", re.I),
+    re.compile(rf"\bname of\s+(?:the\s+|an?\s+)?(?P<phrase>[\w'’ -]+?){_ROLE_STOP}", re.I),
+)
 _YES_NO = re.compile(r"^\s*(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
 
@@ -132,6 +138,14 @@ class Intent:
     known_names: tuple[tuple[str, ...], ...]
     asks_who_said: bool
     yes_no: bool
+    role: str | None
+
+    def mentions_role(self, sentence: str) -> bool:
+        """The role asked about ("pilot", "commander") is named in the sentence, as a word."""
+        if self.role is None:
+            return True
+        singular = self.role.removesuffix("s")
+        return bool(re.search(rf"\b{re.escape(singular)}s?\b", sentence, re.IGNORECASE))
 
     def fits(self, sentence: Sentence) -> bool:
         """A cause is preferred, not required; every other kind of answer is required."""
@@ -140,6 +154,13 @@ class Intent:
         if self.wants is AnswerType.SPEAKER and sentence.voice is Voice.QUOTE:
             return True
         return bool(_HAS[self.wants].search(sentence.text))
+
+
+def _role(question: str) -> str | None:
+    for pattern in _ROLE_QUESTIONS:
+        if match := pattern.search(question):
+            return match.group("phrase").split()[-1].lower()
+    return None
 
 
 def read_intent(question: str, article_terms: Container[str]) -> Intent:
@@ -158,4 +179,5 @@ def read_intent(question: str, article_terms: Container[str]) -> Intent:
         known_names=known,
         asks_who_said=bool(_WHO_SAID.search(question)),
         yes_no=bool(_YES_NO.match(question)),
+        role=_role(question),
     )
