@@ -45,7 +45,7 @@ MIN_YES_NO_COVERAGE = 0.45
 SECOND_SENTENCE_RATIO = 0.8
 # The sentence right after the best one often finishes its thought ("…raises two points:" → the points).
 NEXT_SENTENCE_RATIO = 0.75
-MAX_CITED_CHARS = 450
+MAX_CITED_CHARS = 550
 NEARBY_CREDIT = 0.5
 # "What did Israel do in response?" is not answered by a sentence that never mentions Israel.
 MIN_NAMES_MENTIONED = 0.5

@@ -35,6 +35,7 @@ _SYNONYMS = {
     "legislators": "parliament", "mps": "parliament", "plane": "aircraft", "planes": "aircraft",
     "photo": "image", "picture": "image", "photograph": "image", "pictures": "images",
     "photos": "images", "tv": "television", "aim": "target", "aimed": "targeted",
+    "compare": "par", "compares": "par", "compared": "par", "comparable": "par", "comparison": "par",
 }  # fmt: skip
 _STEMMER = Stemmer.Stemmer("english")
 
