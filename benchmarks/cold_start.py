@@ -8,13 +8,12 @@ so both open it rather than build it.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
 import time
 
-from common import assistant_server, free_port, machine, report, running_server, wait_ready
+import common
 
 FLOOR = """
 import os
@@ -33,19 +32,15 @@ def _timed(command: list[str]) -> float:
 
 
 def _server_ready() -> float:
-    port = free_port()
+    port = common.free_port()
     began = time.perf_counter()
-    with running_server(assistant_server(port), port) as server:
-        wait_ready(port, server)
+    with common.running_server(common.assistant_server(port), port) as server:
+        common.wait_ready(port, server)
         return time.perf_counter() - began
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Cold start versus the bare model floor.")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="one repetition (CI smoke run)")
-    args = parser.parse_args()
-    repeat = 1 if args.quick else args.repeat
+    repeat = common.repetitions("Cold start versus the bare model floor.")
     subprocess.run([sys.executable, "-m", "assistant.cli", "index"], check=True, stdout=subprocess.DEVNULL)
     floor, ready, ask = [], [], []
     for _ in range(repeat):
@@ -58,9 +53,9 @@ def main() -> None:
         "ask_cold_s": statistics.median(ask),
         "serve_ready_over_floor": statistics.median(ready) / statistics.median(floor),
         "ask_cold_over_floor": statistics.median(ask) / statistics.median(floor),
-        "machine": machine(),
+        "machine": common.machine(),
     }
-    report("cold_start", rows)
+    common.report("cold_start", rows)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -76,6 +77,15 @@ def running_server(command: Sequence[str], port: int, env: dict | None = None) -
 
 def assistant_server(port: int) -> list[str]:
     return [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
+
+
+def repetitions(description: str, default: int = 3) -> int:
+    """Parse ``--repeat N`` and ``--quick`` (one repetition: the CI smoke run)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeat", type=int, default=default)
+    parser.add_argument("--quick", action="store_true", help="one repetition (CI smoke run)")
+    args = parser.parse_args()
+    return 1 if args.quick else args.repeat
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -8,7 +8,6 @@ whole `assistant index` command, imports and model load included.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -17,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import machine, report
+import common
 
 
 def _cli(index_dir: Path, *flags: str) -> float:
@@ -33,11 +32,7 @@ def _cli(index_dir: Path, *flags: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Index rebuild and no-op timings.")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="one repetition (CI smoke run)")
-    args = parser.parse_args()
-    repeat = 1 if args.quick else args.repeat
+    repeat = common.repetitions("Index rebuild and no-op timings.")
 
     from assistant import Assistant, Settings
 
@@ -55,14 +50,14 @@ def main() -> None:
             noop.append(time.perf_counter() - began)
         cli_rebuild = statistics.median(_cli(index_dir, "--rebuild") for _ in range(repeat))
         cli_noop = statistics.median(_cli(index_dir) for _ in range(repeat))
-    report(
+    common.report(
         "index_build",
         {
             "rebuild_s": statistics.median(rebuild),
             "noop_s": statistics.median(noop),
             "cli_rebuild_s": cli_rebuild,
             "cli_noop_s": cli_noop,
-            "machine": machine(),
+            "machine": common.machine(),
         },
     )
 

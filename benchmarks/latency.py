@@ -14,16 +14,7 @@ import argparse
 import statistics
 import time
 
-from common import (
-    Client,
-    assistant_server,
-    free_port,
-    golden_questions,
-    machine,
-    report,
-    running_server,
-    wait_ready,
-)
+import common
 
 BLOCK = 10
 PAUSE_SECONDS = 0.05
@@ -34,17 +25,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the questions")
     parser.add_argument("--quick", action="store_true", help="10 questions, 1 round (CI smoke run)")
     args = parser.parse_args()
-    questions = golden_questions(10 if args.quick else None)
+    questions = common.golden_questions(10 if args.quick else None)
     rounds = 1 if args.quick else args.rounds
 
     from assistant.embeddings import MiniLMEmbeddings
 
-    port = free_port()
-    with running_server(assistant_server(port), port) as server:
-        wait_ready(port, server)
+    port = common.free_port()
+    with common.running_server(common.assistant_server(port), port) as server:
+        common.wait_ready(port, server)
         model = MiniLMEmbeddings().model
         model.encode("warm-up")
-        client = Client(port)
+        client = common.Client(port)
         client.ask("warm-up question")
         texts = [f"{q} " * (r + 1) for r in range(rounds) for q in questions]
         ask_ms: list[float] = []
@@ -61,7 +52,7 @@ def main() -> None:
                 model.encode(text)
                 embed_ms.append((time.perf_counter() - began) * 1000)
             time.sleep(PAUSE_SECONDS)
-    report(
+    common.report(
         "latency",
         {
             "requests": len(ask_ms),
@@ -69,7 +60,7 @@ def main() -> None:
             "ask_p95_ms": sorted(ask_ms)[int(0.95 * (len(ask_ms) - 1))],
             "embed_p50_ms": statistics.median(embed_ms),
             "ratio_p50": statistics.median(ask_ms) / statistics.median(embed_ms),
-            "machine": machine(),
+            "machine": common.machine(),
         },
     )
 

@@ -13,17 +13,7 @@ import argparse
 import sys
 import time
 
-from common import (
-    ROOT,
-    Client,
-    assistant_server,
-    free_port,
-    machine,
-    report,
-    running_server,
-    summary_ms,
-    wait_ready,
-)
+import common
 
 BLOCK = 10
 
@@ -40,16 +30,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="12 questions (CI smoke run)")
     args = parser.parse_args()
     items = _items(args.quick)
-    ours_port, peer_port = free_port(), free_port()
-    peer_command = [sys.executable, str(ROOT / "benchmarks" / "peer_app.py"), str(peer_port)]
+    ours_port, peer_port = common.free_port(), common.free_port()
+    peer_command = [sys.executable, str(common.ROOT / "benchmarks" / "peer_app.py"), str(peer_port)]
     results: dict[str, dict[str, list]] = {"ours": {}, "peer": {}}
     with (
-        running_server(assistant_server(ours_port), ours_port) as ours,
-        running_server(peer_command, peer_port) as peer,
+        common.running_server(common.assistant_server(ours_port), ours_port) as ours,
+        common.running_server(peer_command, peer_port) as peer,
     ):
-        wait_ready(ours_port, ours)
-        wait_ready(peer_port, peer)
-        clients = {"ours": Client(ours_port), "peer": Client(peer_port)}
+        common.wait_ready(ours_port, ours)
+        common.wait_ready(peer_port, peer)
+        clients = {"ours": common.Client(ours_port), "peer": common.Client(peer_port)}
         for client in clients.values():
             client.ask("warm-up question")
         for name in clients:
@@ -66,14 +56,14 @@ def main() -> None:
                     results[name]["chars"].append(sum(len(c) for c in cited))
     rows: dict[str, object] = {"questions": len(items)}
     for name, figures in results.items():
-        latency = summary_ms(figures["ms"])
+        latency = common.summary_ms(figures["ms"])
         rows[f"{name}_p50_ms"] = latency["p50_ms"]
         rows[f"{name}_p95_ms"] = latency["p95_ms"]
         rows[f"{name}_evidence_recall"] = sum(figures["recall"]) / len(items)
         rows[f"{name}_cited_chars"] = sum(figures["chars"]) / len(items)
     rows["p50_ours_over_peer"] = rows["ours_p50_ms"] / rows["peer_p50_ms"]
-    rows["machine"] = machine()
-    report("peer", rows)
+    rows["machine"] = common.machine()
+    common.report("peer", rows)
 
 
 if __name__ == "__main__":

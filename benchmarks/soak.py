@@ -14,18 +14,7 @@ import argparse
 import threading
 import time
 
-from common import (
-    Client,
-    assistant_server,
-    free_port,
-    golden_questions,
-    machine,
-    report,
-    rss_mb,
-    running_server,
-    summary_ms,
-    wait_ready,
-)
+import common
 
 # (first question, follow-up, a phrase the follow-up's answer must contain)
 CONVERSATIONS = [
@@ -55,7 +44,7 @@ class Tally:
 
 
 def _api_client(port: int, deadline: float, questions: list[str], tally: Tally, offset: int) -> None:
-    client = Client(port)
+    client = common.Client(port)
     n = offset
     while time.perf_counter() < deadline:
         n += 1
@@ -65,7 +54,7 @@ def _api_client(port: int, deadline: float, questions: list[str], tally: Tally, 
             tally.record(began)
         except Exception as error:  # noqa: BLE001 - an error is a result here
             tally.record(began, f"api: {error}")
-            client = Client(port)
+            client = common.Client(port)
 
 
 def _chat_session(port: int, deadline: float, conversation: tuple[str, str, str], tally: Tally) -> None:
@@ -93,14 +82,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="6 s (CI smoke run)")
     args = parser.parse_args()
     seconds = 6.0 if args.quick else args.seconds
-    questions = golden_questions()
-    port = free_port()
+    questions = common.golden_questions()
+    port = common.free_port()
     api, chat = Tally(), Tally()
-    with running_server(assistant_server(port), port) as server:
-        wait_ready(port, server)
+    with common.running_server(common.assistant_server(port), port) as server:
+        common.wait_ready(port, server)
         for question in questions:  # warm-up: every question once
-            Client(port).ask(question)
-        before = rss_mb(server.pid)
+            common.Client(port).ask(question)
+        before = common.rss_mb(server.pid)
         deadline = time.perf_counter() + seconds
         threads = [
             threading.Thread(target=_api_client, args=(port, deadline, questions, api, n * 7))
@@ -115,24 +104,24 @@ def main() -> None:
         for thread in threads:
             thread.join(seconds + 60)
         elapsed = time.perf_counter() - started
-        after = rss_mb(server.pid)
+        after = common.rss_mb(server.pid)
     rows: dict[str, object] = {
         "api_clients": args.clients,
         "chat_sessions": args.sessions,
         "seconds": seconds,
     }
     rows |= {"api_answers_per_s": len(api.latencies) / elapsed, "api_errors": len(api.errors)}
-    rows |= {f"api_{k}": v for k, v in summary_ms(api.latencies or [0.0]).items()}
+    rows |= {f"api_{k}": v for k, v in common.summary_ms(api.latencies or [0.0]).items()}
     rows |= {"chat_exchanges": len(chat.latencies), "chat_errors": len(chat.errors)}
-    rows |= {f"chat_exchange_{k}": v for k, v in summary_ms(chat.latencies or [0.0]).items()}
+    rows |= {f"chat_exchange_{k}": v for k, v in common.summary_ms(chat.latencies or [0.0]).items()}
     rows |= {
         "rss_after_warmup_mb": before["rss_mb"],
         "rss_end_mb": after["rss_mb"],
         "peak_rss_mb": after["peak_rss_mb"],
         "first_errors": (api.errors + chat.errors)[:3],
-        "machine": machine(),
+        "machine": common.machine(),
     }
-    report("soak", rows)
+    common.report("soak", rows)
 
 
 if __name__ == "__main__":

@@ -15,18 +15,7 @@ import itertools
 import threading
 import time
 
-from common import (
-    Client,
-    assistant_server,
-    free_port,
-    golden_questions,
-    machine,
-    report,
-    rss_mb,
-    running_server,
-    summary_ms,
-    wait_ready,
-)
+import common
 
 
 def _load(port: int, clients: int, seconds: float, questions: list[str], distinct: bool) -> dict:
@@ -38,7 +27,7 @@ def _load(port: int, clients: int, seconds: float, questions: list[str], distinc
 
     def client_loop() -> None:
         nonlocal errors
-        client = Client(port)
+        client = common.Client(port)
         while time.perf_counter() < deadline:
             n = next(counter)
             question = questions[n % len(questions)]
@@ -49,7 +38,7 @@ def _load(port: int, clients: int, seconds: float, questions: list[str], distinc
             except Exception:  # noqa: BLE001 - counted, the run goes on
                 with lock:
                     errors += 1
-                client = Client(port)
+                client = common.Client(port)
                 continue
             with lock:
                 latencies.append((time.perf_counter() - began) * 1000)
@@ -65,7 +54,7 @@ def _load(port: int, clients: int, seconds: float, questions: list[str], distinc
         "answers_per_s": len(latencies) / elapsed,
         "answers": len(latencies),
         "errors": errors,
-    } | summary_ms(latencies)
+    } | common.summary_ms(latencies)
 
 
 def main() -> None:
@@ -75,24 +64,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="4 s per run (CI smoke run)")
     args = parser.parse_args()
     seconds = 4.0 if args.quick else args.seconds
-    questions = golden_questions()
-    port = free_port()
+    questions = common.golden_questions()
+    port = common.free_port()
     rows: dict[str, object] = {"clients": args.clients, "seconds_per_run": seconds}
-    with running_server(assistant_server(port), port) as server:
-        wait_ready(port, server)
-        Client(port).ask("warm-up question")
-        before = rss_mb(server.pid)
+    with common.running_server(common.assistant_server(port), port) as server:
+        common.wait_ready(port, server)
+        common.Client(port).ask("warm-up question")
+        before = common.rss_mb(server.pid)
         for name, distinct in (("distinct", True), ("repeated", False)):
             for key, value in _load(port, args.clients, seconds, questions, distinct).items():
                 rows[f"{name}_{key}"] = value
-        after = rss_mb(server.pid)
+        after = common.rss_mb(server.pid)
     rows |= {
         "rss_before_mb": before["rss_mb"],
         "rss_after_mb": after["rss_mb"],
         "peak_rss_mb": after["peak_rss_mb"],
-        "machine": machine(),
+        "machine": common.machine(),
     }
-    report("throughput", rows)
+    common.report("throughput", rows)
 
 
 if __name__ == "__main__":
