@@ -137,9 +137,13 @@ def test_retry_copy_and_clear(page: Page, urls, requests_seen):
     ask(page, "Who wrote this article?")
     expect(last_answer(page).locator(".aa-sources")).to_be_visible(timeout=TIMEOUT)
 
+    # Mark the answer on screen, so that only the retried one (re-rendered, sources shown once the
+    # stream is complete) can satisfy the wait below; clearing before it ends would race the stream.
+    page.locator(".aa-answer").last.evaluate("e => e.setAttribute('data-before-retry', '1')")
     page.get_by_role("button", name=re.compile("^retry$", re.I)).click()
+    retried = page.locator(".aa-answer:not([data-before-retry]) .aa-sources")
+    expect(retried).to_contain_text("Patrick Henningsen", timeout=TIMEOUT)
     expect(page.get_by_test_id("bot")).to_have_count(1)
-    expect(last_answer(page).locator(".aa-sources")).to_contain_text("Patrick Henningsen", timeout=TIMEOUT)
 
     last_answer(page).hover()
     page.get_by_role("button", name=re.compile("^copy( message)?$", re.I)).last.click()
