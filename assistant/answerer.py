@@ -63,6 +63,7 @@ class Candidate:
     coverage: float
     retrieval: float
     score: float
+    follows_previous_answer: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,10 @@ class ExtractiveAnswerer:
                 score += ANSWER_TYPE_BONUS
             if self._answers_about_article(intent, sentence):
                 score += ABOUT_ARTICLE_BONUS
-            if position in following:
+            follows = position in following
+            if follows:
                 score += FOLLOWS_PREVIOUS_ANSWER_BONUS
-            scored.append(Candidate(sentence, float(dense), coverage, retrieval[position], score))
+            scored.append(Candidate(sentence, float(dense), coverage, retrieval[position], score, follows))
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
     def _fits(self, intent: Intent, candidate: Candidate) -> bool:
@@ -260,7 +262,7 @@ class ExtractiveAnswerer:
         own_coverage = self.vocabulary.coverage(
             query.own_weights, fallback.sentence.position, intent.asks_who_said
         )
-        follows = fallback.sentence.position in self._following_previous_answer(query.previous_answer)
+        follows = fallback.follows_previous_answer
         if fallback is not best and own_coverage < MIN_FALLBACK_COVERAGE and not follows:
             return Decision(False, (best,), "the sentences that fit do not match the question")
         best = fallback
@@ -282,11 +284,11 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.max_citations:
                 break
             cited = sum(len(c.sentence.text) for c in chosen) + len(candidate.sentence.text)
-            follows = (
+            completes_best = (
                 candidate.sentence.position == best.sentence.position + 1
                 and candidate.sentence.section == best.sentence.section
             )
-            ratio = NEXT_SENTENCE_RATIO if follows else SECOND_SENTENCE_RATIO
+            ratio = NEXT_SENTENCE_RATIO if completes_best else SECOND_SENTENCE_RATIO
             if candidate is not best and candidate.score >= ratio * best.score and cited <= MAX_CITED_CHARS:
                 chosen.append(candidate)
         chosen.sort(key=lambda c: c.sentence.position)

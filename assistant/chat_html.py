@@ -15,7 +15,6 @@ from assistant.formatting import sources_heading
 from assistant.schema import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")
-DECLINE_PREFIX = "The article does not say"
 
 
 def text(value: str) -> str:
