@@ -11,8 +11,11 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from assistant import chat_html
-from assistant.errors import AssistantError
+from assistant.deadline import ask_within_sync
+from assistant.errors import AssistantError, InvalidQuestion
 from assistant.formatting import answer_with_sources
 from assistant.pipeline import Assistant
 from assistant.schema import Answer, Citation, Turn
@@ -62,7 +65,7 @@ class ChatSession:
             return
         messages.append({"role": "user", "content": chat_html.question_html(question)})
         try:
-            answer = self.assistant.ask(question, _history(turns))
+            answer = ask_within_sync(self.assistant, question, _history(turns))
         except AssistantError as error:
             messages.append({"role": "assistant", "content": chat_html.error_html(str(error))})
             turns.append({"role": "user", "content": question, "failed": True})
@@ -106,8 +109,27 @@ class ChatSession:
         return question, messages, turns
 
     def answer_text(self, question: str, history: list[Message]) -> str:
-        """One answer as plain text with sources: the chat page's API for ``gradio_client``."""
-        return answer_with_sources(self.assistant.ask(question, _history(history or [])))
+        """One answer as plain text with sources: the chat page's API for ``gradio_client``.
+
+        Its arguments come straight from any client, so their shape is checked here: bad input is an
+        ``InvalidQuestion`` with a message, never a traceback.
+        """
+        if not isinstance(question, str):
+            raise InvalidQuestion("the question must be text")
+        return answer_with_sources(ask_within_sync(self.assistant, question, _client_history(history)))
+
+
+def _client_history(history: object) -> list[Turn]:
+    """A client's history as turns: a list of ``{"role": "user"|"assistant", "content": str}``."""
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise InvalidQuestion("the history must be a list of {role, content} messages")
+    try:
+        return [Turn.model_validate(turn) for turn in history]
+    except ValidationError:
+        msg = 'each history message must be {"role": "user" or "assistant", "content": text}'
+        raise InvalidQuestion(msg) from None
 
 
 def _turn(answer: Answer) -> Message:

@@ -1,13 +1,16 @@
-"""Every HTTP request gets an answer in bounded time, even when a dependency hangs.
+"""Every answer arrives in bounded time, even when a dependency hangs.
 
-``Assistant.ask`` is synchronous; it runs on a worker thread that the request abandons when the
-deadline passes, so a stuck index (later an LLM backend or a Chroma server) costs the user a clear
-503, not a hung connection.
+``Assistant.ask`` is synchronous; it runs on a worker thread that the caller abandons when the deadline
+passes, so a stuck index (later an LLM backend or a Chroma server) costs the user a clear 503 or chat
+message, not a hung connection. The HTTP API waits asynchronously (``ask_within``); the chat page's
+handler runs on Gradio's worker threads and waits synchronously (``ask_within_sync``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
 from typing import TypeVar
 
@@ -19,20 +22,37 @@ from assistant.schema import Answer, Turn
 
 T = TypeVar("T")
 
+# Threads for the chat page's answers. Stuck ones are abandoned, so a few spare beyond Gradio's
+# concurrency limit; when all are stuck, new answers wait in line and still time out on schedule.
+_CHAT_ANSWERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="chat-answer")
+
+
+def too_slow(what: str, seconds: float) -> AnswerTimeout:
+    return AnswerTimeout(
+        f"{what} took longer than {seconds:g} s: the index or the model is not responding; try again shortly"
+    )
+
 
 async def within(seconds: float, what: str, work: Callable[[], T]) -> T:
     try:
         with anyio.fail_after(seconds):
             return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
     except TimeoutError:
-        msg = (
-            f"{what} took longer than {seconds:g} s: the index or the model is not responding; "
-            "try again shortly"
-        )
-        raise AnswerTimeout(msg) from None
+        raise too_slow(what, seconds) from None
 
 
 async def ask_within(assistant: Assistant, question: str, history: Sequence[Turn]) -> Answer:
     return await within(
         assistant.settings.request_timeout, "answering", partial(assistant.ask, question, history)
     )
+
+
+def ask_within_sync(assistant: Assistant, question: str, history: Sequence[Turn]) -> Answer:
+    """``Assistant.ask`` bounded by ``ASSISTANT_REQUEST_TIMEOUT``, for callers on a worker thread."""
+    seconds = assistant.settings.request_timeout
+    future = _CHAT_ANSWERS.submit(assistant.ask, question, history)
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeout:
+        future.cancel()
+        raise too_slow("answering", seconds) from None

@@ -56,10 +56,14 @@ def urls(assistant, serve) -> dict[str, str]:
 
 @pytest.fixture()
 def requests_seen(page: Page) -> list[str]:
-    """Every URL the page (and its frames) requested; checked against loopback at the end of a test."""
+    """Every URL the page (and its frames) requested; checked against loopback at the end of a test,
+    and none of them refused (the Gradio route guard must open everything the page uses)."""
     seen: list[str] = []
+    refused: list[str] = []
     page.on("request", lambda request: seen.append(request.url))
+    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     yield seen
+    assert not refused, f"the route guard refused something the page needs: {refused}"
     outside = [u for u in seen if urlsplit(u).scheme in {"http", "https", "ws", "wss"}]
     outside = [u for u in outside if urlsplit(u).hostname not in LOOPBACK]
     assert not outside, f"requests left loopback: {outside}"
