@@ -24,15 +24,9 @@ def _progress(message: str) -> None:
 
 
 def _settings():  # noqa: ANN202 - imported lazily, like everything past the command line
-    from pydantic import ValidationError
+    from assistant.settings import load_settings
 
-    from assistant.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise AssistantError(f"invalid configuration: {problems}") from None
+    return load_settings()
 
 
 def _assistant():  # noqa: ANN202 - the model stack is slow to import
@@ -49,12 +43,14 @@ def _current_fresh_build() -> Path | None:
 
     settings = _settings()
     directory = IndexDirectory(settings.index_dir)
-    fresh = directory.is_fresh(load_article(settings.article_path), embedding_model_id())
+    article = load_article(settings.article_path, settings.max_article_chars)
+    fresh = directory.is_fresh(article, embedding_model_id())
     return directory.current_build() if fresh else None
 
 
 def _fail(error: Exception) -> None:
-    typer.secho(f"Error: {error}", err=True, fg=typer.colors.RED)
+    """One line, whatever the message holds (a path or a TOML error may carry line breaks)."""
+    typer.secho(f"Error: {' '.join(str(error).split())}", err=True, fg=typer.colors.RED)
     raise typer.Exit(1)
 
 
@@ -101,23 +97,17 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
 ) -> None:
     """Serve the chat page (/), the APIs (/api/ask, /v1/chat/completions), /embed, /healthz and /docs."""
-    import uvicorn
-
-    from assistant.api import create_app
+    from assistant import serving
 
     try:
+        listener = serving.prepare(_settings(), host, port)  # a bad address fails before the model loads
         assistant = _assistant()
         assistant.open(progress=_progress)
     except AssistantError as error:
         _fail(error)
-    settings = assistant.settings
-    uvicorn.run(
-        create_app(assistant),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="warning",
-        timeout_graceful_shutdown=5,
-    )
+    from assistant.api import create_app
+
+    serving.serve(create_app(assistant), assistant.settings, listener)
 
 
 @app.command("eval")

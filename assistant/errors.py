@@ -7,6 +7,18 @@ class AssistantError(Exception):
     """Base class: something the user or operator can fix; the message says how."""
 
 
+class InvalidConfiguration(AssistantError):
+    """A setting (environment variable or .env) has a value the assistant cannot use; the message names it."""
+
+
+class ArticleUnusable(AssistantError):
+    """The article file cannot be read as an article: unreadable, empty, binary, not UTF-8 or too long."""
+
+
+class PromptError(AssistantError):
+    """The answer templates are missing, malformed, or lack (or misuse) a placeholder the code fills in."""
+
+
 class InvalidQuestion(AssistantError):
     """The question is empty, too long or not text."""
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.article import Article, Block, BlockKind
+from assistant.errors import ArticleUnusable
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
@@ -25,6 +26,9 @@ _BOILERPLATE = re.compile(
 )
 _LOWERCASE_START = re.compile(r"^[a-z‘'\"“]?[a-z][^\s.]*(\s|$)")
 _HEADING_SMALL_WORDS = frozenset("a an and as at by for in is of on or the to who it did".split())
+# Control characters other than line breaks and tabs; text has few, a binary file many.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+BINARY_CONTROL_SHARE = 0.01
 
 INTRODUCTION = "Introduction"
 HEADER = "Header"
@@ -165,6 +169,57 @@ def parse_article(raw: str) -> Article:
     )
 
 
-def load_article(path: Path) -> Article:
-    """Read and parse an article file (UTF-8)."""
-    return parse_article(path.read_text(encoding="utf-8"))
+def read_article_text(path: Path, max_chars: int | None = None) -> str:
+    """The article file's text, or ``ArticleUnusable`` saying what is wrong with it and what to do.
+
+    Checked before anything is embedded: a binary, mis-encoded or empty file would otherwise become a
+    traceback or a useless index, and an over-long one minutes of embedding before the server listens.
+    """
+    where = f"ASSISTANT_ARTICLE_PATH: {str(path)!r}"
+    if not path.is_file():
+        raise ArticleUnusable(f"{where} is not a regular file; point it at the article, a UTF-8 text file")
+    try:
+        size = path.stat().st_size
+        if max_chars is not None and size > 4 * max_chars:  # UTF-8 spends at most 4 bytes on a character
+            raise ArticleUnusable(_too_long(where, f"{size:,} bytes", max_chars))
+        data = path.read_bytes()
+    except OSError as error:
+        raise ArticleUnusable(f"{where} cannot be read ({error.strerror}); point it at a text file") from None
+    if b"\x00" in data:
+        msg = f"{where} is binary, not text (it holds NUL bytes); save the article as UTF-8 plain text"
+        raise ArticleUnusable(msg)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        msg = (
+            f"{where} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start:,}); "
+            "convert it, e.g. `iconv -f latin1 -t utf-8 old.txt > article.txt`"
+        )
+        raise ArticleUnusable(msg) from None
+    if not text.strip():
+        raise ArticleUnusable(f"{where} holds no text; point it at a file with the article's text")
+    if len(_CONTROL.findall(text)) > BINARY_CONTROL_SHARE * len(text):
+        msg = (
+            f"{where} looks binary, not text (many control characters); save the article as UTF-8 plain text"
+        )
+        raise ArticleUnusable(msg)
+    if max_chars is not None and len(text) > max_chars:
+        raise ArticleUnusable(_too_long(where, f"{len(text):,} characters", max_chars))
+    return text
+
+
+def _too_long(where: str, size: str, max_chars: int) -> str:
+    return (
+        f"{where} is {size} long; the limit is ASSISTANT_MAX_ARTICLE_CHARS={max_chars:,} characters "
+        "(each 100,000 take 15–30 s to embed on 2 cores): shorten the article or raise the limit"
+    )
+
+
+def load_article(path: Path, max_chars: int | None = None) -> Article:
+    """Read and parse an article file (UTF-8 text, at most ``max_chars`` characters when given)."""
+    text = read_article_text(path, max_chars)
+    try:
+        return parse_article(text)
+    except ValueError as error:  # nothing left once markup is removed
+        msg = f"ASSISTANT_ARTICLE_PATH: {str(path)!r}: {error}; point it at a file with the article's text"
+        raise ArticleUnusable(msg) from None

@@ -7,6 +7,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import PromptError
+
+__all__ = ["EXTRACTIVE_TEMPLATES", "AnswerTemplates", "PromptError"]
+
 EXTRACTIVE_TEMPLATES = "extractive_answer.toml"
 MAX_ECHOED_QUESTION = 200
 _REQUIRED = {
@@ -20,14 +24,33 @@ _REQUIRED = {
     ("decline", "task"): {"question"},
     ("decline", "context"): {"markers"},
 }
-
-
-class PromptError(ValueError):
-    """A template file is missing, malformed, or lacks a placeholder the code fills in."""
+# What the code passes when it fills a template: any other field would fail at answer time.
+_FILLED = {"attribution": {"speaker", "quoted", "marker"}}
 
 
 def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """Every ``{field}`` of a template; ``{}`` or ``{0}`` show up as names the code never fills."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def _read(prompts_dir: Path) -> dict:
+    """The templates file as TOML, or a ``PromptError`` naming the file and ASSISTANT_PROMPTS_DIR."""
+    path = prompts_dir / EXTRACTIVE_TEMPLATES
+    cannot = f"cannot load answer templates: ASSISTANT_PROMPTS_DIR={str(prompts_dir)!r}"
+    fix = f"point ASSISTANT_PROMPTS_DIR at a folder holding {EXTRACTIVE_TEMPLATES} (the project's prompts/)"
+    if not prompts_dir.is_dir():
+        raise PromptError(f"{cannot} is not a directory; {fix}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PromptError(f"{cannot} has no {EXTRACTIVE_TEMPLATES}; {fix}") from None
+    except OSError as error:
+        raise PromptError(f"{cannot}: {str(path)!r} cannot be read ({error.strerror}); {fix}") from None
+    except UnicodeDecodeError as error:
+        msg = f"{cannot}: {str(path)!r} is not UTF-8 text (offset {error.start}); save it as UTF-8"
+        raise PromptError(msg) from None
+    except tomllib.TOMLDecodeError as error:
+        raise PromptError(f"{cannot}: {str(path)!r} is not valid TOML ({error}); fix that line") from None
 
 
 def _quoted(sentence: str) -> str:
@@ -43,17 +66,23 @@ class AnswerTemplates:
 
     @classmethod
     def load(cls, prompts_dir: Path) -> AnswerTemplates:
+        data = _read(prompts_dir)
         path = prompts_dir / EXTRACTIVE_TEMPLATES
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise PromptError(f"cannot load answer templates {str(path)!r}: {error}") from error
         for (table, key), needed in _REQUIRED.items():
-            template = data.get(table, {}).get(key)
+            section = data.get(table)
+            template = section.get(key) if isinstance(section, dict) else None
             if not isinstance(template, str):
-                raise PromptError(f"{path.name}: [{table}] {key} is missing")
-            if missing := needed - _placeholders(template):
-                raise PromptError(f"{path.name}: [{table}] {key} lacks {sorted(missing)}")
+                raise PromptError(f"{path}: [{table}] {key} is missing (a text template is expected)")
+            try:
+                used = _placeholders(template)
+            except ValueError as error:  # e.g. an unclosed "{"
+                raise PromptError(f"{path}: [{table}] {key} is not a valid template: {error}") from None
+            if missing := needed - used:
+                raise PromptError(f"{path}: [{table}] {key} lacks {sorted(missing)}")
+            allowed = _FILLED.get(table, needed)
+            if unknown := used - allowed:
+                msg = f"{path}: [{table}] {key} uses {sorted(unknown)}; it may use only {sorted(allowed)}"
+                raise PromptError(msg)
         return cls(attribution=data["attribution"], declines=data["decline"])
 
     def attribute(self, voice: str, speaker: str | None, opinion: bool, quote: str, marker: str) -> str:

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from assistant.errors import InvalidConfiguration
+from assistant.origins import OriginError, normalise_origin
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 DEFAULT_ARTICLE = PACKAGE_DIR / "data" / "henningsen-2017-iran-missile-strike.txt"
+# A bearer key shorter than this is guessable rather than secret (secrets.token_urlsafe(32) gives 43).
+MIN_API_KEY_CHARS = 16
+# UTF-8 spends at most 4 bytes on a character: a bigger file is over the limit without reading it.
+MAX_UTF8_BYTES_PER_CHAR = 4
+SECRET_FIELDS = frozenset({"api_keys"})
+_MAX_ECHO = 80
+# What a public base URL may contain: unreserved and path characters, percent-escapes, IPv6 brackets.
+_URL_CHARS = re.compile(r"https?://[A-Za-z0-9._~:/\[\]%-]+")
 
 
 class Settings(BaseSettings):
     """Every knob of the assistant; see the README's Configuration table."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused API key must never reach a log or a traceback.
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     article_path: Path = Field(DEFAULT_ARTICLE, description="The article to answer from.")
+    max_article_chars: int = Field(
+        200_000,
+        ge=1_000,
+        description="Longest article accepted, in characters: bounds the time start-up spends embedding it.",
+    )
     index_dir: Path = Field(PROJECT_DIR / "index", description="Where the built index lives.")
     prompts_dir: Path = Field(PROJECT_DIR / "prompts", description="Answer templates.")
     index_lock_timeout: float = Field(
@@ -46,32 +68,200 @@ class Settings(BaseSettings):
     )
     ui_concurrency_limit: int = Field(4, ge=1, le=64, description="Chat answers computed at once.")
     ui_queue_size: int = Field(64, ge=1, description="Chat requests waiting at most; more are refused.")
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body accepted, in bytes (413 beyond, unread)."
+    )
+    max_header_bytes: int = Field(
+        16_384, ge=1024, le=1_048_576, description="Largest request line and headers, in bytes (431 beyond)."
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a connection has to send a request's headers before it is closed."
+    )
+    body_timeout: float = Field(
+        15.0, gt=0, description="Seconds a request body has to arrive after its headers (408 beyond)."
+    )
+    keep_alive_timeout: float = Field(5.0, gt=0, description="Seconds an idle keep-alive connection is kept.")
+    max_connections: int = Field(
+        1000, ge=16, description="Open connections at most; at the cap the longest-idle one is closed."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (IP addresses or networks, comma-separated) whose Forwarded and "
+        "X-Forwarded-* headers are believed; from anyone else they are removed.",
+    )
+    public_url: str | None = Field(
+        None, description="The URL users reach this server at (https://host[:port][/path]); /embed shows it."
+    )
 
-    @field_validator("allowed_origins", "api_keys", mode="before")
+    @field_validator("allowed_origins", mode="before")
     @classmethod
-    def _split_commas(cls, value: object) -> object:
+    def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("allowed_origins")
     @classmethod
-    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
-        cleaned = []
+    def _origins_as_browsers_send_them(cls, origins: list[str]) -> list[str]:
+        """CORS and frame-ancestors match ``Origin`` byte for byte: keep each in that exact form."""
+        cleaned: list[str] = []
         for origin in origins:
-            parts = urlsplit(origin.rstrip("/"))
-            if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path or parts.query:
-                msg = (
-                    f"ASSISTANT_ALLOWED_ORIGINS: {origin!r} is not an origin; "
-                    "give scheme://host[:port] without a path, e.g. https://intranet.example.com"
-                )
-                raise ValueError(msg)
-            cleaned.append(f"{parts.scheme}://{parts.netloc}")
+            try:
+                normalised = normalise_origin(origin)
+            except OriginError as error:
+                raise ValueError(f"ASSISTANT_ALLOWED_ORIGINS: {error}") from None
+            if normalised not in cleaned:
+                cleaned.append(normalised)
         return cleaned
 
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """A value that is set but names no key would silently switch the keys off: refuse it."""
+        if not isinstance(value, str):
+            return value
+        keys = [part.strip() for part in value.split(",") if part.strip()]
+        if not keys:
+            msg = (
+                "ASSISTANT_API_KEYS is set but holds no key (it is blank or only commas); give "
+                "comma-separated keys, or unset the variable to serve the APIs without keys"
+            )
+            raise ValueError(msg)
+        return keys
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_are_secrets_fit_for_a_header(cls, keys: list[str]) -> list[str]:
+        """Each key must travel in ``Authorization: Bearer …`` and be long enough not to be guessed."""
+        make_one = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        for number, key in enumerate(keys, start=1):
+            which = f"ASSISTANT_API_KEYS: key {number} of {len(keys)}"
+            bad = next((i for i, c in enumerate(key) if not "!" <= c <= "~"), None)
+            if bad is not None:
+                kind = "a space" if key[bad].isspace() else "a character outside printable ASCII"
+                msg = f"{which} has {kind} at position {bad + 1}; keys travel in an HTTP header: {make_one}"
+                raise ValueError(msg)
+            if len(key) < MIN_API_KEY_CHARS:
+                msg = (
+                    f"{which} is {len(key)} characters long; a key needs at least {MIN_API_KEY_CHARS} "
+                    f"random characters: {make_one}"
+                )
+                raise ValueError(msg)
+        return keys
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, proxies: list[str]) -> list[str]:
+        """Addresses, not names: the check runs on the connecting IP, and a name could resolve to anyone."""
+        networks: list[str] = []
+        for proxy in proxies:
+            try:
+                networks.append(str(ipaddress.ip_network(proxy, strict=False)))
+            except ValueError:
+                msg = (
+                    f"ASSISTANT_TRUSTED_PROXIES: {proxy!r} is not an IP address or network; give the "
+                    "address your reverse proxy connects from, e.g. 127.0.0.1 or 10.0.0.0/8 "
+                    "(host names and '*' are not accepted)"
+                )
+                raise ValueError(msg) from None
+        return networks
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_base_url(cls, url: str | None) -> str | None:
+        """Shown in /embed's snippets as is: a plain http(s) base URL with nothing to escape."""
+        if url is None or not url.strip():
+            return None
+        url = url.strip()
+        parts = urlsplit(url)
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or "@" in parts.netloc
+            or not _URL_CHARS.fullmatch(url)
+        ):
+            msg = (
+                f"ASSISTANT_PUBLIC_URL: {url!r} is not a base URL; give scheme://host[:port][/path] "
+                "without query, fragment or credentials, e.g. https://assistant.example.com"
+            )
+            raise ValueError(msg)
+        return url.rstrip("/")
+
+    @field_validator("index_dir")
+    @classmethod
+    def _index_dir_can_be_a_directory(cls, path: Path) -> Path:
+        """A path under a file can never hold the index; say so now, not at the first question."""
+        for part in (path, *path.parents):
+            try:
+                if not part.exists():
+                    continue
+            except OSError:
+                break
+            if not part.is_dir():
+                where = "is a file" if part == path else f"is inside {str(part)!r}, which is a file"
+                msg = f"ASSISTANT_INDEX_DIR: {str(path)!r} {where}; point it at a directory it may write"
+                raise ValueError(msg)
+            break
+        return path
+
     @model_validator(mode="after")
-    def _article_exists(self) -> Settings:
-        if not self.article_path.is_file():
-            msg = f"ASSISTANT_ARTICLE_PATH: no such file {str(self.article_path)!r}"
+    def _article_is_a_file_within_limit(self) -> Settings:
+        """What a stat can tell; ``load_article`` checks the text itself (UTF-8, not binary, length)."""
+        path, shown = self.article_path, repr(str(self.article_path))
+        try:
+            size = path.stat().st_size if path.is_file() else None
+        except OSError as error:
+            msg = f"ASSISTANT_ARTICLE_PATH: cannot read {shown} ({error.strerror}); point it at a text file"
+            raise ValueError(msg) from None
+        if size is None:
+            what = "is not a regular file" if path.exists() else "does not exist"
+            msg = f"ASSISTANT_ARTICLE_PATH: {shown} {what}; point it at the article, a UTF-8 text file"
+            raise ValueError(msg)
+        if size == 0:
+            msg = f"ASSISTANT_ARTICLE_PATH: {shown} is empty (0 bytes); point it at the article's text"
+            raise ValueError(msg)
+        if size > self.max_article_chars * MAX_UTF8_BYTES_PER_CHAR:
+            msg = (
+                f"ASSISTANT_ARTICLE_PATH: {shown} is {size:,} bytes, more than "
+                f"ASSISTANT_MAX_ARTICLE_CHARS={self.max_article_chars:,} characters can take; "
+                "shorten the article or raise ASSISTANT_MAX_ARTICLE_CHARS"
+            )
             raise ValueError(msg)
         return self
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_ECHO else f"{text[:_MAX_ECHO]}…"
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One bad value in words: the variable, what was wrong, and what was received (never a key)."""
+    field = str(error["loc"][0]) if error["loc"] else ""
+    variable = f"ASSISTANT_{field.upper()}" if field else "settings"
+    if error["type"] == "value_error":
+        message = str(error.get("ctx", {}).get("error", error["msg"]))
+        return message if message.startswith("ASSISTANT_") else f"{variable}: {message}"
+    received = "" if field in SECRET_FIELDS else f" (got {_shown(error.get('input'))})"
+    return f"{variable}: {error['msg']}{received}"
+
+
+def load_settings() -> Settings:
+    """The settings, or ``InvalidConfiguration`` naming every bad variable in one line."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidConfiguration("; ".join(_problem(e) for e in error.errors())) from None
+    except (OSError, UnicodeDecodeError) as error:
+        env_file = Path.cwd() / ".env"
+        msg = f"cannot read settings from {str(env_file)!r} ({error}); save it as UTF-8 text or remove it"
+        raise InvalidConfiguration(msg) from None

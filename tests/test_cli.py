@@ -51,7 +51,7 @@ def test_bad_setting_is_named_in_the_error(monkeypatch):
     monkeypatch.setenv("ASSISTANT_RETRIEVAL_K", "zero")
     result = runner.invoke(app, ["ask", "Who wrote it?"])
     assert result.exit_code == 1
-    assert "retrieval_k" in result.output
+    assert "ASSISTANT_RETRIEVAL_K" in result.output and "'zero'" in result.output
 
 
 def test_eval_prints_the_figures(index_env, tmp_path):
