@@ -4,6 +4,8 @@ Layout under ``index_dir``: ``builds/<build>/`` (Chroma files + ``manifest.json`
 one-line file naming the active build. A rebuild writes a fresh build folder and then replaces
 ``CURRENT`` with an atomic rename, so a crash or ``kill -9`` half-way leaves the previous build
 answering. A lock file keeps two indexers apart (Chroma's embedded store is not process-safe).
+A build counts as fresh only when its store also opens and holds what the manifest says
+(``assistant.store``), so an emptied or damaged store is rebuilt, never called "up to date".
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
@@ -25,6 +28,7 @@ from assistant.errors import IndexBusy, IndexUnavailable
 from assistant.model import MODEL_DISPLAY_NAME, embedding_model_id
 from assistant.offline import enforce_offline
 from assistant.splitter import SPLITTER_VERSION, split_article
+from assistant.store import LOCK_WAIT, StoreGate, store_file, store_problem
 
 if TYPE_CHECKING:  # the freshness check (`assistant index` on an unchanged article) needs neither
     import numpy as np
@@ -35,7 +39,10 @@ SENTENCE, PASSAGE = "sentence", "passage"
 # Bump when the stored layout changes; a build of another format is rebuilt.
 INDEX_FORMAT = "2"
 KEEP_OLD_BUILDS = 1
+WRITABLE_FIX = "make it writable, or point ASSISTANT_INDEX_DIR at a writable directory"
 Progress = Callable[[str], None]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,11 +60,24 @@ class Manifest:
     built_at: float
 
     def matches(self, article: Article, model_id: str) -> bool:
-        built = (self.article_sha256, self.embedding_model, self.splitter_version, self.index_format)
-        return built == (article.sha256, model_id, SPLITTER_VERSION, INDEX_FORMAT)
+        return self.staleness(article, model_id) is None
 
     def collection_name(self, unit: str) -> str:
         return f"{self.collection}-{unit}s"
+
+    def expected_rows(self) -> dict[str, int]:
+        """What the store must hold: entries per collection, as the build wrote them."""
+        return {self.collection_name(SENTENCE): self.sentences, self.collection_name(PASSAGE): self.passages}
+
+    def staleness(self, article: Article, model_id: str) -> str | None:
+        """Why this build does not fit today's inputs, or None when it does."""
+        if self.article_sha256 != article.sha256:
+            return "the article changed"
+        if self.embedding_model != model_id:
+            return "the embedding model changed"
+        if (self.splitter_version, self.index_format) != (SPLITTER_VERSION, INDEX_FORMAT):
+            return "the splitter or the index format changed"
+        return None
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,8 @@ class OpenIndex:
     passages: Any
     sentences: tuple[Sentence, ...]
     sentence_vectors: np.ndarray
+    store: StoreGate
+    passage_rows: tuple[tuple[str, str, dict[str, Any]], ...]  # (id, text, metadata), read once
 
 
 def _chroma_client(path: Path) -> Any:
@@ -118,8 +140,21 @@ class IndexDirectory:
             return None
 
     def is_fresh(self, article: Article, model_id: str) -> bool:
+        return self.staleness(article, model_id) is None
+
+    def staleness(self, article: Article, model_id: str) -> str | None:
+        """Why the current build must be rebuilt (missing, stale, damaged or locked store), or None.
+
+        Opens the store with ``sqlite3`` only: no Chroma, no model, a few milliseconds.
+        """
+        build = self.current_build()
         manifest = self.current_manifest()
-        return manifest is not None and manifest.matches(article, model_id)
+        if build is None or manifest is None:
+            return f"there is no index in {str(self.root)!r} yet"
+        if reason := manifest.staleness(article, model_id):
+            return reason
+        problem = store_problem(build, manifest.expected_rows(), LOCK_WAIT)
+        return problem.text if problem else None
 
     @contextlib.contextmanager
     def locked(self, wait_seconds: float, progress: Progress) -> Iterator[None]:
@@ -128,7 +163,7 @@ class IndexDirectory:
             self.root.mkdir(parents=True, exist_ok=True)
             handle = self.lock_file.open("a+")
         except OSError as error:
-            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}"
+            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
             raise IndexUnavailable(msg) from error
         with handle:
             deadline = time.monotonic() + wait_seconds
@@ -168,7 +203,7 @@ class IndexDirectory:
         try:
             build_dir.mkdir(parents=True)
         except OSError as error:
-            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}"
+            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
             raise IndexUnavailable(msg) from error
         texts = [s.text for s in sentences] + [p.text for p in passages]
         progress(f"Embedding {len(texts)} texts with {MODEL_DISPLAY_NAME}…")
@@ -211,12 +246,28 @@ class IndexDirectory:
         for old in others[KEEP_OLD_BUILDS:]:
             shutil.rmtree(old, ignore_errors=True)
 
-    def open(self) -> OpenIndex:
+    def open(self, lock_wait: float = LOCK_WAIT) -> OpenIndex:
+        """Open the current build for reading; its store is checked first (see ``assistant.store``)."""
         build_dir = self.current_build()
         manifest = self.current_manifest()
         if build_dir is None or manifest is None:
             msg = f"no index in {str(self.root)!r}; run `assistant index` to build it"
             raise IndexUnavailable(msg)
+        gate = StoreGate(build_dir, manifest.expected_rows(), lock_wait)
+        gate.check(lock_wait)
+        if not os.access(build_dir, os.W_OK) or not os.access(store_file(build_dir), os.W_OK):
+            # Chroma's embedded store writes when it opens, even to read: say so, not "rebuild".
+            msg = f"the index in {str(build_dir)!r} is read-only, but Chroma writes to open it: "
+            msg += WRITABLE_FIX
+            raise IndexUnavailable(msg)
+        try:
+            return self._open_checked(build_dir, manifest, gate)
+        except Exception as error:
+            logger.info("opening the index store in %s failed: %r", build_dir, error)
+            msg = f"cannot open the index in {str(build_dir)!r}; rebuild it with `assistant index --rebuild`"
+            raise IndexUnavailable(msg) from None
+
+    def _open_checked(self, build_dir: Path, manifest: Manifest, gate: StoreGate) -> OpenIndex:
         client = _chroma_client(build_dir)
         stored = client.get_collection(manifest.collection_name(SENTENCE)).get(
             include=["documents", "metadatas", "embeddings"]
@@ -230,7 +281,9 @@ class IndexDirectory:
 
         vectors = np.asarray([row[3] for row in rows], dtype=np.float32)
         passages = client.get_collection(manifest.collection_name(PASSAGE))
-        return OpenIndex(build_dir, manifest, passages, sentences, vectors)
+        stored = passages.get(include=["documents", "metadatas"])
+        passage_rows = tuple(zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True))
+        return OpenIndex(build_dir, manifest, passages, sentences, vectors, gate, passage_rows)
 
 
 def _write_atomically(path: Path, content: str) -> None:

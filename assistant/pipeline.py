@@ -2,13 +2,21 @@
 
 The chain is LCEL: condense the follow-up into a standalone query → hybrid retrieval → extractive
 answer. Opening is lazy and thread-safe, so importing this module costs nothing.
+
+The article and the index built from it are served as one pair: a rebuild by another process is
+followed only when the article file on disk is the one the new build's manifest names; otherwise
+the previous pair keeps answering and ``check`` (so ``/healthz``) says why.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import threading
+import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from langchain_core.documents import Document
@@ -17,7 +25,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from assistant.answerer import ExtractiveAnswerer
 from assistant.article import Article
 from assistant.embeddings import MiniLMEmbeddings
-from assistant.errors import InvalidQuestion
+from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
 from assistant.index import IndexDirectory, OpenIndex, Progress
 from assistant.ingest import load_article
 from assistant.model import embedding_model_id
@@ -26,6 +34,12 @@ from assistant.query import Query, standalone_query
 from assistant.retriever import HybridRetriever, LexicalIndex
 from assistant.schema import Answer, Turn
 from assistant.settings import Settings
+from assistant.store import LOCK_WAIT, GuardedCollection
+
+logger = logging.getLogger(__name__)
+
+# A refused swap is tried again this often even when nothing changed: a lock on the new store may go.
+REFUSED_RETRY_SECONDS = 5.0
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -42,10 +56,23 @@ def clean_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Ready:
+    """An article and the index built from it: swapped together, never one without the other."""
+
     marker: object
+    article: Article
     index: OpenIndex
     retriever: HybridRetriever
     chain: Runnable
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A build not switched to, and why: tried again when ``CURRENT`` or the article file changes,
+    and every ``REFUSED_RETRY_SECONDS`` (a lock on its store may have gone)."""
+
+    key: tuple[object, object]
+    reason: str
+    retry_at: float
 
 
 class Assistant:
@@ -55,24 +82,53 @@ class Assistant:
         self.settings = settings or Settings()
         self.embeddings = embeddings or MiniLMEmbeddings()
         self.templates = AnswerTemplates.load(self.settings.prompts_dir)
-        self.article: Article = load_article(self.settings.article_path)
+        self._article = self._read_article()
         self.index_directory = IndexDirectory(self.settings.index_dir)
         self._ready: _Ready | None = None
+        self._refused: _Refused | None = None
         self._lock = threading.Lock()
+        self._probe_lock = threading.Lock()
+        self._probe: Future[None] | None = None
+
+    @property
+    def article(self) -> Article:
+        """The article answers come from: the one the served index was built from (follows swaps).
+
+        Read it anew for every page rendered; ``ask_with_article`` returns an answer together with the
+        article its citations point into, should a swap happen in between.
+        """
+        ready = self._ready
+        return ready.article if ready is not None else self._article
+
+    def _read_article(self) -> Article:
+        return load_article(self.settings.article_path, self.settings.max_article_chars)
+
+    def _article_stamp(self) -> object:
+        """Changes whenever the article file is replaced or written: a stat."""
+        try:
+            stat = os.stat(self.settings.article_path)
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
     def build_index(self, rebuild: bool = False, progress: Progress = _silent) -> bool:
-        """Build the index if it is missing or stale (or always, with ``rebuild``); True if built."""
+        """Build the index of the article file if it is missing, stale or damaged (or always, with
+        ``rebuild``); True if built."""
+        article = self._read_article()
         model_id = embedding_model_id()
-        if not rebuild and self.index_directory.is_fresh(self.article, model_id):
+        if not rebuild and self.index_directory.is_fresh(article, model_id):
             return False
         with self.index_directory.locked(self.settings.index_lock_timeout, progress):
-            if not rebuild and self.index_directory.is_fresh(self.article, model_id):
+            reason = None if rebuild else self.index_directory.staleness(article, model_id)
+            if not rebuild and reason is None:
                 return False
+            if reason and self.index_directory.current_build() is not None:
+                progress(f"Rebuilding the index: {reason}.")
             self.index_directory.build(
-                self.article, self.embeddings, progress, show_progress_bar=progress is not _silent
+                article, self.embeddings, progress, show_progress_bar=progress is not _silent
             )
         with self._lock:
-            self._ready = None
+            self._article, self._ready, self._refused = article, None, None
         return True
 
     def open(self, progress: Progress = _silent) -> None:
@@ -81,32 +137,110 @@ class Assistant:
         self.embeddings.embed_query_vector("warm-up")
 
     def check(self) -> None:
-        """Probe what answering needs: the index answers a search and the model embeds a text."""
-        self._get_ready().index.passages.count()
+        """Probe what answering needs: the store is readable and whole, a search answers, the model
+        embeds a text, and the served pair is the current build. Raises what is wrong."""
+        ready = self._get_ready()
+        ready.index.store.check(min(LOCK_WAIT, self.settings.health_timeout / 2))
+        for vector in ready.index.sentence_vectors[:1]:
+            ready.retriever.collection.query(query_embeddings=[vector], n_results=1, include=["distances"])
         self.embeddings.probe()
+        refused = self._refused
+        if refused is not None:
+            raise IndexUnavailable(refused.reason)
+
+    def start_check(self) -> Future[None]:
+        """The health probe in flight, or a new one: one at a time however many callers wait, so a
+        probe stuck on a lock held elsewhere never piles up threads."""
+        with self._probe_lock:
+            probe = self._probe
+            if probe is None or probe.done():
+                probe = self._probe = Future()
+                threading.Thread(
+                    target=self._run_check, args=(probe,), name="health-probe", daemon=True
+                ).start()
+            return probe
+
+    def _run_check(self, probe: Future[None]) -> None:
+        try:
+            self.check()
+        except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the probe
+            probe.set_exception(error)
+        else:
+            probe.set_result(None)
 
     def _get_ready(self, progress: Progress = _silent) -> _Ready:
-        """The opened index; a server follows a rebuild by another process (``CURRENT`` swapped)."""
+        """The served pair. A rebuild by another process (``CURRENT`` replaced) is followed when the
+        article file is the one the new build was made from; otherwise the previous pair stays."""
         ready = self._ready
         marker = self.index_directory.marker()
-        if ready is not None and ready.marker == marker:
-            return ready
         if ready is None:
-            self.build_index(progress=progress)
+            return self._first_open(progress)
+        if ready.marker == marker:
+            if self._refused is not None:
+                self._refused = None
+            return ready
+        if self._still_refused(marker) or not self._lock.acquire(blocking=False):
+            return ready  # refused before, or another thread is opening the new build right now
+        try:
+            return self._swap(ready, self.index_directory.marker())
+        finally:
+            self._lock.release()
+
+    def _first_open(self, progress: Progress) -> _Ready:
+        self.build_index(progress=progress)
         with self._lock:
-            marker = self.index_directory.marker()
-            if self._ready is None or self._ready.marker != marker:
-                self._ready = self._assemble(marker, self.index_directory.open())
+            if self._ready is None:
+                self._ready = self._open_pair(self.index_directory.marker())
+                self._article = self._ready.article
             return self._ready
 
-    def _assemble(self, marker: object, index: OpenIndex) -> _Ready:
-        stored = index.passages.get(include=["documents", "metadatas"])
-        passages = [
-            Document(id=i, page_content=d, metadata=m)
-            for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True)
-        ]
+    def _swap(self, ready: _Ready, marker: object) -> _Ready:
+        try:
+            new = self._open_pair(marker)
+        except AssistantError as error:
+            reason = f"{error}; still serving the previous index and article ({ready.index.build_dir.name})"
+            if self._refused is None or self._refused.reason != reason:
+                logger.warning("not switching to the new index: %s", reason)
+            key = (marker, self._article_stamp())
+            self._refused = _Refused(key, reason, time.monotonic() + REFUSED_RETRY_SECONDS)
+            return ready
+        self._ready, self._refused, self._article = new, None, new.article
+        logger.info("now serving %r from the index build %s", new.article.title, new.index.build_dir.name)
+        return new
+
+    def _still_refused(self, marker: object) -> bool:
+        refused = self._refused
+        return (
+            refused is not None
+            and refused.key == (marker, self._article_stamp())
+            and time.monotonic() < refused.retry_at
+        )
+
+    def _open_pair(self, marker: object) -> _Ready:
+        """The article file and the current build, only if the build was made from that file."""
+        article = self._read_article()
+        manifest = self.index_directory.current_manifest()
+        if manifest is None:
+            msg = f"no index in {str(self.index_directory.root)!r}; run `assistant index` to build it"
+            raise IndexUnavailable(msg)
+        self._same_article(manifest.article_sha256, article)
+        index = self.index_directory.open(min(LOCK_WAIT, self.settings.request_timeout / 2))
+        self._same_article(index.manifest.article_sha256, article)  # CURRENT may have moved meanwhile
+        return self._assemble(marker, article, index)
+
+    def _same_article(self, built_from: str, article: Article) -> None:
+        if built_from != article.sha256:
+            msg = (
+                f"the index in {str(self.index_directory.root)!r} was built from another article "
+                f"(sha256 {built_from[:12]}) than {str(self.settings.article_path)!r} holds now "
+                f"(sha256 {article.sha256[:12]}); run `assistant index` to index that file"
+            )
+            raise IndexUnavailable(msg)
+
+    def _assemble(self, marker: object, article: Article, index: OpenIndex) -> _Ready:
+        passages = [Document(id=i, page_content=d, metadata=m) for i, d, m in index.passage_rows]
         retriever = HybridRetriever(
-            collection=index.passages,
+            collection=GuardedCollection(index.passages, index.store),
             lexical=LexicalIndex(passages),
             embeddings=self.embeddings,
             k=self.settings.retrieval_k,
@@ -130,7 +264,7 @@ class Assistant:
             | RunnableLambda(retrieve)
             | RunnableLambda(answer)
         )
-        return _Ready(marker, index, retriever, chain)
+        return _Ready(marker, article, index, retriever, chain)
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str):
@@ -145,6 +279,10 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer from the article, citing it; declines (answerable=False) when it does not say."""
+        return self.ask_with_article(question, history)[0]
+
+    def ask_with_article(self, question: str, history: Sequence[Turn] = ()) -> tuple[Answer, Article]:
+        """``ask``, and the article its citations point into (the pair served when it was answered)."""
         cleaned = self.validate(question)
         recent = list(history)[-self.settings.max_history_turns :] if history else []
         turns = (
@@ -155,4 +293,5 @@ class Assistant:
             if self.settings.max_history_turns
             else []
         )
-        return self._get_ready().chain.invoke({"question": cleaned, "history": turns})
+        ready = self._get_ready()
+        return ready.chain.invoke({"question": cleaned, "history": turns}), ready.article
