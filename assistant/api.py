@@ -2,15 +2,18 @@
 docs at ``/docs``, and the chat page at ``/``. Thin over ``Assistant``."""
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.deadline import ask_within, within
+from assistant.deadline import ask_within
 from assistant.errors import (
     AnswerTimeout,
     AssistantError,
@@ -19,9 +22,13 @@ from assistant.errors import (
     InvalidQuestion,
     NotAuthorized,
 )
+from assistant.health import health_problem
+from assistant.http_errors import error_content
+from assistant.http_limits import limit_request_bodies
 from assistant.openai_api import openai_router
 from assistant.pipeline import Assistant
 from assistant.portal import api_key_dependency, embed_router, protect
+from assistant.proxies import trust_forwarded_headers
 from assistant.schema import ERROR_RESPONSES, Citation, Turn
 from assistant.settings import Settings
 
@@ -29,7 +36,11 @@ logger = logging.getLogger(__name__)
 
 
 # At least one character that is neither white space nor a control character: what survives cleaning.
-SOMETHING_TO_ASK = r"[^\s\x00-\x1f\x7f]"
+# White space is spelled out, not ``\s``: the schema's regex dialect (ECMA-262, what clients and
+# fuzzers validate against) and pydantic's disagree about ``\s`` (U+0085, U+FEFF), and a request
+# the schema calls valid must never get a 422. This is the union of both dialects' white space.
+BLANKS = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+SOMETHING_TO_ASK = f"[^\\x00-\\x20\\x7f{BLANKS}]"
 
 
 def ask_request_model(max_question_chars: int) -> type[BaseModel]:
@@ -72,14 +83,48 @@ def _explain(error: dict, max_question_chars: int) -> str:
     return f"{where}: {error['msg']}"
 
 
-def _error(request: Request, status: int, detail: str, **extra: object) -> JSONResponse:
-    """``{"detail": …}``; under ``/v1`` also OpenAI's ``{"error": {"message": …}}`` for its clients."""
-    content: dict[str, object] = {"detail": detail, **extra}
-    if request.url.path.startswith("/v1/"):
-        kind = "authentication_error" if status == 401 else "invalid_request_error"
-        content["error"] = {"message": detail, "type": kind, "param": None, "code": None}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(status_code=status, content=content, headers=headers)
+def _error(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    param: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: object,
+) -> JSONResponse:
+    """``{"detail": …}``; under ``/v1`` also OpenAI's ``{"error": {"message", "type", …}}`` for clients."""
+    content = {**error_content(request.url.path, status, detail, param), **extra}
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
+    return JSONResponse(status_code=status, content=content, headers=headers or None)
+
+
+def _first_field(error: RequestValidationError) -> str | None:
+    """OpenAI's ``param``: the first field a validation error names (``messages.0.content``)."""
+    for problem in error.errors():
+        where = [str(part) for part in problem["loc"] if part != "body"]
+        if where:
+            return ".".join(where)
+    return None
+
+
+UNKNOWN_V1_PATH = "/v1/{path:path}"
+
+
+def _unknown_v1_route(v1: APIRouter) -> Callable[[Request], Awaitable[None]]:
+    """Below the chat UI's catch-all mount, ``/v1`` would answer unknown paths with Gradio's 404 page."""
+
+    def allowed_methods(path: str) -> list[str]:
+        routes = [r for r in v1.routes if isinstance(r, APIRoute) and r.path_regex.match(path)]
+        return sorted({method for route in routes for method in route.methods})
+
+    async def unknown_v1_route(request: Request) -> None:
+        if allowed := allowed_methods(request.url.path):
+            detail = f"method {request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
+            raise StarletteHTTPException(405, detail, headers={"Allow": ", ".join(allowed)})
+        detail = f"no such endpoint: {request.url.path}; see /docs for /v1/chat/completions and /v1/models"
+        raise StarletteHTTPException(404, detail)
+
+    return unknown_v1_route
 
 
 def create_app(assistant: Assistant, settings: Settings | None = None, *, with_ui: bool = True) -> FastAPI:
@@ -90,7 +135,9 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
         summary="Questions about one news article, answered with verbatim citations.",
         version="0.1.0",
     )
+    limit_request_bodies(app, settings)  # inside CORS, so a portal can read the 413
     protect(app, settings)
+    trust_forwarded_headers(app, settings)  # outermost: no code below sees unvetted forwarded headers
     require_api_key = api_key_dependency(settings)
     AskRequest = ask_request_model(settings.max_question_chars)  # noqa: N806 - a class, named as one
     api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
@@ -101,7 +148,11 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
         errors = jsonable_encoder(
             [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
         )
-        return _error(request, 422, f"invalid request: {problems}", errors=errors)
+        return _error(request, 422, f"invalid request: {problems}", param=_first_field(error), errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return _error(request, error.status_code, str(error.detail), headers=error.headers)
 
     @app.exception_handler(InvalidQuestion)
     async def invalid_question(request: Request, error: InvalidQuestion) -> JSONResponse:
@@ -129,17 +180,30 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
         answer = await ask_within(assistant, request.question, request.history)
         return AskResponse(answer=answer.text, answerable=answer.answerable, citations=answer.citations)
 
-    @app.get("/healthz", response_model=Health)
-    async def healthz() -> Health:
-        """Readiness: `degraded` when the index cannot be searched or the model does not answer in time."""
-        try:
-            await within(settings.health_timeout, "the health probe", assistant.check)
-        except AssistantError as error:
-            return Health(status="degraded", article=assistant.article.title, detail=str(error))
-        return Health(status="ok", article=assistant.article.title)
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "Degraded: `detail` says what is wrong."}},
+    )
+    async def healthz() -> Health | JSONResponse:
+        """Readiness: 200 `ok`, or 503 `degraded` when the index cannot be searched, the model does not
+        answer within ASSISTANT_HEALTH_TIMEOUT, or a new index could not be served with its article."""
+        problem = await health_problem(assistant, settings.health_timeout)
+        if problem is None:
+            return Health(status="ok", article=assistant.article.title)
+        degraded = Health(status="degraded", article=assistant.article.title, detail=problem)
+        return JSONResponse(status_code=503, content=degraded.model_dump())
 
     app.include_router(api)
-    app.include_router(openai_router(assistant, require_api_key))
+    v1 = openai_router(assistant, require_api_key)
+    app.include_router(v1)
+    app.add_api_route(
+        UNKNOWN_V1_PATH,
+        _unknown_v1_route(v1),
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+        include_in_schema=False,
+        dependencies=[Depends(require_api_key)],
+    )
     app.include_router(embed_router(settings))
     if with_ui:
         from assistant.ui import mount_ui

@@ -154,8 +154,12 @@ def embed_router(settings: Settings) -> APIRouter:
 
     @router.get("/embed", response_class=HTMLResponse)
     def embed(request: Request) -> HTMLResponse:
-        """How to put the chat into a portal: an iframe or the ``<gradio-app>`` web component."""
-        return HTMLResponse(embed_page(str(request.base_url), settings))
+        """How to put the chat into a portal: an iframe or the ``<gradio-app>`` web component.
+
+        The snippets name ``ASSISTANT_PUBLIC_URL`` when set, else the host this request came to (never
+        cached: see ``assistant.proxies``).
+        """
+        return HTMLResponse(embed_page(settings.public_url or str(request.base_url), settings))
 
     @router.get("/gradio.js", include_in_schema=False)
     def web_component() -> FileResponse:

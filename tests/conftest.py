@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, serving
 from assistant.embeddings import MiniLMEmbeddings
 
 SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
@@ -56,12 +56,17 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def serve() -> Iterator[Callable[..., str]]:
-    """Starts ASGI apps on real uvicorn servers on loopback; returns each one's base URL."""
+    """Starts ASGI apps on real uvicorn servers on loopback, configured as `assistant serve` runs them
+    (guarded h11 protocol, connection limits); returns each one's base URL."""
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(app: Any, port: int | None = None) -> str:
         port = port or free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+        settings = Settings()
+        listener = serving.Listener(
+            "127.0.0.1", port, serving.connection_limits(settings, serving.raise_open_files_limit())
+        )
+        server = uvicorn.Server(serving.server_config(app, settings, listener, log_config=None))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 60

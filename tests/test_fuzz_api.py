@@ -1,5 +1,5 @@
 """Fuzz the HTTP API from its own OpenAPI schema (schemathesis): no server error, and status codes,
-content types and bodies as documented."""
+content types and bodies as documented. Derandomized, so every CI run checks the same cases."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def test_every_operation_behaves_as_the_schema_says(api_url):
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
+            derandomize=True,  # the same cases on every run: CI never passes or fails by chance
         )
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(excluded_checks=_semantic_rules(case))
