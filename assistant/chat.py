@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import chat_html
+from assistant.article import Article
 from assistant.deadline import ask_within_sync
 from assistant.errors import AssistantError, InvalidQuestion
 from assistant.formatting import answer_with_sources
@@ -34,8 +35,12 @@ def _history(turns: list[Message]) -> list[Turn]:
     ]
 
 
-def _earlier_citations(turns: list[Message]) -> list[Citation]:
-    return [Citation(**c) for t in turns for c in t.get("citations", [])]
+def _earlier_citations(turns: list[Message], article: Article) -> list[Citation]:
+    """Citations of earlier answers into this article (an index swap may have replaced the one they
+    pointed into: their offsets would highlight the wrong text)."""
+    return [
+        Citation(**c) for t in turns if t.get("article") == article.sha256 for c in t.get("citations", [])
+    ]
 
 
 def stream_prefixes(answer_text: str, chunks: int = STREAM_CHUNKS) -> Iterator[str]:
@@ -54,8 +59,15 @@ class ChatSession:
         self.assistant = assistant
         self.delay = delay
 
-    def article_view(self, turns: Sequence[Message] = (), current: Sequence[Citation] = ()) -> str:
-        return chat_html.article_html(self.assistant.article, current, _earlier_citations(list(turns)))
+    def article_view(
+        self,
+        turns: Sequence[Message] = (),
+        current: Sequence[Citation] = (),
+        article: Article | None = None,
+    ) -> str:
+        """The article served now (or the one an answer came from), its cited spans highlighted."""
+        article = article or self.assistant.article
+        return chat_html.article_html(article, current, _earlier_citations(list(turns), article))
 
     def respond(self, question: str, messages: list[Message], turns: list[Message]) -> Iterator[Update]:
         """Show the question, then the answer growing word by word, then its sources and highlights."""
@@ -65,7 +77,7 @@ class ChatSession:
             return
         messages.append({"role": "user", "content": chat_html.question_html(question)})
         try:
-            answer = ask_within_sync(self.assistant, question, _history(turns))
+            answer, article = ask_within_sync(self.assistant, question, _history(turns))
         except AssistantError as error:
             messages.append({"role": "assistant", "content": chat_html.error_html(str(error))})
             turns.append({"role": "user", "content": question, "failed": True})
@@ -75,11 +87,11 @@ class ChatSession:
         turns = [*turns, {"role": "user", "content": question}]
         for prefix in stream_prefixes(answer.text):
             partial = {"role": "assistant", "content": chat_html.answer_html(answer, partial_text=prefix)}
-            yield "", [*messages, partial], turns, self.article_view(earlier)
+            yield "", [*messages, partial], turns, self.article_view(earlier, article=article)
             time.sleep(self.delay)
         messages.append({"role": "assistant", "content": chat_html.answer_html(answer)})
-        turns.append(_turn(answer))
-        yield "", messages, turns, self.article_view(earlier, answer.citations)
+        turns.append(_turn(answer, article))
+        yield "", messages, turns, self.article_view(earlier, answer.citations, article)
 
     def retry(self, messages: list[Message], turns: list[Message]) -> Iterator[Update]:
         """Ask the last question again (after an error or to re-stream the answer)."""
@@ -116,7 +128,8 @@ class ChatSession:
         """
         if not isinstance(question, str):
             raise InvalidQuestion("the question must be text")
-        return answer_with_sources(ask_within_sync(self.assistant, question, _client_history(history)))
+        answer, _ = ask_within_sync(self.assistant, question, _client_history(history))
+        return answer_with_sources(answer)
 
 
 def _client_history(history: object) -> list[Turn]:
@@ -132,9 +145,10 @@ def _client_history(history: object) -> list[Turn]:
         raise InvalidQuestion(msg) from None
 
 
-def _turn(answer: Answer) -> Message:
+def _turn(answer: Answer, article: Article) -> Message:
     return {
         "role": "assistant",
         "content": answer.text,
         "citations": [c.model_dump() for c in answer.citations],
+        "article": article.sha256,
     }

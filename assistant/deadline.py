@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import anyio
 
+from assistant.article import Article
 from assistant.errors import AnswerTimeout
 from assistant.pipeline import Assistant
 from assistant.schema import Answer, Turn
@@ -47,12 +48,17 @@ async def ask_within(assistant: Assistant, question: str, history: Sequence[Turn
     )
 
 
-def ask_within_sync(assistant: Assistant, question: str, history: Sequence[Turn]) -> Answer:
-    """``Assistant.ask`` bounded by ``ASSISTANT_REQUEST_TIMEOUT``, for callers on a worker thread."""
-    seconds = assistant.settings.request_timeout
-    future = _CHAT_ANSWERS.submit(assistant.ask, question, history)
+def within_sync(seconds: float, what: str, work: Callable[[], T]) -> T:
+    """``within`` for callers on a worker thread (the chat page's handlers): waits synchronously."""
+    future = _CHAT_ANSWERS.submit(work)
     try:
         return future.result(timeout=seconds)
     except FutureTimeout:
         future.cancel()
-        raise too_slow("answering", seconds) from None
+        raise too_slow(what, seconds) from None
+
+
+def ask_within_sync(assistant: Assistant, question: str, history: Sequence[Turn]) -> tuple[Answer, Article]:
+    """``Assistant.ask_with_article`` bounded by ``ASSISTANT_REQUEST_TIMEOUT``, for the chat page."""
+    work = partial(assistant.ask_with_article, question, history)
+    return within_sync(assistant.settings.request_timeout, "answering", work)

@@ -74,7 +74,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> "gr.Blocks":
     ) as demo:
         turns = gr.State([])
         shown = gr.State([])
-        gr.HTML(chat_html.header_html(assistant.article), elem_id="aa-header")
+        header = gr.HTML(chat_html.header_html(assistant.article), elem_id="aa-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
@@ -101,6 +101,14 @@ def build_ui(assistant: Assistant, settings: Settings) -> "gr.Blocks":
                 gr.Markdown("**The article** — cited passages are highlighted; click a [n] to jump to it.")
                 article = gr.HTML(session.article_view(), elem_id="aa-article-view")
 
+        # Read again on every page load: a page opened after an index swap shows the new article.
+        demo.load(
+            lambda: (chat_html.header_html(assistant.article), session.article_view()),
+            None,
+            [header, article],
+            api_visibility="private",
+            show_progress="hidden",
+        )
         outputs = [textbox, chatbot, shown, turns, article]
         respond = _streamed(session.respond)
         submitted = textbox.submit(
@@ -188,6 +196,7 @@ def mount_ui(app: "FastAPI", assistant: Assistant, settings: Settings) -> None:
         path="/",
         allowed_paths=[],
         max_file_size=0,
+        root_path=settings.public_url,  # None: Gradio derives it from the (trusted) request
         show_error=False,
         footer_links=["api"],
         ssr_mode=False,
