@@ -15,12 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.deadline import ask_within
 from assistant.errors import (
-    AnswerTimeout,
     AssistantError,
-    IndexBusy,
-    IndexUnavailable,
     InvalidQuestion,
-    NotAuthorized,
 )
 from assistant.health import health_problem
 from assistant.http_errors import error_content
@@ -29,7 +25,7 @@ from assistant.openai_api import openai_router
 from assistant.pipeline import Assistant
 from assistant.portal import api_key_dependency, embed_router, protect
 from assistant.proxies import trust_forwarded_headers
-from assistant.schema import ERROR_RESPONSES, Citation, Turn
+from assistant.schema import ERROR_RESPONSES, AskResponse, Turn
 from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -58,12 +54,6 @@ def ask_request_model(max_question_chars: int) -> type[BaseModel]:
         history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
 
     return AskRequest
-
-
-class AskResponse(BaseModel):
-    answer: str = Field(description="Short answer with [n] markers pointing at the citations.")
-    answerable: bool = Field(description="False when the article does not answer the question.")
-    citations: list[Citation]
 
 
 class Health(BaseModel):
@@ -154,16 +144,9 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         return _error(request, error.status_code, str(error.detail), headers=error.headers)
 
-    @app.exception_handler(InvalidQuestion)
-    async def invalid_question(request: Request, error: InvalidQuestion) -> JSONResponse:
-        return _error(request, 422, str(error))
-
     @app.exception_handler(AssistantError)
-    async def unavailable(request: Request, error: AssistantError) -> JSONResponse:
-        if isinstance(error, NotAuthorized):
-            return _error(request, 401, str(error))
-        status = 503 if isinstance(error, IndexUnavailable | IndexBusy | AnswerTimeout) else 422
-        return _error(request, status, str(error))
+    async def refused(request: Request, error: AssistantError) -> JSONResponse:
+        return _error(request, error.http_status, str(error))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -178,7 +161,7 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
     async def ask(request: AskRequest) -> AskResponse:  # type: ignore[valid-type]  (built per app)
         """Answer a question from the article, citing it verbatim (or decline when it does not say)."""
         answer = await ask_within(assistant, request.question, request.history)
-        return AskResponse(answer=answer.text, answerable=answer.answerable, citations=answer.citations)
+        return AskResponse.of(answer)
 
     @app.get(
         "/healthz",

@@ -81,7 +81,9 @@ def ask(
     except AssistantError as error:
         _fail(error)
     if as_json:
-        typer.echo(answer.model_dump_json(indent=2))
+        from assistant.schema import AskResponse
+
+        typer.echo(AskResponse.of(answer).model_dump_json(indent=2))
         return
     typer.echo(answer.text)
     if answer.citations:

@@ -1,22 +1,36 @@
-"""What can go wrong, in words a user can act on. Surfaces translate these; nothing else leaks."""
+"""What can go wrong, in words a user can act on. Surfaces translate these; nothing else leaks.
+
+Each error declares the HTTP status it means (``http_status``): the API answers with it, the CLI
+prints the message and exits 1. A new error is one class here, never a new branch in a surface.
+"""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class AssistantError(Exception):
     """Base class: something the user or operator can fix; the message says how."""
 
+    http_status: ClassVar[int] = 422
+
 
 class InvalidConfiguration(AssistantError):
     """A setting (environment variable or .env) has a value the assistant cannot use; the message names it."""
+
+    http_status: ClassVar[int] = 503
 
 
 class ArticleUnusable(AssistantError):
     """The article file cannot be read as an article: unreadable, empty, binary, not UTF-8 or too long."""
 
+    http_status: ClassVar[int] = 503
+
 
 class PromptError(AssistantError):
     """The answer templates are missing, malformed, or lack (or misuse) a placeholder the code fills in."""
+
+    http_status: ClassVar[int] = 503
 
 
 class InvalidQuestion(AssistantError):
@@ -34,14 +48,22 @@ class InvalidQuestion(AssistantError):
 class IndexUnavailable(AssistantError):
     """The index cannot be opened or built (missing, unreadable or read-only directory)."""
 
+    http_status: ClassVar[int] = 503
+
 
 class IndexBusy(AssistantError):
     """Another process is building the index right now."""
+
+    http_status: ClassVar[int] = 503
 
 
 class NotAuthorized(AssistantError):
     """The request has no valid API key: send ``Authorization: Bearer <key>``."""
 
+    http_status: ClassVar[int] = 401
+
 
 class AnswerTimeout(AssistantError):
     """No answer within the request time limit: the index or the model is stuck or overloaded."""
+
+    http_status: ClassVar[int] = 503

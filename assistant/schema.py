@@ -33,6 +33,18 @@ class Answer(BaseModel):
     citations: list[Citation]
 
 
+class AskResponse(BaseModel):
+    """An answer as ``POST /api/ask`` and ``assistant ask --json`` give it: one shape for both."""
+
+    answer: str = Field(description="Short answer with [n] markers pointing at the citations.")
+    answerable: bool = Field(description="False when the article does not answer the question.")
+    citations: list[Citation]
+
+    @classmethod
+    def of(cls, answer: Answer) -> AskResponse:
+        return cls(answer=answer.text, answerable=answer.answerable, citations=answer.citations)
+
+
 class ErrorResponse(BaseModel):
     """Every error answer: what was wrong and what to do, never a traceback."""
 

@@ -100,3 +100,14 @@ def test_healthz_and_openapi_docs(client):
     assert client.get("/healthz").json()["status"] == "ok"
     assert client.get("/docs").status_code == 200
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
+
+
+def test_every_error_declares_its_http_status():
+    """The API answers an error with the status its class declares; the CLI exits 1 for all of them."""
+    import assistant.errors as errors
+
+    kinds = [k for k in vars(errors).values() if isinstance(k, type) and issubclass(k, errors.AssistantError)]
+    assert len(kinds) >= 9
+    assert all(400 <= k.http_status < 600 for k in kinds)
+    assert errors.NotAuthorized.http_status == 401 and errors.InvalidQuestion.http_status == 422
+    assert errors.AnswerTimeout.http_status == errors.IndexUnavailable.http_status == 503

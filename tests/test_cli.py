@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from assistant.schema import AskResponse
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -35,6 +36,7 @@ def test_ask_json_matches_the_api_shape(index_env, assistant):
     result = runner.invoke(app, ["ask", "--json", "When was the article published on Global Research?"])
     assert result.exit_code == 0
     body = json.loads(result.stdout)
+    assert set(body) == set(AskResponse.model_fields) == {"answer", "answerable", "citations"}
     assert body["answerable"] is True
     for citation in body["citations"]:
         assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]
