@@ -5,15 +5,24 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
 CHROMIUM := /usr/bin/chromium
+# The proxy tests run Debian's nginx in front of the app (deploy/nginx.conf, tests/test_nginx_proxy.py).
+NGINX := /usr/sbin/nginx
 
 .PHONY: setup run test lint eval bench clean
 
-setup: $(STAMP) $(CHROMIUM)
+setup: $(STAMP) $(CHROMIUM) $(NGINX)
 
 $(CHROMIUM):
 	@command -v apt-get >/dev/null 2>&1 || { echo "Chromium is needed at $(CHROMIUM): install Debian's chromium package"; exit 1; }
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium
+
+# Only the binary is needed: the service Debian may start on port 80 is stopped and disabled.
+$(NGINX):
+	@command -v apt-get >/dev/null 2>&1 || { echo "nginx is needed at $(NGINX): install Debian's nginx package"; exit 1; }
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nginx openssl && \
+	{ command -v systemctl >/dev/null 2>&1 && $$SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; }
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
