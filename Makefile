@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
 CHROMIUM := /usr/bin/chromium
-# The proxy tests run Debian's nginx in front of the app (deploy/nginx.conf, tests/test_nginx_proxy.py).
+# The proxy tests run Debian's nginx in front of the app (deploy/nginx.conf, tests/web/test_nginx_proxy.py).
 NGINX := /usr/sbin/nginx
 
 .PHONY: setup run test lint eval bench clean

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
+from assistant.answer.sources import sources_heading, where
 from assistant.errors import AssistantError
-from assistant.formatting import sources_heading, where
 
 app = typer.Typer(
     help="Ask a news article questions; every answer cites the article verbatim.",
@@ -37,9 +37,9 @@ def _assistant():  # noqa: ANN202 - the model stack is slow to import
 
 def _current_fresh_build() -> Path | None:
     """The up-to-date build, found without loading LangChain or the model (the no-op path)."""
-    from assistant.index import IndexDirectory
-    from assistant.ingest import load_article
-    from assistant.model import embedding_model_id
+    from assistant.index.builds import IndexDirectory
+    from assistant.index.model import embedding_model_id
+    from assistant.ingest.parse import load_article
 
     settings = _settings()
     directory = IndexDirectory(settings.index_dir)
@@ -99,7 +99,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
 ) -> None:
     """Serve the chat page (/), the APIs (/api/ask, /v1/chat/completions), /embed, /healthz and /docs."""
-    from assistant import serving
+    from assistant.web import serving
 
     try:
         listener = serving.prepare(_settings(), host, port)  # a bad address fails before the model loads
@@ -107,7 +107,7 @@ def serve(
         assistant.open(progress=_progress)
     except AssistantError as error:
         _fail(error)
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     serving.serve(create_app(assistant), assistant.settings, listener)
 

@@ -22,19 +22,19 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from assistant.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.answerer import ExtractiveAnswerer
+from assistant.answer.extractive.templates import AnswerTemplates
 from assistant.article import Article
 from assistant.embeddings import MiniLMEmbeddings
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
-from assistant.index import IndexDirectory, OpenIndex, Progress
-from assistant.ingest import load_article
-from assistant.model import embedding_model_id
-from assistant.prompts import AnswerTemplates
-from assistant.query import Query, standalone_query
-from assistant.retriever import HybridRetriever, LexicalIndex
+from assistant.index.builds import IndexDirectory, OpenIndex, Progress
+from assistant.index.model import embedding_model_id
+from assistant.index.store import LOCK_WAIT, GuardedCollection
+from assistant.ingest.parse import load_article
+from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
+from assistant.retrieve.query import Query, standalone_query
 from assistant.schema import Answer, Turn
 from assistant.settings import Settings
-from assistant.store import LOCK_WAIT, GuardedCollection
 
 logger = logging.getLogger(__name__)
 

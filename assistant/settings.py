@@ -13,7 +13,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assistant.errors import InvalidConfiguration
-from assistant.origins import OriginError, normalise_origin
+from assistant.web.origins import OriginError, normalise_origin
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent

@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 from pydantic import BaseModel
 
-from assistant.ingest import load_article
+from assistant.ingest.parse import load_article
 from assistant.settings import DEFAULT_ARTICLE
 
 

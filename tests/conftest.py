@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from assistant import Assistant, Settings, serving
+from assistant import Assistant, Settings
 from assistant.embeddings import MiniLMEmbeddings
+from assistant.web import serving
 
 SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 

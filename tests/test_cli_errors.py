@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assistant.answer.extractive.templates import EXTRACTIVE_TEMPLATES
 from assistant.cli import app
-from assistant.prompts import EXTRACTIVE_TEMPLATES
 from assistant.settings import DEFAULT_ARTICLE
 from tests.conftest import free_port
 

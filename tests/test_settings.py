@@ -1,6 +1,6 @@
 """Settings: every bad value stops start-up with the variable named; origins take the form browsers send.
 
-Fast: no model, no server. The served CSP/CORS check is in tests/test_origins.py.
+Fast: no model, no server. The served CSP/CORS check is in tests/web/test_origins.py.
 """
 
 from __future__ import annotations

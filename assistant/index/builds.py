@@ -1,0 +1,343 @@
+"""The persisted index: a Chroma store of sentences and passages plus a manifest of how it was built.
+
+Layout under ``index_dir``: ``builds/<build>/`` (Chroma files + ``manifest.json``) and ``CURRENT``, a
+one-line file naming the active build. A rebuild writes a fresh build folder and then replaces
+``CURRENT`` with an atomic rename, so a crash or ``kill -9`` half-way leaves the previous build
+answering. A lock file keeps two indexers apart (Chroma's embedded store is not process-safe).
+A build counts as fresh only when its store also opens and holds what the manifest says
+(``assistant.index.store``), so an emptied or damaged store is rebuilt, never called "up to date".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.article import Article, Passage, Sentence, Voice
+from assistant.errors import IndexBusy, IndexUnavailable
+from assistant.index.model import MODEL_DISPLAY_NAME, embedding_model_id
+from assistant.index.store import LOCK_WAIT, StoreGate, store_file, store_problem
+from assistant.ingest.split import SPLITTER_VERSION, split_article
+from assistant.offline import enforce_offline
+
+if TYPE_CHECKING:  # the freshness check (`assistant index` on an unchanged article) needs neither
+    import numpy as np
+
+    from assistant.embeddings import MiniLMEmbeddings
+
+SENTENCE, PASSAGE = "sentence", "passage"
+# Bump when the stored layout changes; a build of another format is rebuilt.
+INDEX_FORMAT = "2"
+KEEP_OLD_BUILDS = 1
+WRITABLE_FIX = "make it writable, or point ASSISTANT_INDEX_DIR at a writable directory"
+Progress = Callable[[str], None]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """How a build was made; a build whose manifest differs from today's inputs is rebuilt."""
+
+    article_sha256: str
+    source_id: str
+    embedding_model: str
+    splitter_version: str
+    index_format: str
+    collection: str
+    sentences: int
+    passages: int
+    built_at: float
+
+    def matches(self, article: Article, model_id: str) -> bool:
+        return self.staleness(article, model_id) is None
+
+    def collection_name(self, unit: str) -> str:
+        return f"{self.collection}-{unit}s"
+
+    def expected_rows(self) -> dict[str, int]:
+        """What the store must hold: entries per collection, as the build wrote them."""
+        return {self.collection_name(SENTENCE): self.sentences, self.collection_name(PASSAGE): self.passages}
+
+    def staleness(self, article: Article, model_id: str) -> str | None:
+        """Why this build does not fit today's inputs, or None when it does."""
+        if self.article_sha256 != article.sha256:
+            return "the article changed"
+        if self.embedding_model != model_id:
+            return "the embedding model changed"
+        if (self.splitter_version, self.index_format) != (SPLITTER_VERSION, INDEX_FORMAT):
+            return "the splitter or the index format changed"
+        return None
+
+
+@dataclass(frozen=True)
+class OpenIndex:
+    """A build opened for reading: the Chroma collection and the sentences with their vectors."""
+
+    build_dir: Path
+    manifest: Manifest
+    passages: Any
+    sentences: tuple[Sentence, ...]
+    sentence_vectors: np.ndarray
+    store: StoreGate
+    passage_rows: tuple[tuple[str, str, dict[str, Any]], ...]  # (id, text, metadata), read once
+
+
+def _chroma_client(path: Path) -> Any:
+    enforce_offline()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    )
+
+
+class IndexDirectory:
+    """Builds, finds and opens the index builds in one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.builds = root / "builds"
+        self.current_file = root / "CURRENT"
+        self.lock_file = root / ".lock"
+
+    def marker(self) -> tuple[int, int] | None:
+        """Changes whenever ``CURRENT`` is replaced: a stat, cheap enough to check on every request."""
+        try:
+            stat = self.current_file.stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def current_build(self) -> Path | None:
+        try:
+            name = self.current_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise IndexUnavailable(f"cannot read {self.current_file}: {error.strerror}") from error
+        build = self.builds / name
+        return build if (build / "manifest.json").is_file() else None
+
+    def current_manifest(self) -> Manifest | None:
+        build = self.current_build()
+        if build is None:
+            return None
+        try:
+            return Manifest(**json.loads((build / "manifest.json").read_text(encoding="utf-8")))
+        except (ValueError, TypeError):
+            return None
+
+    def is_fresh(self, article: Article, model_id: str) -> bool:
+        return self.staleness(article, model_id) is None
+
+    def staleness(self, article: Article, model_id: str) -> str | None:
+        """Why the current build must be rebuilt (missing, stale, damaged or locked store), or None.
+
+        Opens the store with ``sqlite3`` only: no Chroma, no model, a few milliseconds.
+        """
+        build = self.current_build()
+        manifest = self.current_manifest()
+        if build is None or manifest is None:
+            return f"there is no index in {str(self.root)!r} yet"
+        if reason := manifest.staleness(article, model_id):
+            return reason
+        problem = store_problem(build, manifest.expected_rows(), LOCK_WAIT)
+        return problem.text if problem else None
+
+    @contextlib.contextmanager
+    def locked(self, wait_seconds: float, progress: Progress) -> Iterator[None]:
+        """Hold the build lock; wait for another build up to ``wait_seconds``, then refuse."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = self.lock_file.open("a+")
+        except OSError as error:
+            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
+            raise IndexUnavailable(msg) from error
+        with handle:
+            deadline = time.monotonic() + wait_seconds
+            announced = False
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        msg = (
+                            f"another process is building the index in {str(self.root)!r}; "
+                            "wait for it to finish and try again"
+                        )
+                        raise IndexBusy(msg) from None
+                    if not announced:
+                        progress("Another process is building the index; waiting for it…")
+                        announced = True
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def build(
+        self,
+        article: Article,
+        embeddings: MiniLMEmbeddings,
+        progress: Progress,
+        show_progress_bar: bool = False,
+    ) -> Path:
+        """Write a complete new build, then make it current. Call while holding the lock."""
+        sentences, passages = split_article(article)
+        progress(f"Split the article into {len(sentences)} sentences and {len(passages)} passages.")
+        build_name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        build_dir = self.builds / build_name
+        try:
+            build_dir.mkdir(parents=True)
+        except OSError as error:
+            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
+            raise IndexUnavailable(msg) from error
+        texts = [s.text for s in sentences] + [p.text for p in passages]
+        progress(f"Embedding {len(texts)} texts with {MODEL_DISPLAY_NAME}…")
+        vectors = embeddings.embed_many(texts, show_progress=show_progress_bar)
+        manifest = Manifest(
+            article_sha256=article.sha256,
+            source_id=article.source_id,
+            embedding_model=embedding_model_id(),
+            splitter_version=SPLITTER_VERSION,
+            index_format=INDEX_FORMAT,
+            collection=f"article-{article.source_id}",
+            sentences=len(sentences),
+            passages=len(passages),
+            built_at=time.time(),
+        )
+        client = _chroma_client(build_dir)
+        units = (
+            (SENTENCE, [_sentence_record(s) for s in sentences], vectors[: len(sentences)]),
+            (PASSAGE, [_passage_record(p) for p in passages], vectors[len(sentences) :]),
+        )
+        for unit, records, unit_vectors in units:
+            collection = client.get_or_create_collection(
+                manifest.collection_name(unit), metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+            collection.upsert(
+                ids=[r[0] for r in records],
+                documents=[r[1] for r in records],
+                metadatas=[r[2] for r in records],
+                embeddings=unit_vectors,
+            )
+        _write_atomically(build_dir / "manifest.json", json.dumps(asdict(manifest), indent=2))
+        _write_atomically(self.current_file, build_name + "\n")
+        progress(f"Index ready: {build_dir}")
+        self._remove_old_builds(keep=build_name)
+        return build_dir
+
+    def _remove_old_builds(self, keep: str) -> None:
+        """Keep the new build and the one before it (a server may still be reading it)."""
+        others = sorted((p for p in self.builds.iterdir() if p.name != keep), reverse=True)
+        for old in others[KEEP_OLD_BUILDS:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def open(self, lock_wait: float = LOCK_WAIT) -> OpenIndex:
+        """Open the current build for reading; its store is checked first (see ``assistant.index.store``)."""
+        build_dir = self.current_build()
+        manifest = self.current_manifest()
+        if build_dir is None or manifest is None:
+            msg = f"no index in {str(self.root)!r}; run `assistant index` to build it"
+            raise IndexUnavailable(msg)
+        gate = StoreGate(build_dir, manifest.expected_rows(), lock_wait)
+        gate.check(lock_wait)
+        if not os.access(build_dir, os.W_OK) or not os.access(store_file(build_dir), os.W_OK):
+            # Chroma's embedded store writes when it opens, even to read: say so, not "rebuild".
+            msg = f"the index in {str(build_dir)!r} is read-only, but Chroma writes to open it: "
+            msg += WRITABLE_FIX
+            raise IndexUnavailable(msg)
+        try:
+            return self._open_checked(build_dir, manifest, gate)
+        except Exception as error:
+            logger.info("opening the index store in %s failed: %r", build_dir, error)
+            msg = f"cannot open the index in {str(build_dir)!r}; rebuild it with `assistant index --rebuild`"
+            raise IndexUnavailable(msg) from None
+
+    def _open_checked(self, build_dir: Path, manifest: Manifest, gate: StoreGate) -> OpenIndex:
+        client = _chroma_client(build_dir)
+        stored = client.get_collection(manifest.collection_name(SENTENCE)).get(
+            include=["documents", "metadatas", "embeddings"]
+        )
+        rows = sorted(
+            zip(stored["ids"], stored["documents"], stored["metadatas"], stored["embeddings"], strict=True),
+            key=lambda row: row[2]["position"],
+        )
+        sentences = tuple(_sentence_from_record(i, d, m) for i, d, m, _ in rows)
+        import numpy as np
+
+        vectors = np.asarray([row[3] for row in rows], dtype=np.float32)
+        passages = client.get_collection(manifest.collection_name(PASSAGE))
+        stored = passages.get(include=["documents", "metadatas"])
+        passage_rows = tuple(zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True))
+        return OpenIndex(build_dir, manifest, passages, sentences, vectors, gate, passage_rows)
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _optional(**values: str | None) -> dict[str, str]:
+    """Chroma metadata cannot hold None: leave such keys out."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _sentence_record(sentence: Sentence) -> tuple[str, str, dict[str, Any]]:
+    return (
+        sentence.id,
+        sentence.text,
+        {
+            "position": sentence.position,
+            "block": sentence.block,
+            "start": sentence.start,
+            "end": sentence.end,
+            "voice": sentence.voice.value,
+            **_optional(section=sentence.section, speaker=sentence.speaker),
+        },
+    )
+
+
+def _passage_record(passage: Passage) -> tuple[str, str, dict[str, Any]]:
+    return (
+        passage.id,
+        passage.text,
+        {
+            "start": passage.start,
+            "end": passage.end,
+            "first_sentence": passage.first_sentence,
+            "last_sentence": passage.last_sentence,
+            **_optional(section=passage.section),
+        },
+    )
+
+
+def _sentence_from_record(sentence_id: str, text: str, metadata: dict[str, Any]) -> Sentence:
+    return Sentence(
+        id=sentence_id,
+        position=metadata["position"],
+        block=metadata["block"],
+        start=metadata["start"],
+        end=metadata["end"],
+        text=text,
+        section=metadata.get("section"),
+        speaker=metadata.get("speaker"),
+        voice=Voice(metadata["voice"]),
+    )

@@ -1,0 +1,89 @@
+"""Turn a question and the chat so far into a standalone search query, without an LLM.
+
+A follow-up ("Where was he born?", "What did the image show?", "And Russia?") leans on the previous
+question for its subject, so the previous user turn is added to the query. The question's own words
+stay the focus: the answerer weighs them above the borrowed context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.retrieve.text import terms
+from assistant.schema import Turn
+
+_REFERRING = re.compile(
+    r"\b(he|she|it|they|them|his|her|hers|its|their|theirs|him|this|that|these|those|there|then|"
+    r"the same|the former|the latter)\b",
+    re.IGNORECASE,
+)
+_ELLIPTICAL_START = re.compile(r"^\s*(and|but|so|also|what about|how about|why|how come)\b", re.I)
+# Verbs and nouns that carry no topic of their own in a question.
+GENERIC_TERMS = frozenset(
+    terms(
+        "article author writer piece text story say said says tell told mention mentioned show shows "
+        "shown describe described explain explained mean means happen happened think thinks report "
+        "reported according claim claimed write wrote written state stated give given call called "
+        "do does did make made happen current currently latest "
+        # words that say what kind of answer is wanted, not what it is about
+        "date day year years time name number kind type sort way exactly precise exact"
+    )
+)
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|al|az|el|de|bin)){1,5}\b(?<![a-z] )")
+
+
+@dataclass(frozen=True)
+class Query:
+    """The question's topical terms with their weights (borrowed context weighs less)."""
+
+    question: str
+    search_text: str
+    weights: dict[str, float]
+    own_weights: dict[str, float]
+    previous_answer: str = ""
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.search_text != self.question
+
+
+def name_weights(text: str) -> dict[str, float]:
+    """A multi-word name ("Deir Az Zor") is one concept: its words share one term's weight."""
+    weights: dict[str, float] = {}
+    for match in _NAME_RUN.finditer(text):
+        parts = terms(match.group(0))
+        for part in parts:
+            weights[part] = min(weights.get(part, 1.0), 1.0 / len(parts))
+    return weights
+
+
+def weighted_terms(text: str, scale: float = 1.0) -> dict[str, float]:
+    names = name_weights(text)
+    return {t: scale * names.get(t, 1.0) for t in terms(text) if t not in GENERIC_TERMS}
+
+
+def topical_terms(text: str) -> list[str]:
+    return [t for t in terms(text) if t not in GENERIC_TERMS]
+
+
+def leans_on_context(question: str) -> bool:
+    """Does the question need an earlier turn to know what it is about?"""
+    return bool(
+        _REFERRING.search(question) or _ELLIPTICAL_START.match(question) or len(topical_terms(question)) <= 1
+    )
+
+
+def standalone_query(question: str, history: Sequence[Turn], borrowed_weight: float = 0.5) -> Query:
+    """The question alone, or, for a follow-up, with the previous user turn as weaker context."""
+    own = weighted_terms(question)
+    previous = [turn.content for turn in history if turn.role == "user" and turn.content.strip()]
+    if not previous or not leans_on_context(question):
+        return Query(question, question, own, own)
+    context = previous[-1]
+    borrowed = {t: w for t, w in weighted_terms(context, borrowed_weight).items() if t not in own}
+    answers = [turn.content for turn in history if turn.role == "assistant"]
+    return Query(question, f"{context} {question}", own | borrowed, own, answers[-1] if answers else "")

@@ -1,0 +1,125 @@
+"""HTML for the chat page. Every piece of article or user text goes through ``html.escape`` here.
+
+Each fragment is one line wrapped in a block element, so the chat's Markdown renderer treats it as an
+HTML block and never interprets the article's own ``*``, ``_`` or ``[x](…)`` as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html import escape
+
+from assistant.answer.sources import sources_heading
+from assistant.article import Article, BlockKind
+from assistant.schema import Answer, Citation
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def text(value: str) -> str:
+    """Escaped text with line breaks kept, on one line."""
+    return escape(value).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+CITE_PREFIX = "aa-span-"
+"""A citation link is ``<a href="#aa-span-START-END">``: the chat's sanitizer keeps hrefs, not data-*."""
+
+
+def span_key(citation: Citation) -> str:
+    """The id of a cited span shared by the [n] link in the chat and the mark in the article view."""
+    return f"{citation.start}-{citation.end}"
+
+
+def _cite_link(citation: Citation, label: str) -> str:
+    return (
+        f'<a class="aa-cite" href="#{CITE_PREFIX}{span_key(citation)}" '
+        f'title="Show this passage in the article">{label}</a>'
+    )
+
+
+def _linked_markers(answer_text: str, citations: Iterable[Citation]) -> str:
+    by_id = {c.id: c for c in citations}
+    escaped = text(answer_text)
+
+    def link(match: re.Match[str]) -> str:
+        citation = by_id.get(int(match.group(1)))
+        return _cite_link(citation, match.group(0)) if citation else match.group(0)
+
+    return _MARKER.sub(link, escaped)
+
+
+def question_html(question: str) -> str:
+    """A user's message, shown literally."""
+    return f'<div class="aa-question">{text(question)}</div>'
+
+
+def error_html(message: str) -> str:
+    """A problem the user can fix (question too long, index unavailable)."""
+    return f'<div class="aa-error" role="alert">{text(message)}</div>'
+
+
+def answer_html(answer: Answer, partial_text: str | None = None) -> str:
+    """An answer (or a decline, styled apart) with linked [n] markers and, once complete, its sources."""
+    kind = "aa-answer" if answer.answerable else "aa-answer aa-declined"
+    body = _linked_markers(answer.text if partial_text is None else partial_text, answer.citations)
+    if partial_text is not None or not answer.citations:
+        return f'<div class="{kind}"><p class="aa-text">{body}</p></div>'
+    items = "".join(
+        f"<li>{_cite_link(c, f'[{c.id}]')} <q>{text(c.text)}</q>"
+        f'<span class="aa-where">{text(" · ".join(filter(None, [c.section, c.speaker])))}</span></li>'
+        for c in answer.citations
+    )
+    return (
+        f'<div class="{kind}"><p class="aa-text">{body}</p>'
+        f'<div class="aa-sources"><div class="aa-sources-title">{escape(sources_heading(answer))}</div>'
+        f"<ol>{items}</ol></div></div>"
+    )
+
+
+def header_html(article: Article) -> str:
+    """Title, byline, dates and source, and what the answers are grounded in."""
+    facts = [f"By {article.author}" if article.author else None, *article.dates[:1], article.source]
+    return (
+        '<header class="aa-header">'
+        f"<h1>{text(article.title)}</h1>"
+        f'<p class="aa-meta">{text(" · ".join(filter(None, facts)))}</p>'
+        '<p class="aa-note">Answers come only from this article, quoted verbatim with numbered sources; '
+        "when it does not say, the assistant says so.</p></header>"
+    )
+
+
+_BLOCK_TAGS = {BlockKind.TITLE: "h2", BlockKind.HEADING: "h3"}
+
+
+def _marked(article: Article, start: int, end: int, spans: dict[str, str]) -> str:
+    """The text of [start, end) with every cited span in it wrapped in a mark; overlaps split cleanly."""
+    inside = {key: (int(key.split("-")[0]), int(key.split("-")[1])) for key in spans}
+    inside = {k: (s, e) for k, (s, e) in inside.items() if s < end and e > start}
+    cuts = sorted(
+        {start, end, *(max(s, start) for s, _ in inside.values()), *(min(e, end) for _, e in inside.values())}
+    )
+    out = []
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        covering = sorted((k for k, (s, e) in inside.items() if s <= left and right <= e), key=inside.get)
+        piece = text(article.text[left:right])
+        if not covering:
+            out.append(piece)
+            continue
+        classes = " ".join(sorted({"aa-mark", *(spans[k] for k in covering)}))
+        out.append(f'<mark class="{classes}" data-aa-spans="{" ".join(covering)}">{piece}</mark>')
+    return "".join(out)
+
+
+def article_html(article: Article, current: Iterable[Citation] = (), earlier: Iterable[Citation] = ()) -> str:
+    """The whole article, the latest answer's citations highlighted and earlier ones marked lightly."""
+    spans = {span_key(c): "aa-earlier" for c in earlier}
+    spans.update({span_key(c): "aa-current" for c in current})
+    blocks = []
+    for block in article.blocks:
+        tag = _BLOCK_TAGS.get(block.kind, "p")
+        blocks.append(
+            f'<{tag} class="aa-block aa-{block.kind.value}">'
+            f"{_marked(article, block.start, block.end, spans)}</{tag}>"
+        )
+    return f'<div id="aa-article" class="aa-article" tabindex="-1">{"".join(blocks)}</div>'

@@ -1,0 +1,195 @@
+"""The HTTP app: ``POST /api/ask``, the OpenAI-compatible ``/v1``, ``/embed``, ``GET /healthz``, OpenAPI
+docs at ``/docs``, and the chat page at ``/``. Thin over ``Assistant``."""
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.errors import (
+    AssistantError,
+    InvalidQuestion,
+)
+from assistant.pipeline import Assistant
+from assistant.schema import ERROR_RESPONSES, AskResponse, Turn
+from assistant.settings import Settings
+from assistant.web.deadline import ask_within
+from assistant.web.errors import error_content
+from assistant.web.health import health_problem
+from assistant.web.limits import limit_request_bodies
+from assistant.web.openai_compat import openai_router
+from assistant.web.portal import api_key_dependency, embed_router, protect
+from assistant.web.proxies import trust_forwarded_headers
+
+logger = logging.getLogger(__name__)
+
+
+# At least one character that is neither white space nor a control character: what survives cleaning.
+# White space is spelled out, not ``\s``: the schema's regex dialect (ECMA-262, what clients and
+# fuzzers validate against) and pydantic's disagree about ``\s`` (U+0085, U+FEFF), and a request
+# the schema calls valid must never get a 422. This is the union of both dialects' white space.
+BLANKS = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+SOMETHING_TO_ASK = f"[^\\x00-\\x20\\x7f{BLANKS}]"
+
+
+def ask_request_model(max_question_chars: int) -> type[BaseModel]:
+    """The request body, its limits taken from the settings so the OpenAPI schema states them exactly."""
+
+    class AskRequest(BaseModel):
+        """A question about the article, with the conversation so far for follow-ups."""
+
+        question: str = Field(
+            min_length=1,
+            max_length=max_question_chars,
+            pattern=SOMETHING_TO_ASK,
+            description="The question: some text to ask, at most ASSISTANT_MAX_QUESTION_CHARS characters.",
+        )
+        history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+
+    return AskRequest
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    article: str
+    detail: str | None = None
+
+
+def _explain(error: dict, max_question_chars: int) -> str:
+    """One validation problem in words: the question's own limits read as the issue states them."""
+    where = ".".join(str(part) for part in error["loc"] if part != "body") or "body"
+    if where == "question" and error["type"] in {"string_too_short", "string_pattern_mismatch"}:
+        return str(InvalidQuestion.empty())
+    if where == "question" and error["type"] == "string_too_long":
+        length = len(error["input"]) if isinstance(error.get("input"), str) else "too many"
+        return str(InvalidQuestion.too_long(length, max_question_chars))
+    return f"{where}: {error['msg']}"
+
+
+def _error(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    param: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: object,
+) -> JSONResponse:
+    """``{"detail": …}``; under ``/v1`` also OpenAI's ``{"error": {"message", "type", …}}`` for clients."""
+    content = {**error_content(request.url.path, status, detail, param), **extra}
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
+    return JSONResponse(status_code=status, content=content, headers=headers or None)
+
+
+def _first_field(error: RequestValidationError) -> str | None:
+    """OpenAI's ``param``: the first field a validation error names (``messages.0.content``)."""
+    for problem in error.errors():
+        where = [str(part) for part in problem["loc"] if part != "body"]
+        if where:
+            return ".".join(where)
+    return None
+
+
+UNKNOWN_V1_PATH = "/v1/{path:path}"
+
+
+def _unknown_v1_route(v1: APIRouter) -> Callable[[Request], Awaitable[None]]:
+    """Below the chat UI's catch-all mount, ``/v1`` would answer unknown paths with Gradio's 404 page."""
+
+    def allowed_methods(path: str) -> list[str]:
+        routes = [r for r in v1.routes if isinstance(r, APIRoute) and r.path_regex.match(path)]
+        return sorted({method for route in routes for method in route.methods})
+
+    async def unknown_v1_route(request: Request) -> None:
+        if allowed := allowed_methods(request.url.path):
+            detail = f"method {request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
+            raise StarletteHTTPException(405, detail, headers={"Allow": ", ".join(allowed)})
+        detail = f"no such endpoint: {request.url.path}; see /docs for /v1/chat/completions and /v1/models"
+        raise StarletteHTTPException(404, detail)
+
+    return unknown_v1_route
+
+
+def create_app(assistant: Assistant, settings: Settings | None = None, *, with_ui: bool = True) -> FastAPI:
+    """The ASGI app. ``settings`` (default: the assistant's) decides origins and API keys."""
+    settings = settings or assistant.settings
+    app = FastAPI(
+        title="article-assistant",
+        summary="Questions about one news article, answered with verbatim citations.",
+        version="0.1.0",
+    )
+    limit_request_bodies(app, settings)  # inside CORS, so a portal can read the 413
+    protect(app, settings)
+    trust_forwarded_headers(app, settings)  # outermost: no code below sees unvetted forwarded headers
+    require_api_key = api_key_dependency(settings)
+    AskRequest = ask_request_model(settings.max_question_chars)  # noqa: N806 - a class, named as one
+    api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(_explain(e, settings.max_question_chars) for e in error.errors())
+        errors = jsonable_encoder(
+            [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        )
+        return _error(request, 422, f"invalid request: {problems}", param=_first_field(error), errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return _error(request, error.status_code, str(error.detail), headers=error.headers)
+
+    @app.exception_handler(AssistantError)
+    async def refused(request: Request, error: AssistantError) -> JSONResponse:
+        return _error(request, error.http_status, str(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error while answering", exc_info=error)
+        return _error(request, 500, "internal error: the assistant could not answer; try again")
+
+    @api.post(
+        "/ask",
+        response_model=AskResponse,
+        responses=ERROR_RESPONSES,
+    )
+    async def ask(request: AskRequest) -> AskResponse:  # type: ignore[valid-type]  (built per app)
+        """Answer a question from the article, citing it verbatim (or decline when it does not say)."""
+        answer = await ask_within(assistant, request.question, request.history)
+        return AskResponse.of(answer)
+
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "Degraded: `detail` says what is wrong."}},
+    )
+    async def healthz() -> Health | JSONResponse:
+        """Readiness: 200 `ok`, or 503 `degraded` when the index cannot be searched, the model does not
+        answer within ASSISTANT_HEALTH_TIMEOUT, or a new index could not be served with its article."""
+        problem = await health_problem(assistant, settings.health_timeout)
+        if problem is None:
+            return Health(status="ok", article=assistant.article.title)
+        degraded = Health(status="degraded", article=assistant.article.title, detail=problem)
+        return JSONResponse(status_code=503, content=degraded.model_dump())
+
+    app.include_router(api)
+    v1 = openai_router(assistant, require_api_key)
+    app.include_router(v1)
+    app.add_api_route(
+        UNKNOWN_V1_PATH,
+        _unknown_v1_route(v1),
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+        include_in_schema=False,
+        dependencies=[Depends(require_api_key)],
+    )
+    app.include_router(embed_router(settings))
+    if with_ui:
+        from assistant.ui.app import mount_ui
+
+        mount_ui(app, assistant, settings)  # last: the UI's catch-all mount at "/" goes after our routes
+    return app

@@ -1,0 +1,195 @@
+"""The chat page in Debian's chromium through Playwright, against the real app on a loopback server.
+
+Covers what a reader does (ask, watch the answer stream in, open a citation, follow up, get declined,
+use the keyboard, retry/copy/clear), embedding from another local origin (iframe and web component),
+and that the page never requests anything outside loopback. Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from playwright.sync_api import Page, expect
+
+from assistant.web.app import create_app
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.server, pytest.mark.browser]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LOOPBACK = {"127.0.0.1", "localhost"}
+TIMEOUT = 30_000
+
+
+def portal_app(app_url: str) -> FastAPI:
+    """A stand-in intranet portal on another origin that embeds the chat both ways."""
+    portal = FastAPI()
+
+    @portal.get("/iframe", response_class=HTMLResponse)
+    def iframe() -> str:
+        return f'<h1>Portal</h1><iframe id="chat" src="{app_url}/" width="1200" height="800"></iframe>'
+
+    @portal.get("/component", response_class=HTMLResponse)
+    def component() -> str:
+        return (
+            f'<h1>Portal</h1><script type="module" src="{app_url}/gradio.js"></script>'
+            f'<gradio-app src="{app_url}/"></gradio-app>'
+        )
+
+    return portal
+
+
+@pytest.fixture(scope="module")
+def urls(assistant, serve) -> dict[str, str]:
+    portal_port = free_port()
+    allowed = f"http://127.0.0.1:{portal_port}"
+    settings = assistant.settings.model_copy(update={"allowed_origins": [allowed]})
+    app_url = serve(create_app(assistant, settings))
+    serve(portal_app(app_url), port=portal_port)
+    return {"app": app_url, "portal": allowed, "stranger": f"http://localhost:{portal_port}"}
+
+
+@pytest.fixture()
+def requests_seen(page: Page) -> list[str]:
+    """Every URL the page (and its frames) requested; checked against loopback at the end of a test,
+    and none of them refused (the Gradio route guard must open everything the page uses)."""
+    seen: list[str] = []
+    refused: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    yield seen
+    assert not refused, f"the route guard refused something the page needs: {refused}"
+    outside = [u for u in seen if urlsplit(u).scheme in {"http", "https", "ws", "wss"}]
+    outside = [u for u in outside if urlsplit(u).hostname not in LOOPBACK]
+    assert not outside, f"requests left loopback: {outside}"
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.get_by_test_id("textbox")
+    box.fill(question)
+    box.press("Enter")
+
+
+def last_answer(page: Page):
+    return page.get_by_test_id("bot").last
+
+
+def test_ask_stream_cite_follow_up_and_decline(page: Page, urls, requests_seen):
+    page.goto(urls["app"] + "/")
+    expect(page.locator(".aa-header h1")).to_contain_text("Dangerous Development")
+    expect(page.locator(".aa-header .aa-meta")).to_contain_text("Patrick Henningsen")
+    expect(page.locator(".aa-note")).to_contain_text("Answers come only from this article")
+
+    # Record every length the answer passes through, to see it stream in rather than appear at once.
+    page.evaluate(
+        """() => { window.aaLengths = [];
+        new MutationObserver(() => { const bots = document.querySelectorAll('[data-testid="bot"]');
+          if (bots.length) window.aaLengths.push(bots[bots.length - 1].innerText.length); })
+        .observe(document.body, {subtree: true, childList: true, characterData: true}); }"""
+    )
+    ask(page, "What did the Russian Defense Ministry announce?")
+    answer = last_answer(page)
+    expect(answer.locator(".aa-sources")).to_contain_text("Sources:", timeout=TIMEOUT)
+    expect(answer.locator(".aa-text")).to_contain_text("[1]")
+    assert len(set(page.evaluate("window.aaLengths"))) >= 3, "the answer did not stream in"
+    source = answer.locator(".aa-sources li").first
+    quoted = source.locator("q").inner_text()
+    expect(source.locator(".aa-where")).not_to_be_empty()
+
+    # Clicking [1] in the answer text highlights that very span in the article view.
+    answer.locator(".aa-text a.aa-cite", has_text="[1]").click()
+    active = page.locator("#aa-article mark.aa-active")
+    expect(active.first).to_be_visible()
+    expect(active.first).to_be_in_viewport()
+    assert " ".join(active.all_inner_texts()) == quoted
+    shot(page, "chat-answer-highlighted")
+
+    # A follow-up leans on the conversation.
+    ask(page, "Why did it do that?")
+    expect(page.get_by_test_id("bot")).to_have_count(2, timeout=TIMEOUT)
+    expect(last_answer(page).locator(".aa-sources")).to_contain_text(
+        "overt act of aggression", timeout=TIMEOUT
+    )
+    expect(last_answer(page).locator(".aa-declined")).to_have_count(0)
+
+    # Keyboard only: focus the follow-up's [1] and press Enter.
+    last_answer(page).locator(".aa-text a.aa-cite").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#aa-article mark.aa-active").first).to_contain_text("overt act of aggression")
+
+    ask(page, "What is the capital of Australia?")
+    declined = last_answer(page).locator(".aa-declined")
+    expect(declined).to_contain_text("The article does not say", timeout=TIMEOUT)
+    expect(declined.locator(".aa-sources-title")).to_have_text("Closest passages:")
+    assert declined.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+    shot(page, "chat-declined")
+
+
+def test_retry_copy_and_clear(page: Page, urls, requests_seen):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=urls["app"])
+    page.goto(urls["app"] + "/")
+    ask(page, "Who wrote this article?")
+    expect(last_answer(page).locator(".aa-sources")).to_be_visible(timeout=TIMEOUT)
+
+    # Mark the answer on screen, so that only the retried one (re-rendered, sources shown once the
+    # stream is complete) can satisfy the wait below; clearing before it ends would race the stream.
+    page.locator(".aa-answer").last.evaluate("e => e.setAttribute('data-before-retry', '1')")
+    page.get_by_role("button", name=re.compile("^retry$", re.I)).click()
+    retried = page.locator(".aa-answer:not([data-before-retry]) .aa-sources")
+    expect(retried).to_contain_text("Patrick Henningsen", timeout=TIMEOUT)
+    expect(page.get_by_test_id("bot")).to_have_count(1)
+
+    last_answer(page).hover()
+    page.get_by_role("button", name=re.compile("^copy( message)?$", re.I)).last.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Patrick Henningsen" in copied
+
+    page.get_by_role("button", name=re.compile("^clear", re.I)).click()
+    expect(page.get_by_test_id("bot")).to_have_count(0)
+    expect(page.locator("#aa-article mark.aa-current")).to_have_count(0)
+
+
+def test_example_question_answers_on_click(page: Page, urls, requests_seen):
+    page.goto(urls["app"] + "/")
+    page.get_by_text("Who wrote this article?").click()
+    expect(last_answer(page).locator(".aa-sources")).to_contain_text("Patrick Henningsen", timeout=TIMEOUT)
+
+
+def test_embedded_in_an_iframe_from_an_allowed_origin(page: Page, urls, requests_seen):
+    page.goto(urls["portal"] + "/iframe")
+    chat = page.frame_locator("#chat")
+    box = chat.get_by_test_id("textbox")
+    box.fill("Who wrote this article?")
+    box.press("Enter")
+    expect(chat.get_by_test_id("bot").last).to_contain_text("Patrick Henningsen", timeout=TIMEOUT)
+    shot(page, "embed-iframe")
+
+
+def test_embedded_as_web_component_from_an_allowed_origin(page: Page, urls, requests_seen):
+    page.goto(urls["portal"] + "/component")
+    ask(page, "Who wrote this article?")
+    expect(last_answer(page)).to_contain_text("Patrick Henningsen", timeout=TIMEOUT)
+    assert all(u.startswith((urls["app"], urls["portal"])) for u in requests_seen if u.startswith("http"))
+    shot(page, "embed-web-component")
+
+
+def test_framing_by_another_origin_is_refused(page: Page, urls, requests_seen):
+    refusals: list[str] = []
+    page.on(
+        "console",
+        lambda message: refusals.append(message.text) if "frame-ancestors" in message.text else None,
+    )
+    page.goto(urls["stranger"] + "/iframe")
+    page.wait_for_timeout(1500)
+    assert any("has been blocked" in text for text in refusals), refusals
+    expect(page.frame_locator("#chat").get_by_test_id("textbox")).to_have_count(0)

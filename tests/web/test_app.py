@@ -1,0 +1,113 @@
+"""The HTTP API served by a real uvicorn server on loopback, called with a real HTTP client."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from assistant.web.app import create_app
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(assistant) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(assistant), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture()
+def client(base_url) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        yield http
+
+
+def test_ask_returns_answer_with_verbatim_citations(client, assistant):
+    response = client.post("/api/ask", json={"question": "Which agency also cited General Ramazan Sharif?"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"answer", "answerable", "citations"}
+    assert body["answerable"] is True and "[1]" in body["answer"]
+    for citation in body["citations"]:
+        assert set(citation) == {"id", "text", "start", "end", "section", "speaker"}
+        assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]
+    assert any("(also cited by AP)" in c["text"] for c in body["citations"])
+
+
+def test_ask_uses_history_for_follow_ups(client):
+    history = [
+        {"role": "user", "content": "What did the Russian Defense Ministry announce?"},
+        {"role": "assistant", "content": "It halted its Deconfliction cooperation [1]"},
+    ]
+    body = client.post("/api/ask", json={"question": "Why did it do that?", "history": history}).json()
+    assert body["answerable"] and "overt act of aggression" in body["citations"][0]["text"]
+
+
+def test_unanswerable_question_is_declined(client):
+    body = client.post("/api/ask", json={"question": "What is the capital of Australia?"}).json()
+    assert body["answerable"] is False and body["answer"].startswith("The article does not say")
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"question": ""}, "empty"),
+        ({"question": "   \n\t"}, "empty"),
+        ({"question": "x" * 2001}, "limit is 2000"),
+        ({}, "question: Field required"),
+        ({"question": 42}, "question: Input should be a valid string"),
+        ({"question": "ok?", "history": [{"role": "robot", "content": "hi"}]}, "history.0.role"),
+        ({"question": "ok?", "history": "not a list"}, "history"),
+    ],
+)
+def test_bad_input_gets_422_with_clear_message(client, payload, message):
+    response = client.post("/api/ask", json=payload)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+
+
+def test_malformed_json_gets_4xx_with_message_not_500(client):
+    response = client.post(
+        "/api/ask", content=b'{"question": \xff', headers={"content-type": "application/json"}
+    )
+    assert response.status_code in {400, 422}
+    assert response.json()["detail"]
+
+
+def test_healthz_and_openapi_docs(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/docs").status_code == 200
+    assert "/api/ask" in client.get("/openapi.json").json()["paths"]
+
+
+def test_every_error_declares_its_http_status():
+    """The API answers an error with the status its class declares; the CLI exits 1 for all of them."""
+    import assistant.errors as errors
+
+    kinds = [k for k in vars(errors).values() if isinstance(k, type) and issubclass(k, errors.AssistantError)]
+    assert len(kinds) >= 9
+    assert all(400 <= k.http_status < 600 for k in kinds)
+    assert errors.NotAuthorized.http_status == 401 and errors.InvalidQuestion.http_status == 422
+    assert errors.AnswerTimeout.http_status == errors.IndexUnavailable.http_status == 503
