@@ -15,6 +15,7 @@ _PUBLIC = {
     "Assistant": "assistant.pipeline",
     "Answer": "assistant.schema",
     "Citation": "assistant.schema",
+    "Embedder": "assistant.index.embedder",
     "Turn": "assistant.schema",
     "Settings": "assistant.settings",
 }

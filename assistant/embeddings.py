@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.index.model import embedding_model_id
 from assistant.offline import enforce_offline
 
 if TYPE_CHECKING:
@@ -78,6 +79,11 @@ class MiniLMEmbeddings(Embeddings):
         self._lock = threading.Lock()
         self._batcher = _QueryBatcher(self._encode_queries)
         self.embed_query_vector = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query_uncached)
+
+    @property
+    def model_id(self) -> str:
+        """Name and packaged version, read without loading the model (the ``Embedder`` protocol)."""
+        return embedding_model_id()
 
     @property
     def model(self) -> SentenceTransformer:

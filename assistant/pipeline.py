@@ -1,7 +1,9 @@
 """The one entry point every surface calls: ``Assistant.ask(question, history) -> Answer``.
 
-The chain is LCEL: condense the follow-up into a standalone query → hybrid retrieval → extractive
-answer. Opening is lazy and thread-safe, so importing this module costs nothing.
+The chain is LCEL: condense the follow-up into a standalone query → embed it once → hybrid
+retrieval → ``Evidence`` → the answerer ``ASSISTANT_ANSWERER`` names (``assistant.answer.factory``),
+whose citations ``assistant.answer.citations`` builds and checks. Opening is lazy and thread-safe,
+so importing this module costs nothing.
 
 The article and the index built from it are served as one pair: a rebuild by another process is
 followed only when the article file on disk is the one the new build's manifest names; otherwise
@@ -18,23 +20,28 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answer.extractive.answerer import ExtractiveAnswerer
-from assistant.answer.extractive.templates import AnswerTemplates
+from assistant.answer.base import Evidence, RetrievedPassage, answer
+from assistant.answer.factory import make_answerer
 from assistant.article import Article
 from assistant.embeddings import MiniLMEmbeddings
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
 from assistant.index.builds import IndexDirectory, OpenIndex, Progress
-from assistant.index.model import embedding_model_id
+from assistant.index.chroma import chroma_store
+from assistant.index.embedder import Embedder
 from assistant.index.store import LOCK_WAIT, GuardedCollection
 from assistant.ingest.parse import load_article
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
 from assistant.retrieve.query import Query, standalone_query
 from assistant.schema import Answer, Turn
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +85,22 @@ class _Refused:
 class Assistant:
     """Answers questions about one article with verbatim, attributed citations."""
 
-    def __init__(self, settings: Settings | None = None, embeddings: MiniLMEmbeddings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embeddings: Embedder | None = None,
+        chroma_client: ClientAPI | None = None,
+    ) -> None:
+        """Parts not given are built from ``settings``: the packaged MiniLM model, and the index's
+        Chroma collections in the index directory (or on ``ASSISTANT_CHROMA_URL``'s server). An
+        injected ``chroma_client`` (``chromadb.EphemeralClient()`` for tests) holds them instead."""
         self.settings = settings or Settings()
-        self.embeddings = embeddings or MiniLMEmbeddings()
-        self.templates = AnswerTemplates.load(self.settings.prompts_dir)
+        self.embeddings: Embedder = embeddings or MiniLMEmbeddings()
+        self.answerer = make_answerer(self.settings)
         self._article = self._read_article()
-        self.index_directory = IndexDirectory(self.settings.index_dir)
+        self.index_directory = IndexDirectory(
+            self.settings.index_dir, chroma_store(self.settings.chroma_url, chroma_client)
+        )
         self._ready: _Ready | None = None
         self._refused: _Refused | None = None
         self._lock = threading.Lock()
@@ -115,7 +132,7 @@ class Assistant:
         """Build the index of the article file if it is missing, stale or damaged (or always, with
         ``rebuild``); True if built."""
         article = self._read_article()
-        model_id = embedding_model_id()
+        model_id = self.embeddings.model_id
         if not rebuild and self.index_directory.is_fresh(article, model_id):
             return False
         with self.index_directory.locked(self.settings.index_lock_timeout, progress):
@@ -245,24 +262,29 @@ class Assistant:
             embeddings=self.embeddings,
             k=self.settings.retrieval_k,
         )
-        answerer = ExtractiveAnswerer(
-            index.sentences, index.sentence_vectors, self.templates, self.settings.max_citations
-        )
+        answerer = self.answerer
 
-        def retrieve(query: Query, config: RunnableConfig) -> tuple[Query, list[Document]]:
-            return query, retriever.invoke(query.search_text, config)
-
-        def answer(retrieved: tuple[Query, list[Document]]) -> Answer:
-            query, passages = retrieved
+        def gather(query: Query) -> Evidence:
+            """Embed the search text once: retrieval and the answerer share the vector."""
             vector = self.embeddings.embed_query_vector(query.search_text)
-            return answerer.answer(query, vector, [d.metadata for d in passages])
+            documents = retriever.search(query.search_text, vector)
+            return Evidence(
+                query=query,
+                article=article,
+                passages=tuple(
+                    RetrievedPassage.from_document(d, rank) for rank, d in enumerate(documents, 1)
+                ),
+                sentences=index.sentences,
+                sentence_vectors=index.sentence_vectors,
+                query_vector=vector,
+            )
 
         # A plain sequence, not RunnableParallel: parallel branches run in a thread pool, and moving
         # the model call onto another thread costs more than the whole rest of the chain.
         chain = (
             RunnableLambda(lambda inputs: standalone_query(inputs["question"], inputs["history"]))
-            | RunnableLambda(retrieve)
-            | RunnableLambda(answer)
+            | RunnableLambda(gather)
+            | RunnableLambda(lambda evidence: answer(answerer, evidence))
         )
         return _Ready(marker, article, index, retriever, chain)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -13,10 +13,10 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from assistant.errors import InvalidConfiguration
+from assistant.index.chroma import server_address
 from assistant.web.origins import OriginError, normalise_origin
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
 DEFAULT_ARTICLE = PACKAGE_DIR / "data" / "henningsen-2017-iran-missile-strike.txt"
 # A bearer key shorter than this is guessable rather than secret (secrets.token_urlsafe(32) gives 43).
 MIN_API_KEY_CHARS = 16
@@ -42,13 +42,29 @@ class Settings(BaseSettings):
         ge=1_000,
         description="Longest article accepted, in characters: bounds the time start-up spends embedding it.",
     )
-    index_dir: Path = Field(PROJECT_DIR / "index", description="Where the built index lives.")
-    prompts_dir: Path = Field(PROJECT_DIR / "prompts", description="Answer templates.")
+    # The working directory's index/, fixed when settings load: never beside the code, which an
+    # installed wheel keeps in site-packages.
+    index_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / "index",
+        validate_default=True,
+        description="Where the built index lives (default: index/ in the working directory).",
+    )
+    prompts_dir: Path | None = Field(
+        None, description="Answer templates folder (default: the templates shipped in the package)."
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="A Chroma server (http(s)://host[:port]) to keep the index collections in, instead "
+        "of files in the index directory; the manifest stays there.",
+    )
     index_lock_timeout: float = Field(
         120.0, ge=0, description="Seconds to wait for another process's index build before giving up."
     )
     retrieval_k: int = Field(10, ge=1, le=50, description="Passages handed to the answerer.")
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
+    answerer: Literal["extractive"] = Field(
+        "extractive", description="Which answerer writes the answers (assistant/answer/factory.py)."
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(50, ge=0, description="History turns considered (newest kept).")
     request_timeout: float = Field(10.0, gt=0, description="Seconds an HTTP request may take to be answered.")
@@ -195,6 +211,24 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return url.rstrip("/")
+
+    @field_validator("prompts_dir", mode="before")
+    @classmethod
+    def _blank_prompts_dir_means_packaged(cls, value: object) -> object:
+        """``ASSISTANT_PROMPTS_DIR=`` would otherwise be the working directory."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_a_server_address(cls, url: str | None) -> str | None:
+        """Checked now, so a typo fails at start-up with the variable named, not at the first build."""
+        if url is None or not url.strip():
+            return None
+        try:
+            server_address(url)
+        except ValueError as error:
+            raise ValueError(f"ASSISTANT_CHROMA_URL: {error}") from None
+        return url.strip()
 
     @field_validator("index_dir")
     @classmethod

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.benchmark
+pytestmark = [pytest.mark.benchmark, pytest.mark.integration]  # the real model, served
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 

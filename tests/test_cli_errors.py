@@ -150,6 +150,7 @@ def _run(
     )
 
 
+@pytest.mark.integration  # the installed command, started afresh per case: the fast tier's costliest part
 def test_serve_refuses_in_one_error_line_without_traceback(broken, tmp_path):
     env, expected = broken
     env = {"ASSISTANT_INDEX_DIR": str(tmp_path / "index"), **env}

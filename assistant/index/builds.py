@@ -6,6 +6,8 @@ one-line file naming the active build. A rebuild writes a fresh build folder and
 answering. A lock file keeps two indexers apart (Chroma's embedded store is not process-safe).
 A build counts as fresh only when its store also opens and holds what the manifest says
 (``assistant.index.store``), so an emptied or damaged store is rebuilt, never called "up to date".
+Where the Chroma collections live (each build's folder, a server, a given client) is the
+``BuildStore`` that ``assistant.index.chroma`` picks; the embeddings come from any ``Embedder``.
 """
 
 from __future__ import annotations
@@ -25,21 +27,19 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.article import Article, Passage, Sentence, Voice
 from assistant.errors import IndexBusy, IndexUnavailable
-from assistant.index.model import MODEL_DISPLAY_NAME, embedding_model_id
-from assistant.index.store import LOCK_WAIT, StoreGate, store_file, store_problem
+from assistant.index.chroma import WRITABLE_FIX, BuildStore, FolderStores
+from assistant.index.store import LOCK_WAIT, Gate
 from assistant.ingest.split import SPLITTER_VERSION, split_article
-from assistant.offline import enforce_offline
 
 if TYPE_CHECKING:  # the freshness check (`assistant index` on an unchanged article) needs neither
     import numpy as np
 
-    from assistant.embeddings import MiniLMEmbeddings
+    from assistant.index.embedder import Embedder
 
 SENTENCE, PASSAGE = "sentence", "passage"
 # Bump when the stored layout changes; a build of another format is rebuilt.
 INDEX_FORMAT = "2"
 KEEP_OLD_BUILDS = 1
-WRITABLE_FIX = "make it writable, or point ASSISTANT_INDEX_DIR at a writable directory"
 Progress = Callable[[str], None]
 
 logger = logging.getLogger(__name__)
@@ -89,25 +89,17 @@ class OpenIndex:
     passages: Any
     sentences: tuple[Sentence, ...]
     sentence_vectors: np.ndarray
-    store: StoreGate
+    store: Gate
     passage_rows: tuple[tuple[str, str, dict[str, Any]], ...]  # (id, text, metadata), read once
 
 
-def _chroma_client(path: Path) -> Any:
-    enforce_offline()
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    return chromadb.PersistentClient(
-        path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    )
-
-
 class IndexDirectory:
-    """Builds, finds and opens the index builds in one directory."""
+    """Builds, finds and opens the index builds in one directory; ``store`` says where their
+    collections live (default: an embedded Chroma store in each build's folder)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, store: BuildStore | None = None) -> None:
         self.root = root
+        self.store = store or FolderStores()
         self.builds = root / "builds"
         self.current_file = root / "CURRENT"
         self.lock_file = root / ".lock"
@@ -145,7 +137,7 @@ class IndexDirectory:
     def staleness(self, article: Article, model_id: str) -> str | None:
         """Why the current build must be rebuilt (missing, stale, damaged or locked store), or None.
 
-        Opens the store with ``sqlite3`` only: no Chroma, no model, a few milliseconds.
+        With the default store, opens it with ``sqlite3`` only: no Chroma, no model, a few milliseconds.
         """
         build = self.current_build()
         manifest = self.current_manifest()
@@ -153,7 +145,7 @@ class IndexDirectory:
             return f"there is no index in {str(self.root)!r} yet"
         if reason := manifest.staleness(article, model_id):
             return reason
-        problem = store_problem(build, manifest.expected_rows(), LOCK_WAIT)
+        problem = self.store.problem(build, manifest.expected_rows(), LOCK_WAIT)
         return problem.text if problem else None
 
     @contextlib.contextmanager
@@ -191,7 +183,7 @@ class IndexDirectory:
     def build(
         self,
         article: Article,
-        embeddings: MiniLMEmbeddings,
+        embeddings: Embedder,
         progress: Progress,
         show_progress_bar: bool = False,
     ) -> Path:
@@ -205,21 +197,27 @@ class IndexDirectory:
         except OSError as error:
             msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
             raise IndexUnavailable(msg) from error
+        try:
+            client = self.store.client(build_dir)  # an unreachable server fails now, not after embedding
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
         texts = [s.text for s in sentences] + [p.text for p in passages]
-        progress(f"Embedding {len(texts)} texts with {MODEL_DISPLAY_NAME}…")
+        progress(f"Embedding {len(texts)} texts with {embeddings.model_id}…")
         vectors = embeddings.embed_many(texts, show_progress=show_progress_bar)
         manifest = Manifest(
             article_sha256=article.sha256,
             source_id=article.source_id,
-            embedding_model=embedding_model_id(),
+            embedding_model=embeddings.model_id,
             splitter_version=SPLITTER_VERSION,
             index_format=INDEX_FORMAT,
-            collection=f"article-{article.source_id}",
+            # Named after the build too: in a shared client (a server) builds sit side by side.
+            collection=f"article-{article.source_id}-{build_name}",
             sentences=len(sentences),
             passages=len(passages),
             built_at=time.time(),
         )
-        client = _chroma_client(build_dir)
+        batch = client.get_max_batch_size()
         units = (
             (SENTENCE, [_sentence_record(s) for s in sentences], vectors[: len(sentences)]),
             (PASSAGE, [_passage_record(p) for p in passages], vectors[len(sentences) :]),
@@ -228,12 +226,14 @@ class IndexDirectory:
             collection = client.get_or_create_collection(
                 manifest.collection_name(unit), metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
-            collection.upsert(
-                ids=[r[0] for r in records],
-                documents=[r[1] for r in records],
-                metadatas=[r[2] for r in records],
-                embeddings=unit_vectors,
-            )
+            for first in range(0, len(records), batch):
+                chunk = records[first : first + batch]
+                collection.upsert(
+                    ids=[r[0] for r in chunk],
+                    documents=[r[1] for r in chunk],
+                    metadatas=[r[2] for r in chunk],
+                    embeddings=unit_vectors[first : first + batch],
+                )
         _write_atomically(build_dir / "manifest.json", json.dumps(asdict(manifest), indent=2))
         _write_atomically(self.current_file, build_name + "\n")
         progress(f"Index ready: {build_dir}")
@@ -244,7 +244,7 @@ class IndexDirectory:
         """Keep the new build and the one before it (a server may still be reading it)."""
         others = sorted((p for p in self.builds.iterdir() if p.name != keep), reverse=True)
         for old in others[KEEP_OLD_BUILDS:]:
-            shutil.rmtree(old, ignore_errors=True)
+            self.store.remove(old, _collections_of(old))
 
     def open(self, lock_wait: float = LOCK_WAIT) -> OpenIndex:
         """Open the current build for reading; its store is checked first (see ``assistant.index.store``)."""
@@ -253,13 +253,7 @@ class IndexDirectory:
         if build_dir is None or manifest is None:
             msg = f"no index in {str(self.root)!r}; run `assistant index` to build it"
             raise IndexUnavailable(msg)
-        gate = StoreGate(build_dir, manifest.expected_rows(), lock_wait)
-        gate.check(lock_wait)
-        if not os.access(build_dir, os.W_OK) or not os.access(store_file(build_dir), os.W_OK):
-            # Chroma's embedded store writes when it opens, even to read: say so, not "rebuild".
-            msg = f"the index in {str(build_dir)!r} is read-only, but Chroma writes to open it: "
-            msg += WRITABLE_FIX
-            raise IndexUnavailable(msg)
+        gate = self.store.open_gate(build_dir, manifest.expected_rows(), lock_wait)
         try:
             return self._open_checked(build_dir, manifest, gate)
         except Exception as error:
@@ -267,8 +261,8 @@ class IndexDirectory:
             msg = f"cannot open the index in {str(build_dir)!r}; rebuild it with `assistant index --rebuild`"
             raise IndexUnavailable(msg) from None
 
-    def _open_checked(self, build_dir: Path, manifest: Manifest, gate: StoreGate) -> OpenIndex:
-        client = _chroma_client(build_dir)
+    def _open_checked(self, build_dir: Path, manifest: Manifest, gate: Gate) -> OpenIndex:
+        client = self.store.client(build_dir)
         stored = client.get_collection(manifest.collection_name(SENTENCE)).get(
             include=["documents", "metadatas", "embeddings"]
         )
@@ -284,6 +278,15 @@ class IndexDirectory:
         stored = passages.get(include=["documents", "metadatas"])
         passage_rows = tuple(zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True))
         return OpenIndex(build_dir, manifest, passages, sentences, vectors, gate, passage_rows)
+
+
+def _collections_of(build_dir: Path) -> list[str]:
+    """The collections an old build's manifest names (none, if it never got one)."""
+    try:
+        manifest = Manifest(**json.loads((build_dir / "manifest.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return []
+    return list(manifest.expected_rows())
 
 
 def _write_atomically(path: Path, content: str) -> None:

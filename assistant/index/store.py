@@ -20,7 +20,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.errors import IndexBusy, IndexUnavailable
 
@@ -112,6 +112,21 @@ def check_store(build_dir: Path, expected_rows: Mapping[str, int], wait: float) 
         raise problem.error()
 
 
+class Gate(Protocol):
+    """What guards a build's reads: ``StoreGate`` (a store file), ``chroma.ClientGate`` (a shared client)."""
+
+    path: Path | str  # named in messages
+    wait: float
+
+    def ensure_readable(self) -> None:
+        """Cheap, before every search: raise ``IndexBusy``/``IndexUnavailable`` rather than hang."""
+        ...
+
+    def check(self, wait: float) -> None:
+        """Full: the collections hold what the manifest says; raise what is wrong."""
+        ...
+
+
 class StoreGate:
     """Proves, before each Chroma read, that no other process locks the store: ~12 µs per request.
 
@@ -155,7 +170,7 @@ class GuardedCollection:
     Only ``query`` (the dense search, which releases the GIL) is used on the answering path.
     """
 
-    def __init__(self, collection: Any, gate: StoreGate) -> None:
+    def __init__(self, collection: Any, gate: Gate) -> None:
         self.collection = collection
         self.gate = gate
 

@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from assistant.embeddings import MiniLMEmbeddings
+from assistant.index.embedder import Embedder
 from assistant.retrieve.text import terms
 
 RRF_K = 60
@@ -44,15 +44,19 @@ class HybridRetriever(BaseRetriever):
 
     collection: Any = Field(description="The Chroma collection of passages (ids match lexical's).")
     lexical: LexicalIndex
-    embeddings: MiniLMEmbeddings
+    embeddings: Embedder
     k: int = 6
     fetch_k: int = 20
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
     ) -> list[Document]:
+        return self.search(query, self.embeddings.embed_query_vector(query), k)
+
+    def search(self, query: str, vector: np.ndarray, k: int | None = None) -> list[Document]:
+        """Top ``k`` passages for a query whose embedding the caller already has: the pipeline
+        embeds each question once and hands the same vector to the answerer."""
         k = self.k if k is None else k
-        vector = self.embeddings.embed_query_vector(query)
         # Ids and distances only: the passages' text and metadata are already in memory.
         dense = self.collection.query(
             query_embeddings=[vector],

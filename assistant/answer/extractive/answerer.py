@@ -16,14 +16,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
+from assistant.answer.base import Evidence
+from assistant.answer.citations import Draft
 from assistant.answer.extractive.intents import AnswerType, Intent, read_intent
 from assistant.answer.extractive.templates import AnswerTemplates
+from assistant.answer.extractive.weights import EXTRACTIVE_WEIGHTS, ExtractiveWeights
 from assistant.article import Sentence, Voice
 from assistant.retrieve.query import Query
 from assistant.retrieve.text import terms
-from assistant.schema import Answer, Citation
 
 _OPINION_CUES = re.compile(
     r"\b(should|could|might|may|must|perhaps|clearly|certainly|no doubt|seems?|likely|worrying|"
@@ -31,26 +31,7 @@ _OPINION_CUES = re.compile(
     re.I,
 )
 
-DENSE_WEIGHT, COVERAGE_WEIGHT, RETRIEVAL_WEIGHT, ANSWER_TYPE_BONUS = 0.55, 0.45, 0.1, 0.08
-ABOUT_ARTICLE_BONUS = 0.5
-FOLLOWS_PREVIOUS_ANSWER_BONUS, FOLLOWING_SENTENCES = 0.05, 2
-# A sentence of the wanted kind (a number for "how many") must score near the best one, or we decline.
-CONSTRAINED_ANSWER_RATIO = {AnswerType.NUMBER: 0.85}
-DEFAULT_CONSTRAINED_RATIO = 0.7
-# A lower-ranked sentence chosen because it fits must carry most of the question's own words.
-MIN_FALLBACK_COVERAGE = 0.55
-MIN_COVERAGE, MIN_DENSE = 0.5, 0.5
-# "Did the pilot survive?" is only answered by a sentence that talks about the pilot and surviving.
-MIN_YES_NO_COVERAGE = 0.45
-SECOND_SENTENCE_RATIO = 0.8
-# The sentence right after the best one often finishes its thought ("…raises two points:" → the points).
-NEXT_SENTENCE_RATIO = 0.75
-MAX_CITED_CHARS = 550
-NEARBY_CREDIT = 0.5
-# "What did Israel do in response?" is not answered by a sentence that never mentions Israel.
-MIN_NAMES_MENTIONED = 0.5
-NAME_WINDOW_BEFORE = 2
-# A caption describes an image: "the second photo" asks about one.
+# English words for what a caption describes: "the second photo" asks about one.
 CAPTION_TERMS = "image photo caption picture"
 
 
@@ -98,7 +79,10 @@ class ArticleVocabulary:
     the one naming the city.
     """
 
-    def __init__(self, sentences: Sequence[Sentence]) -> None:
+    def __init__(
+        self, sentences: Sequence[Sentence], weights: ExtractiveWeights = EXTRACTIVE_WEIGHTS
+    ) -> None:
+        self.weights = weights
         own = {s.position: frozenset(terms(s.text)) for s in sentences}
         self.sentence_terms = own
         self.nearby_terms: dict[int, frozenset[str]] = {}
@@ -127,7 +111,7 @@ class ArticleVocabulary:
 
         An acronym counts as mentioned where it is spelled out ("IRGC": "Revolutionary Guard").
         """
-        window = range(max(0, position - NAME_WINDOW_BEFORE), position + 1)
+        window = range(max(0, position - self.weights.name_window_before), position + 1)
         present = self.speaker_terms.get(position, frozenset()).union(
             *(self.sentence_terms[p] for p in window if p in self.sentence_terms)
         )
@@ -152,84 +136,89 @@ class ArticleVocabulary:
         own = self.sentence_terms.get(position, frozenset()) | (speaker if by_speaker else frozenset())
         nearby = self.nearby_terms.get(position, frozenset()) | speaker
         total = found = 0.0
+        nearby_credit = self.weights.nearby_credit
         for term, importance in weighted_terms.items():
             weight = importance * self.weight(term)
             total += weight
-            found += weight if term in own else NEARBY_CREDIT * weight if term in nearby else 0.0
+            found += weight if term in own else nearby_credit * weight if term in nearby else 0.0
         return found / total
 
 
 class ExtractiveAnswerer:
-    """Select, attribute and cite sentences of the article."""
+    """Select, attribute and cite sentences of the article: the default ``Answerer``."""
 
     def __init__(
         self,
-        sentences: Sequence[Sentence],
-        vectors: np.ndarray,
         templates: AnswerTemplates,
         max_citations: int = 2,
+        weights: ExtractiveWeights = EXTRACTIVE_WEIGHTS,
     ) -> None:
-        self.sentences = list(sentences)
-        self.vectors = vectors
         self.templates = templates
         self.max_citations = max_citations
-        self.vocabulary = ArticleVocabulary(self.sentences)
-        self.metadata_positions = [s.position for s in self.sentences if s.voice is Voice.METADATA]
+        self.weights = weights
+        self._vocabulary: tuple[tuple[Sentence, ...], ArticleVocabulary] | None = None
+
+    def vocabulary(self, sentences: tuple[Sentence, ...]) -> ArticleVocabulary:
+        """The vocabulary of these sentences: built once per article served, not per question."""
+        cached = self._vocabulary
+        if cached is not None and cached[0] is sentences:
+            return cached[1]
+        vocabulary = ArticleVocabulary(sentences, self.weights)
+        self._vocabulary = (sentences, vocabulary)
+        return vocabulary
 
     def candidates(
-        self, query: Query, intent: Intent, query_vector: np.ndarray, passages: Sequence[dict]
+        self, evidence: Evidence, intent: Intent, vocabulary: ArticleVocabulary
     ) -> list[Candidate]:
         """Score every sentence of the retrieved passages (and the header, for questions about it)."""
+        query, sentences, w = evidence.query, evidence.sentences, self.weights
         retrieval: dict[int, float] = {}
-        for rank, metadata in enumerate(passages):
-            for position in range(metadata["first_sentence"], metadata["last_sentence"] + 1):
-                retrieval.setdefault(position, 1.0 / (rank + 1))
+        for passage in sorted(evidence.passages, key=lambda p: p.rank):
+            for position in range(passage.first_sentence, passage.last_sentence + 1):
+                retrieval.setdefault(position, 1.0 / passage.rank)
         if intent.about_article:
-            for position in self.metadata_positions:
-                retrieval.setdefault(position, 0.0)
-        following = self._following_previous_answer(query.previous_answer)
+            for sentence in sentences:
+                if sentence.voice is Voice.METADATA:
+                    retrieval.setdefault(sentence.position, 0.0)
+        following = self._following_previous_answer(query.previous_answer, sentences)
         for position in following:
             retrieval.setdefault(position, 0.0)
         positions = sorted(retrieval)
-        similarities = self.vectors[positions] @ query_vector
+        similarities = evidence.sentence_vectors[positions] @ evidence.query_vector
         scored = []
         for position, dense in zip(positions, similarities, strict=True):
-            sentence = self.sentences[position]
-            coverage = self.vocabulary.coverage(query.weights, position, intent.asks_who_said)
-            score = (
-                DENSE_WEIGHT * float(dense)
-                + COVERAGE_WEIGHT * coverage
-                + RETRIEVAL_WEIGHT * retrieval[position]
-            )
+            sentence = sentences[position]
+            coverage = vocabulary.coverage(query.weights, position, intent.asks_who_said)
+            score = w.dense * float(dense) + w.coverage * coverage + w.retrieval * retrieval[position]
             if intent.wants is AnswerType.CAUSE and intent.fits(sentence):
-                score += ANSWER_TYPE_BONUS
+                score += w.answer_type_bonus
             if self._answers_about_article(intent, sentence):
-                score += ABOUT_ARTICLE_BONUS
+                score += w.about_article_bonus
             follows = position in following
             if follows:
-                score += FOLLOWS_PREVIOUS_ANSWER_BONUS
+                score += w.follows_previous_answer_bonus
             scored.append(Candidate(sentence, float(dense), coverage, retrieval[position], score, follows))
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
-    def _fits(self, intent: Intent, candidate: Candidate) -> bool:
+    def _fits(self, intent: Intent, candidate: Candidate, vocabulary: ArticleVocabulary) -> bool:
         """Does the sentence hold the kind of answer asked for and mention the names asked about?"""
         if not intent.fits(candidate.sentence):
             return False
         names = intent.known_names
         position = candidate.sentence.position
-        mentioned = sum(self.vocabulary.mentions(name, position) for name in names)
-        return not names or mentioned >= MIN_NAMES_MENTIONED * len(names)
+        mentioned = sum(vocabulary.mentions(name, position) for name in names)
+        return not names or mentioned >= self.weights.min_names_mentioned * len(names)
 
-    def _following_previous_answer(self, previous_answer: str) -> set[int]:
+    def _following_previous_answer(self, previous_answer: str, sentences: Sequence[Sentence]) -> set[int]:
         """Sentences just after those the previous answer quoted: where a follow-up's answer often is
         ("Which general said so?", "Did it work?"). Found by exact lookup of our own quotes."""
         if not previous_answer:
             return set()
-        quoted = [s for s in self.sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
+        quoted = [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
         return {
             n.position
             for s in quoted
-            for n in self.sentences[s.position + 1 : s.position + 1 + FOLLOWING_SENTENCES]
+            for n in sentences[s.position + 1 : s.position + 1 + self.weights.following_sentences]
             if n.section == s.section
         }
 
@@ -241,7 +230,11 @@ class ExtractiveAnswerer:
             and intent.about_article.search(sentence.text)
         )
 
-    def decide(self, query: Query, intent: Intent, ranked: Sequence[Candidate]) -> Decision:
+    def decide(
+        self, query: Query, intent: Intent, ranked: Sequence[Candidate], vocabulary: ArticleVocabulary
+    ) -> Decision:
+        """Answer with the best candidate that fits the question, or decline and say why."""
+        w = self.weights
         if intent.task:
             return Decision(False, tuple(ranked[:1]), "task")
         if not ranked:
@@ -253,22 +246,21 @@ class ExtractiveAnswerer:
             about = [c for c in ranked if self._answers_about_article(intent, c.sentence)]
             chosen = sorted(about[: self.max_citations], key=lambda c: c.sentence.position)
             return Decision(True, tuple(chosen), "about the article")
-        fitting = [c for c in ranked if self._fits(intent, c)]
-        ratio = CONSTRAINED_ANSWER_RATIO.get(intent.wants, DEFAULT_CONSTRAINED_RATIO)
-        if not fitting or fitting[0].score < ratio * best.score:
+        fitting = [c for c in ranked if self._fits(intent, c, vocabulary)]
+        if not fitting or fitting[0].score < w.answer_ratio(intent.wants) * best.score:
             missing = intent.wants.value if intent.wants and not intent.fits(best.sentence) else "names"
             return Decision(False, (best,), f"no sentence with the {missing} asked for")
         fallback = fitting[0]
-        own_coverage = self.vocabulary.coverage(
+        own_coverage = vocabulary.coverage(
             query.own_weights, fallback.sentence.position, intent.asks_who_said
         )
         follows = fallback.follows_previous_answer
-        if fallback is not best and own_coverage < MIN_FALLBACK_COVERAGE and not follows:
+        if fallback is not best and own_coverage < w.min_fallback_coverage and not follows:
             return Decision(False, (best,), "the sentences that fit do not match the question")
         best = fallback
         # A follow-up's search text mixes two questions; its own words alone may match better, and the
         # sentence right after the previous answer's quote is evidence of its own.
-        weak = max(best.coverage, own_coverage) < MIN_COVERAGE and best.dense < MIN_DENSE
+        weak = max(best.coverage, own_coverage) < w.min_coverage and best.dense < w.min_dense
         if weak and not follows:
             return Decision(False, (best,), "weak evidence")
         # "Why did it send them?" restates the previous question's action; a cause needs no own words.
@@ -277,7 +269,7 @@ class ExtractiveAnswerer:
             return Decision(False, (best,), "the follow-up's own words are not in the evidence")
         if not intent.mentions_role(best.sentence.text):
             return Decision(False, (best,), f"no {intent.role} named in the evidence")
-        if intent.yes_no and best.coverage < MIN_YES_NO_COVERAGE:
+        if intent.yes_no and best.coverage < w.min_yes_no_coverage:
             return Decision(False, (best,), "yes/no without its terms")
         chosen = [best]
         for candidate in ranked:
@@ -288,41 +280,34 @@ class ExtractiveAnswerer:
                 candidate.sentence.position == best.sentence.position + 1
                 and candidate.sentence.section == best.sentence.section
             )
-            ratio = NEXT_SENTENCE_RATIO if completes_best else SECOND_SENTENCE_RATIO
-            if candidate is not best and candidate.score >= ratio * best.score and cited <= MAX_CITED_CHARS:
+            ratio = w.next_sentence_ratio if completes_best else w.second_sentence_ratio
+            if candidate is not best and candidate.score >= ratio * best.score and cited <= w.max_cited_chars:
                 chosen.append(candidate)
         chosen.sort(key=lambda c: c.sentence.position)
         return Decision(True, tuple(chosen), "answer")
 
-    def answer(self, query: Query, query_vector: np.ndarray, passages: Sequence[dict]) -> Answer:
-        intent = read_intent(query.question, self.vocabulary.idf)
-        ranked = self.candidates(query, intent, query_vector, passages)
-        decision = self.decide(query, intent, ranked)
-        citations = [
-            Citation(
-                id=n,
-                text=c.sentence.text,
-                start=c.sentence.start,
-                end=c.sentence.end,
-                section=c.sentence.section,
-                speaker=c.sentence.speaker,
-            )
-            for n, c in enumerate(decision.chosen, start=1)
-        ]
+    def draft(self, evidence: Evidence) -> Draft:
+        """The chosen sentences, attributed to their speakers, or a decline with the closest as context."""
+        query = evidence.query
+        vocabulary = self.vocabulary(evidence.sentences)
+        intent = read_intent(query.question, vocabulary.idf)
+        ranked = self.candidates(evidence, intent, vocabulary)
+        decision = self.decide(query, intent, ranked, vocabulary)
+        cited = tuple(c.sentence for c in decision.chosen)
         if not decision.answerable:
             text = self.templates.decline(question=query.question, task=decision.reason == "task")
-            markers = " ".join(f"[{c.id}]" for c in citations)
+            markers = " ".join(f"[{n}]" for n in range(1, len(cited) + 1))
             if markers:
                 text = f"{text} {self.templates.context(markers=markers)}"
-            return Answer(text=text, answerable=False, citations=citations)
+            return Draft(text=text, answerable=False, cited=cited)
         parts = [
             self.templates.attribute(
-                voice=c.sentence.voice.value,
-                speaker=c.sentence.speaker,
-                opinion=bool(_OPINION_CUES.search(c.sentence.text)),
-                quote=c.sentence.text,
+                voice=sentence.voice.value,
+                speaker=sentence.speaker,
+                opinion=bool(_OPINION_CUES.search(sentence.text)),
+                quote=sentence.text,
                 marker=f"[{n}]",
             )
-            for n, c in enumerate(decision.chosen, start=1)
+            for n, sentence in enumerate(cited, start=1)
         ]
-        return Answer(text=" ".join(parts), answerable=True, citations=citations)
+        return Draft(text=" ".join(parts), answerable=True, cited=cited)

@@ -1,0 +1,226 @@
+"""Where a build's Chroma collections live: the client factory, and the check that they are whole.
+
+Three places, picked in one spot (``chroma_store``), langchain-chroma style:
+
+- by default an embedded ``PersistentClient`` inside each build's folder, guarded by the SQLite
+  checks of ``assistant.index.store`` (no Chroma import needed to tell a fresh build);
+- a Chroma server, when ``ASSISTANT_CHROMA_URL`` is set (``chromadb.HttpClient``);
+- a client the caller passes in (``chromadb.EphemeralClient()`` keeps the fast tests in memory).
+
+With one shared client every build is its own pair of collections, named after the build. The
+manifest, ``CURRENT`` and the build lock stay in the index directory in every case, so a rebuild
+still swaps atomically, and collections that vanished (a restarted in-memory client, a wiped server)
+make the build stale rather than "up to date".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+from assistant.errors import IndexUnavailable, InvalidConfiguration
+from assistant.index.store import Gate, StoreGate, StoreProblem, store_file, store_problem
+from assistant.offline import enforce_offline
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+logger = logging.getLogger(__name__)
+
+WRITABLE_FIX = "make it writable, or point ASSISTANT_INDEX_DIR at a writable directory"
+URL_EXAMPLE = "http://localhost:8000"
+
+
+def _chroma_settings() -> Any:
+    """Offline by default: Chroma's telemetry stays off, and nothing may reset a store."""
+    enforce_offline()
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def persistent_client(path: Path) -> ClientAPI:
+    """An embedded store in ``path`` (one per build folder)."""
+    settings = _chroma_settings()
+    import chromadb
+
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def server_address(url: str) -> tuple[str, int, bool]:
+    """``(host, port, ssl)`` of a Chroma server URL; ``ValueError`` naming the URL if it is not one."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or port == -1
+        or "@" in parts.netloc
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+    ):
+        msg = (
+            f"{url!r} is not a Chroma server address; give http(s)://host[:port] without a path, "
+            f"query or credentials, e.g. {URL_EXAMPLE}"
+        )
+        raise ValueError(msg)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    ssl = parts.scheme == "https"
+    return host, port or (443 if ssl else 80), ssl
+
+
+def http_client(url: str) -> ClientAPI:
+    """A client of the Chroma server at ``url``; ``IndexUnavailable`` when it does not answer."""
+    try:
+        host, port, ssl = server_address(url)
+    except ValueError as error:
+        raise InvalidConfiguration(f"ASSISTANT_CHROMA_URL: {error}") from None
+    settings = _chroma_settings()
+    import chromadb
+
+    try:
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+    except Exception as error:
+        msg = (
+            f"cannot reach the Chroma server at ASSISTANT_CHROMA_URL={url!r} ({error}); start it "
+            "(`chroma run --path <dir> --port <port>`), or unset ASSISTANT_CHROMA_URL to keep the index "
+            "in ASSISTANT_INDEX_DIR"
+        )
+        raise IndexUnavailable(msg) from None
+
+
+class BuildStore(Protocol):
+    """Where ``IndexDirectory`` keeps each build's collections, and how it tells they are whole."""
+
+    def client(self, build_dir: Path) -> ClientAPI:
+        """The Chroma client holding (or about to hold) the build's collections."""
+        ...
+
+    def problem(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> StoreProblem | None:
+        """Why the build's collections are not what its manifest says (locked, missing, short), or None."""
+        ...
+
+    def open_gate(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> Gate:
+        """Check the build before Chroma reads it (raising what is wrong); the gate checks each search."""
+        ...
+
+    def remove(self, build_dir: Path, collections: list[str]) -> None:
+        """Delete an old build: its folder, and its collections wherever they live."""
+        ...
+
+
+class FolderStores:
+    """An embedded Chroma store in each build's folder: the default, and the layout before servers."""
+
+    def client(self, build_dir: Path) -> ClientAPI:
+        return persistent_client(build_dir)
+
+    def problem(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> StoreProblem | None:
+        return store_problem(build_dir, expected_rows, wait)
+
+    def open_gate(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> Gate:
+        gate = StoreGate(build_dir, expected_rows, wait)
+        gate.check(wait)
+        if not os.access(build_dir, os.W_OK) or not os.access(store_file(build_dir), os.W_OK):
+            # Chroma's embedded store writes when it opens, even to read: say so, not "rebuild".
+            msg = f"the index in {str(build_dir)!r} is read-only, but Chroma writes to open it: "
+            raise IndexUnavailable(msg + WRITABLE_FIX)
+        return gate
+
+    def remove(self, build_dir: Path, collections: list[str]) -> None:
+        shutil.rmtree(build_dir, ignore_errors=True)
+
+
+class SharedClient:
+    """Every build as collections of one client: a Chroma server, or one the caller passed in.
+
+    The client is made on first use, so constructing an ``Assistant`` never waits for a server.
+    """
+
+    def __init__(self, connect: Callable[[], ClientAPI], where: str) -> None:
+        self._connect = connect
+        self._client: ClientAPI | None = None
+        self.where = where
+
+    def client(self, build_dir: Path) -> ClientAPI:
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    def problem(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> StoreProblem | None:
+        client = self.client(build_dir)
+        try:
+            stored = {c.name: c for c in client.list_collections()}
+            counts = {name: stored[name].count() for name in expected_rows if name in stored}
+        except Exception as error:
+            logger.info("reading the collections of %s from %s failed: %r", build_dir, self.where, error)
+            msg = f"cannot read the index collections from {self.where}; if this persists, rebuild the index"
+            raise IndexUnavailable(msg) from None
+        for name, count in expected_rows.items():
+            if name not in counts:
+                return self._damaged(build_dir, f"the collection {name!r} is missing")
+            if counts[name] != count:
+                reason = f"the collection {name!r} holds {counts[name]} entries, the manifest {count}"
+                return self._damaged(build_dir, reason)
+        return None
+
+    def _damaged(self, build_dir: Path, reason: str) -> StoreProblem:
+        return StoreProblem(build_dir, locked=False, text=f"the index in {self.where} is damaged ({reason})")
+
+    def open_gate(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> Gate:
+        gate = ClientGate(self, build_dir, expected_rows, wait)
+        gate.check(wait)
+        return gate
+
+    def remove(self, build_dir: Path, collections: list[str]) -> None:
+        for name in collections:
+            try:
+                self.client(build_dir).delete_collection(name)
+            except Exception as error:  # noqa: BLE001 - an old build left behind costs space, not answers
+                logger.info("could not delete the old collection %r from %s: %r", name, self.where, error)
+        shutil.rmtree(build_dir, ignore_errors=True)
+
+
+class ClientGate:
+    """The gate of a build in a shared client: no file to lock, so only the full check has work."""
+
+    def __init__(
+        self, store: SharedClient, build_dir: Path, expected_rows: Mapping[str, int], wait: float
+    ) -> None:
+        self.store = store
+        self.build_dir = build_dir
+        self.expected_rows = dict(expected_rows)
+        self.wait = wait
+        self.path = store.where
+
+    def ensure_readable(self) -> None:
+        """Chroma's client reports its own failures; ``GuardedCollection`` turns them into a 503."""
+
+    def check(self, wait: float) -> None:
+        if problem := self.store.problem(self.build_dir, self.expected_rows, wait):
+            raise problem.error()
+
+
+def chroma_store(url: str | None = None, client: ClientAPI | None = None) -> BuildStore:
+    """The one place that decides where builds live: ``client`` if given, the server at ``url`` if set,
+    else a store in each build's folder. Giving both is refused: either would silently lose."""
+    if client is not None and url:
+        msg = (
+            "Only one of an injected Chroma client and ASSISTANT_CHROMA_URL can be used; got both "
+            f"(a {type(client).__name__} and {url!r}); unset ASSISTANT_CHROMA_URL or pass no client"
+        )
+        raise InvalidConfiguration(msg)
+    if client is not None:
+        return SharedClient(lambda: client, f"the given Chroma client ({type(client).__name__})")
+    if url:
+        return SharedClient(lambda: http_client(url), f"the Chroma server at {url}")
+    return FolderStores()
