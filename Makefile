@@ -1,4 +1,5 @@
-# article-assistant: `make run` sets up and serves the assistant; `make test` sets up and runs every test.
+# article-assistant: `make run` sets up and serves the assistant; `make test` sets up and runs every test
+# (lint, pytest, then the built wheel in a fresh venv).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 # The proxy tests run Debian's nginx in front of the app (deploy/nginx.conf, tests/web/test_nginx_proxy.py).
 NGINX := /usr/sbin/nginx
 
-.PHONY: setup run test lint eval bench clean
+.PHONY: setup run test wheel-check lint eval bench clean
 
 setup: $(STAMP) $(CHROMIUM) $(NGINX)
 
@@ -40,6 +41,11 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory wheel-check
+
+# The wheel, installed into a fresh venv, indexes and answers from an empty working directory.
+wheel-check: $(STAMP)
+	PYTHON=$(PYTHON) BUILD_PYTHON=$(BIN)/python bash .ci/wheel-check
 
 eval: $(STAMP)
 	$(BIN)/assistant eval

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.answer.sources import sources_heading, where
+from assistant.answer.sources import sources, sources_heading
 from assistant.errors import AssistantError
 
 app = typer.Typer(
@@ -38,11 +38,12 @@ def _assistant():  # noqa: ANN202 - the model stack is slow to import
 def _current_fresh_build() -> Path | None:
     """The up-to-date build, found without loading LangChain or the model (the no-op path)."""
     from assistant.index.builds import IndexDirectory
-    from assistant.index.model import embedding_model_id
+    from assistant.index.chroma import chroma_store
+    from assistant.index.model import embedding_model_id  # the default embedder's, without loading it
     from assistant.ingest.parse import load_article
 
     settings = _settings()
-    directory = IndexDirectory(settings.index_dir)
+    directory = IndexDirectory(settings.index_dir, chroma_store(settings.chroma_url))
     article = load_article(settings.article_path, settings.max_article_chars)
     fresh = directory.is_fresh(article, embedding_model_id())
     return directory.current_build() if fresh else None
@@ -88,9 +89,10 @@ def ask(
     typer.echo(answer.text)
     if answer.citations:
         typer.echo(f"\n{sources_heading(answer)}")
-    for citation in answer.citations:
-        typer.echo(f"[{citation.id}] {citation.text}")
-        typer.echo(f"    ({where(citation)}; characters {citation.start}–{citation.end})")
+    for source in sources(answer):
+        typer.echo(f"{source.marker} {source.quote}")
+        offsets = f"characters {source.citation.start}–{source.citation.end}"
+        typer.echo(f"    ({', '.join(source.where)}; {offsets})")
 
 
 @app.command()
@@ -116,14 +118,16 @@ def serve(
 def evaluate(
     golden_set: Annotated[
         Path | None,
-        typer.Argument(help="JSON-lines golden set (default: tests/data/golden.jsonl)."),
+        typer.Argument(
+            help="JSON-lines golden set (default in a checkout of the repository: tests/data/golden.jsonl)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every item as JSON.")] = False,
     failures: Annotated[bool, typer.Option("--failures", help="List the misses.")] = False,
 ) -> None:
     """Score the assistant on a golden set: recall, accuracy, declines, citations, latency."""
     from assistant.evaluation import (
-        DEFAULT_GOLDEN_SET,
+        default_golden_set,
         load_golden_set,
         report_json,
         report_table,
@@ -132,7 +136,13 @@ def evaluate(
         evaluate as run_evaluation,
     )
 
-    path = golden_set or DEFAULT_GOLDEN_SET
+    path = golden_set or default_golden_set()
+    if path is None:
+        msg = (
+            'give a golden-set file: `assistant eval FILE` (JSON lines, one {"id", "question", ...} '
+            "a line, like the repository's tests/data/golden.jsonl: the default only in a checkout)"
+        )
+        _fail(ValueError(msg))
     try:
         items = load_golden_set(path)
         assistant = _assistant()

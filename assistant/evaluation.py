@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 from assistant.pipeline import Assistant
 from assistant.schema import Answer, Turn
 
-DEFAULT_GOLDEN_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden.jsonl"
+# Ours, in a checkout of the repository; an installed package has no tests/ and so no default.
+CHECKOUT_GOLDEN_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden.jsonl"
 
 
 class GoldenItem(BaseModel):
@@ -55,6 +56,11 @@ class Report:
     mean_cited_chars: float
     latency_p50_ms: float
     latency_p95_ms: float
+
+
+def default_golden_set() -> Path | None:
+    """The checkout's golden set when running from one, else ``None``: the caller must name a file."""
+    return CHECKOUT_GOLDEN_SET if CHECKOUT_GOLDEN_SET.is_file() else None
 
 
 def load_golden_set(path: Path) -> list[GoldenItem]:
@@ -106,7 +112,8 @@ def _share(flags: Sequence[bool]) -> float:
     return sum(flags) / len(flags) if flags else float("nan")
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """The value at the ``q`` quantile (0.95: p95), not interpolated; 0.0 for none. Benchmarks use it too."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
@@ -125,7 +132,7 @@ def summarise(results: Sequence[ItemResult]) -> Report:
         verbatim_citations=_share([r.verbatim for r in results]),
         mean_cited_chars=statistics.fmean([r.cited_chars for r in answered]) if answered else 0.0,
         latency_p50_ms=statistics.median(latencies) if latencies else 0.0,
-        latency_p95_ms=_percentile(latencies, 0.95),
+        latency_p95_ms=percentile(latencies, 0.95),
     )
 
 

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation import DEFAULT_GOLDEN_SET, evaluate, load_golden_set
+from assistant.evaluation import CHECKOUT_GOLDEN_SET, evaluate, load_golden_set
 from tests.conftest import SHARED_DEV_SET
 
-HOLDOUT_SET = DEFAULT_GOLDEN_SET.with_name("holdout.jsonl")
+HOLDOUT_SET = CHECKOUT_GOLDEN_SET.with_name("holdout.jsonl")
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def golden(assistant):
-    report, results = evaluate(assistant, load_golden_set(DEFAULT_GOLDEN_SET))
+    report, results = evaluate(assistant, load_golden_set(CHECKOUT_GOLDEN_SET))
     return report, results
 
 
 def test_golden_set_is_large_and_varied():
-    items = load_golden_set(DEFAULT_GOLDEN_SET)
+    items = load_golden_set(CHECKOUT_GOLDEN_SET)
     assert len(items) >= 60
     assert sum(i.unanswerable for i in items) >= 15
     assert sum(bool(i.history) for i in items) >= 10

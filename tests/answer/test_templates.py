@@ -2,25 +2,27 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.extractive.templates import EXTRACTIVE_TEMPLATES, AnswerTemplates, PromptError
-from assistant.settings import PROJECT_DIR
+from assistant.answer.extractive.templates import (
+    EXTRACTIVE_TEMPLATES,
+    AnswerTemplates,
+    PromptError,
+    packaged_prompts,
+)
+
+SHIPPED = packaged_prompts() / EXTRACTIVE_TEMPLATES
 
 
 def test_shipped_templates_load():
-    templates = AnswerTemplates.load(PROJECT_DIR / "prompts")
+    templates = AnswerTemplates.load()
     sentence = templates.attribute("quote", "the Revolutionary Guard", False, '"Words."', "[1]")
     assert sentence == 'The Revolutionary Guard is quoted as saying: "Words." [1]'
     assert templates.attribute("author", "Jane", True, "It could be.", "[2]").startswith("The author argues")
 
 
 def test_template_missing_a_placeholder_is_refused(tmp_path: Path):
-    text = (
-        (PROJECT_DIR / "prompts" / EXTRACTIVE_TEMPLATES)
-        .read_text()
-        .replace(
-            'quote = "{speaker} is quoted as saying: {quoted} {marker}"',
-            'quote = "{speaker} is quoted as saying: {quoted}"',
-        )
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        'quote = "{speaker} is quoted as saying: {quoted} {marker}"',
+        'quote = "{speaker} is quoted as saying: {quoted}"',
     )
     (tmp_path / EXTRACTIVE_TEMPLATES).write_text(text)
     with pytest.raises(PromptError, match=r"lacks \['marker'\]"):
@@ -33,7 +35,7 @@ def test_missing_template_file_is_a_clear_error(tmp_path: Path):
 
 
 def _templates_with(tmp_path: Path, old: str, new: str) -> Path:
-    text = (PROJECT_DIR / "prompts" / EXTRACTIVE_TEMPLATES).read_text()
+    text = SHIPPED.read_text(encoding="utf-8")
     assert old in text
     (tmp_path / EXTRACTIVE_TEMPLATES).write_text(text.replace(old, new))
     return tmp_path

@@ -1,15 +1,22 @@
-"""Answer templates from ``prompts/``, checked for their placeholders when loaded."""
+"""Answer templates, checked for their placeholders when loaded.
+
+By default the ones shipped in the package (``assistant/answer/prompts/``, which the checkout's
+top-level ``prompts/`` links to), read through ``importlib.resources`` so a wheel finds them as a
+checkout does; ``ASSISTANT_PROMPTS_DIR`` names another folder.
+"""
 
 from __future__ import annotations
 
 import string
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from assistant.errors import PromptError
 
-__all__ = ["EXTRACTIVE_TEMPLATES", "AnswerTemplates", "PromptError"]
+__all__ = ["EXTRACTIVE_TEMPLATES", "AnswerTemplates", "PromptError", "packaged_prompts"]
 
 EXTRACTIVE_TEMPLATES = "extractive_answer.toml"
 MAX_ECHOED_QUESTION = 200
@@ -33,15 +40,33 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
-def _read(prompts_dir: Path) -> dict:
-    """The templates file as TOML, or a ``PromptError`` naming the file and ASSISTANT_PROMPTS_DIR."""
-    path = prompts_dir / EXTRACTIVE_TEMPLATES
-    cannot = f"cannot load answer templates: ASSISTANT_PROMPTS_DIR={str(prompts_dir)!r}"
-    fix = f"point ASSISTANT_PROMPTS_DIR at a folder holding {EXTRACTIVE_TEMPLATES} (the project's prompts/)"
-    if not prompts_dir.is_dir():
+def packaged_prompts() -> Traversable:
+    """The templates folder shipped as package data (declared in pyproject's package-data)."""
+    return resources.files("assistant.answer") / "prompts"
+
+
+def _read(prompts_dir: Path | None) -> tuple[dict, str]:
+    """The templates file as TOML and its name, or a ``PromptError`` saying where it was looked for."""
+    folder: Traversable
+    if prompts_dir is None:
+        folder = packaged_prompts()
+        cannot = f"cannot load the answer templates shipped in the package ({str(folder)!r})"
+        fix = (
+            "reinstall article-assistant, or point ASSISTANT_PROMPTS_DIR at "
+            f"a folder holding {EXTRACTIVE_TEMPLATES}"
+        )
+    else:
+        folder = prompts_dir
+        cannot = f"cannot load answer templates: ASSISTANT_PROMPTS_DIR={str(prompts_dir)!r}"
+        fix = (
+            f"point ASSISTANT_PROMPTS_DIR at a folder holding {EXTRACTIVE_TEMPLATES} "
+            "(a copy of the project's prompts/), or unset it to use the packaged templates"
+        )
+    path = folder / EXTRACTIVE_TEMPLATES
+    if not folder.is_dir():
         raise PromptError(f"{cannot} is not a directory; {fix}")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8")), str(path)
     except FileNotFoundError:
         raise PromptError(f"{cannot} has no {EXTRACTIVE_TEMPLATES}; {fix}") from None
     except OSError as error:
@@ -65,9 +90,9 @@ class AnswerTemplates:
     declines: dict[str, str]
 
     @classmethod
-    def load(cls, prompts_dir: Path) -> AnswerTemplates:
-        data = _read(prompts_dir)
-        path = prompts_dir / EXTRACTIVE_TEMPLATES
+    def load(cls, prompts_dir: Path | None = None) -> AnswerTemplates:
+        """The templates of ``prompts_dir``, or the packaged ones when it is ``None`` (the default)."""
+        data, path = _read(prompts_dir)
         for (table, key), needed in _REQUIRED.items():
             section = data.get(table)
             template = section.get(key) if isinstance(section, dict) else None
