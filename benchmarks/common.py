@@ -1,4 +1,7 @@
-"""Shared helpers for the benchmark scripts: a server on loopback, a lean HTTP client, statistics."""
+"""Shared helpers for the benchmark scripts: a server on loopback, a lean HTTP client, statistics.
+
+``free_port`` is also the tests' (tests/conftest.py imports it): one way to pick a loopback port.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +21,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+GOLDEN_SET = ROOT / "tests" / "data" / "golden.jsonl"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on right now (the OS picks it)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -79,21 +84,24 @@ def assistant_server(port: int) -> list[str]:
     return [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
 
 
-def repetitions(description: str, default: int = 3) -> int:
-    """Parse ``--repeat N`` and ``--quick`` (one repetition: the CI smoke run)."""
+def options(description: str, quick: str, **defaults: float) -> argparse.Namespace:
+    """Parse ``--name VALUE`` for each default (typed like it) and ``--quick`` (the CI smoke run)."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--repeat", type=int, default=default)
-    parser.add_argument("--quick", action="store_true", help="one repetition (CI smoke run)")
-    args = parser.parse_args()
+    for name, default in defaults.items():
+        parser.add_argument(f"--{name}", type=type(default), default=default, help=f"default {default}")
+    parser.add_argument("--quick", action="store_true", help=f"{quick} (CI smoke run)")
+    return parser.parse_args()
+
+
+def repetitions(description: str, default: int = 3) -> int:
+    """Parse ``--repeat N`` and ``--quick`` (one repetition)."""
+    args = options(description, "one repetition", repeat=default)
     return 1 if args.quick else args.repeat
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def summary_ms(values: Sequence[float]) -> dict[str, float]:
+    from assistant.evaluation import percentile  # the evaluation's own p95, imported only when needed
+
     return {"p50_ms": statistics.median(values), "p95_ms": percentile(values, 0.95)}
 
 
@@ -112,9 +120,9 @@ def machine() -> str:
 
 
 def golden_questions(limit: int | None = None) -> list[str]:
-    from assistant.evaluation import DEFAULT_GOLDEN_SET, load_golden_set
+    from assistant.evaluation import load_golden_set
 
-    questions = [item.question for item in load_golden_set(DEFAULT_GOLDEN_SET) if not item.history]
+    questions = [item.question for item in load_golden_set(GOLDEN_SET) if not item.history]
     return questions[:limit] if limit else questions
 
 

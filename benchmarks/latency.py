@@ -10,7 +10,6 @@ Blocks alternate, with a pause so neither side's idle threads disturb the other.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -21,10 +20,9 @@ PAUSE_SECONDS = 0.05
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Warm /api/ask latency versus one query embedding.")
-    parser.add_argument("--rounds", type=int, default=3, help="passes over the questions")
-    parser.add_argument("--quick", action="store_true", help="10 questions, 1 round (CI smoke run)")
-    args = parser.parse_args()
+    args = common.options(
+        "Warm /api/ask latency versus one query embedding.", "10 questions, 1 round", rounds=3
+    )
     questions = common.golden_questions(10 if args.quick else None)
     rounds = 1 if args.quick else args.rounds
 

@@ -9,7 +9,6 @@ phrase) and characters cited per answer.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
@@ -19,16 +18,14 @@ BLOCK = 10
 
 
 def _items(quick: bool) -> list:
-    from assistant.evaluation import DEFAULT_GOLDEN_SET, load_golden_set
+    from assistant.evaluation import load_golden_set
 
-    items = [i for i in load_golden_set(DEFAULT_GOLDEN_SET) if i.evidence and not i.history]
+    items = [i for i in load_golden_set(common.GOLDEN_SET) if i.evidence and not i.history]
     return items[:12] if quick else items
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Ours versus LangChain's tutorial retrieval.")
-    parser.add_argument("--quick", action="store_true", help="12 questions (CI smoke run)")
-    args = parser.parse_args()
+    args = common.options("Ours versus LangChain's tutorial retrieval.", "12 questions")
     items = _items(args.quick)
     ours_port, peer_port = common.free_port(), common.free_port()
     peer_command = [sys.executable, str(common.ROOT / "benchmarks" / "peer_app.py"), str(peer_port)]

@@ -10,7 +10,6 @@ errors. Memory (RSS) of the server is read after warm-up and at the end.
 
 from __future__ import annotations
 
-import argparse
 import threading
 import time
 
@@ -75,12 +74,9 @@ def _chat_session(port: int, deadline: float, conversation: tuple[str, str, str]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Concurrent API and chat load, with memory.")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--sessions", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--quick", action="store_true", help="6 s (CI smoke run)")
-    args = parser.parse_args()
+    args = common.options(
+        "Concurrent API and chat load, with memory.", "6 s", clients=16, sessions=4, seconds=60.0
+    )
     seconds = 6.0 if args.quick else args.seconds
     questions = common.golden_questions()
     port = common.free_port()

@@ -10,7 +10,6 @@ answers/s, errors, p50/p95 and the server's resident memory before, after and at
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import threading
 import time
@@ -58,11 +57,9 @@ def _load(port: int, clients: int, seconds: float, questions: list[str], distinc
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Concurrent /api/ask throughput and memory.")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--quick", action="store_true", help="4 s per run (CI smoke run)")
-    args = parser.parse_args()
+    args = common.options(
+        "Concurrent /api/ask throughput and memory.", "4 s per run", clients=16, seconds=30.0
+    )
     seconds = 4.0 if args.quick else args.seconds
     questions = common.golden_questions()
     port = common.free_port()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ import uvicorn
 from assistant import Assistant, Settings
 from assistant.embeddings import MiniLMEmbeddings
 from assistant.web import serving
+from benchmarks.common import free_port
 
 SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 
@@ -49,33 +49,25 @@ def assistant(index_dir: Path, embeddings: MiniLMEmbeddings) -> Assistant:
     return ready
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def serve() -> Iterator[Callable[..., str]]:
     """Starts ASGI apps on real uvicorn servers on loopback, configured as `assistant serve` runs them
-    (guarded h11 protocol, connection limits); returns each one's base URL."""
+    (guarded h11 protocol, the deadlines and connection limits of ``settings``, default ones if not
+    given); returns each one's base URL."""
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def start(app: Any, port: int | None = None) -> str:
-        port = port or free_port()
-        settings = Settings()
-        listener = serving.Listener(
-            "127.0.0.1", port, serving.connection_limits(settings, serving.raise_open_files_limit())
-        )
+    def start(app: Any, settings: Settings | None = None, *, port: int | None = None) -> str:
+        settings = settings or Settings()
+        listener = serving.prepare(settings, "127.0.0.1", port or free_port())
         server = uvicorn.Server(serving.server_config(app, settings, listener, log_config=None))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 60
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert server.started, f"uvicorn did not start on port {port}"
+        assert server.started, f"uvicorn did not start on port {listener.port}"
         running.append((server, thread))
-        return f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{listener.port}"
 
     yield start
     for server, thread in running:

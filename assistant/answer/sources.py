@@ -1,13 +1,25 @@
-"""Plain-text presentation of an answer's sources, shared by the CLI and the OpenAI-compatible API."""
+"""An answer's sources, in one place for every surface: the CLI, the OpenAI-compatible API's text and
+the chat page each take the same parts from ``sources`` and only format them."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from assistant.schema import Answer, Citation
 
 
-def where(citation: Citation) -> str:
-    """Section and speaker of a citation, e.g. "Introduction, Sepahnews"."""
-    return ", ".join(filter(None, [citation.section, citation.speaker]))
+@dataclass(frozen=True)
+class Source:
+    """One cited passage as the reader sees it listed under an answer."""
+
+    citation: Citation
+    marker: str
+    """The ``[n]`` the answer text points with."""
+    quote: str
+    """The article's words, verbatim."""
+    where: tuple[str, ...]
+    """Its section and its speaker, those known (each surface joins them its own way)."""
 
 
 def sources_heading(answer: Answer) -> str:
@@ -15,16 +27,23 @@ def sources_heading(answer: Answer) -> str:
     return "Sources:" if answer.answerable else "Closest passages:"
 
 
+def sources(answer: Answer) -> Iterator[Source]:
+    """The parts of each source under an answer, in the order of its [n] markers."""
+    for citation in answer.citations:
+        where = tuple(part for part in (citation.section, citation.speaker) if part)
+        yield Source(citation, f"[{citation.id}]", citation.text, where)
+
+
 def sources_text(answer: Answer) -> str:
-    """The numbered, quoted sources under an answer; empty when there are none."""
+    """The numbered, quoted sources under an answer as plain text; empty when there are none."""
     if not answer.citations:
         return ""
     lines = [sources_heading(answer)]
-    lines += [f"[{c.id}] “{c.text}” ({where(c)})" for c in answer.citations]
+    lines += [f"{s.marker} “{s.quote}” ({', '.join(s.where)})" for s in sources(answer)]
     return "\n".join(lines)
 
 
 def answer_with_sources(answer: Answer) -> str:
     """The answer text with its [n] markers, then the sources they point at."""
-    sources = sources_text(answer)
-    return f"{answer.text}\n\n{sources}" if sources else answer.text
+    text = sources_text(answer)
+    return f"{answer.text}\n\n{text}" if text else answer.text

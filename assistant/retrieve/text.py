@@ -9,6 +9,7 @@ import Stemmer
 
 _WORD = re.compile(r"[a-z0-9]+")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
+# English function words (a common English stopword list plus "also" and the "s"/"t" of contractions).
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had
@@ -19,6 +20,7 @@ STOPWORDS = frozenset(
     whom why will with would you your yours yourself yourselves also s t""".split()
 )
 # A country and its people are one topic for a reader ("Turkish troops" answers "Turkey's soldiers").
+# English world knowledge, not one article's: set by hand with the core pipeline (commit 9e8fbe6).
 _DEMONYMS = {
     "iranian": "iran", "iranians": "iran", "syrian": "syria", "syrians": "syria",
     "russian": "russia", "russians": "russia", "turkish": "turkey", "turks": "turkey",
@@ -28,6 +30,10 @@ _DEMONYMS = {
     "qatari": "qatar", "lebanese": "lebanon", "kurdish": "kurd", "kurds": "kurd",
 }  # fmt: skip
 # Words readers use for the article's words: "deaths" asks for "killed", "lawmakers" for "Parliament".
+# English synonyms, set by hand in session 6 (commit 6e7bfc6), not fitted; each maps a reader's word to
+# the word news reports use, so they lean toward what this article says. One entry is this article's:
+# "compare" -> "par" (commit 4ee9e6c) serves its phrase "on par with"; a general paraphrase step should
+# replace it.
 _SYNONYMS = {
     "death": "killed", "deaths": "killed", "dead": "killed", "die": "killed", "died": "killed",
     "kill": "killed", "kills": "killed", "injured": "wounded", "injuries": "wounded",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from html import escape
 
-from assistant.answer.sources import sources_heading
+from assistant.answer.sources import sources, sources_heading
 from assistant.article import Article, BlockKind
 from assistant.schema import Answer, Citation
 
@@ -66,9 +66,9 @@ def answer_html(answer: Answer, partial_text: str | None = None) -> str:
     if partial_text is not None or not answer.citations:
         return f'<div class="{kind}"><p class="aa-text">{body}</p></div>'
     items = "".join(
-        f"<li>{_cite_link(c, f'[{c.id}]')} <q>{text(c.text)}</q>"
-        f'<span class="aa-where">{text(" · ".join(filter(None, [c.section, c.speaker])))}</span></li>'
-        for c in answer.citations
+        f"<li>{_cite_link(s.citation, s.marker)} <q>{text(s.quote)}</q>"
+        f'<span class="aa-where">{text(" · ".join(s.where))}</span></li>'
+        for s in sources(answer)
     )
     return (
         f'<div class="{kind}"><p class="aa-text">{body}</p>'

@@ -16,15 +16,14 @@ from typing import Any
 import httpx
 import openai
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from assistant import Assistant, Settings
 from assistant.cli import app as cli
 from assistant.errors import AnswerTimeout, InvalidConfiguration
 from assistant.web.app import create_app
-from assistant.web.serving import RESERVED_FILE_DESCRIPTORS, connection_limits, prepare, server_config
-from tests.conftest import free_port
+from assistant.web.serving import RESERVED_FILE_DESCRIPTORS, connection_limits
+from tests.web.sockets import body_of, connect, read_until_closed, status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
@@ -34,40 +33,17 @@ QUESTION = {"question": "Who wrote the article?"}
 CHAT = {"model": "article-assistant", "messages": [{"role": "user", "content": "Who wrote the article?"}]}
 
 
-@pytest.fixture(scope="module")
-def guarded_serve() -> Iterator[Callable[..., str]]:
-    """Starts apps on uvicorn exactly as `assistant serve` configures it; returns each base URL."""
-    running: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(app: Any, settings: Settings) -> str:
-        listener = prepare(settings, "127.0.0.1", free_port())
-        server = uvicorn.Server(server_config(app, settings, listener, log_config=None))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.started, f"uvicorn did not start on port {listener.port}"
-        running.append((server, thread))
-        return f"http://127.0.0.1:{listener.port}"
-
-    yield start
-    for server, thread in running:
-        server.should_exit = True
-        thread.join(10)
-
-
 def _settings(assistant: Assistant, **changes: Any) -> Settings:
     return assistant.settings.model_copy(update=changes)
 
 
 @pytest.fixture(scope="module")
-def strict(assistant, guarded_serve) -> tuple[str, Settings]:
+def strict(assistant, serve) -> tuple[str, Settings]:
     """The whole app (chat UI included) with short deadlines and the default size limits."""
     settings = _settings(
         assistant, header_timeout=1.5, keep_alive_timeout=0.5, body_timeout=1.0, max_connections=40
     )
-    return guarded_serve(create_app(assistant, settings), settings), settings
+    return serve(create_app(assistant, settings), settings), settings
 
 
 @pytest.fixture()
@@ -89,47 +65,19 @@ def refusals(caplog) -> Callable[[socket.socket], list[str]]:
     return about
 
 
-def _connect(base_url: str) -> socket.socket:
-    host, port = base_url.removeprefix("http://").split(":")
-    return socket.create_connection((host, int(port)), timeout=10)
-
-
-def _read_until_closed(sock: socket.socket, limit: float = 10.0) -> tuple[bytes, float]:
-    """Everything the server sends until it closes (or ``limit`` seconds pass), and when it closed."""
-    started = time.monotonic()
-    received = b""
-    while time.monotonic() - started < limit:
-        sock.settimeout(max(0.01, limit - (time.monotonic() - started)))
-        try:
-            chunk = sock.recv(65536)
-        except TimeoutError:
-            break
-        except ConnectionResetError:
-            return received, time.monotonic() - started
-        if not chunk:
-            return received, time.monotonic() - started
-        received += chunk
-    return received + b"<still open>", time.monotonic() - started
-
-
-def _status_and_json(response: bytes) -> tuple[int, dict]:
-    head, _, body = response.partition(b"\r\n\r\n")
-    return int(head.split(b" ")[1]), json.loads(body)
-
-
 # --- slow and silent clients ------------------------------------------------------------------------
 
 
 def test_client_sending_half_its_headers_is_disconnected_after_the_header_timeout(url, refusals):
-    with _connect(url) as sock:
+    with connect(url) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # no blank line: headers never end
-        received, after = _read_until_closed(sock)
+        received, after = read_until_closed(sock)
         assert received == b"" and 1.2 < after < 5, (received, after)
         assert len(refusals(sock)) == 1 and "request headers incomplete after 1.5 s" in refusals(sock)[0]
 
 
 def test_trickling_headers_do_not_extend_the_header_deadline(url):
-    with _connect(url) as sock:
+    with connect(url) as sock:
         started = time.monotonic()
         closed = False
         for byte in b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 40:
@@ -141,21 +89,21 @@ def test_trickling_headers_do_not_extend_the_header_deadline(url):
                 closed = True
                 break
             time.sleep(0.1)
-        received, _ = _read_until_closed(sock, limit=5)
+        received, _ = read_until_closed(sock, limit=5)
         assert closed or received == b""
         assert time.monotonic() - started < 6
 
 
 def test_silent_connection_is_closed_after_the_header_timeout(url):
-    with _connect(url) as sock:
-        received, after = _read_until_closed(sock)
+    with connect(url) as sock:
+        received, after = read_until_closed(sock)
         assert received == b"" and 1.2 < after < 5, (received, after)
 
 
 def test_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout(url):
-    with _connect(url) as sock:
+    with connect(url) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        received, after = _read_until_closed(sock)
+        received, after = read_until_closed(sock)
         assert received.startswith(b"HTTP/1.1 200") and b"<still open>" not in received
         assert after < 1.4, after  # keep-alive 0.5 s (well before the 1.5 s header deadline)
 
@@ -164,32 +112,32 @@ def test_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout(url):
 
 
 def test_64_kb_header_gets_431_and_is_logged(url, refusals):
-    with _connect(url) as sock:
+    with connect(url) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 65536 + b"\r\n\r\n")
-        received, _ = _read_until_closed(sock)
-        status, body = _status_and_json(received)
+        received, _ = read_until_closed(sock)
+        status, body = status_of(received), body_of(received)
         assert status == 431 and "request headers too large" in body["detail"] and "16,384" in body["detail"]
         assert len(refusals(sock)) == 1 and " 431 " in refusals(sock)[0]
 
 
 def test_header_arriving_in_pieces_past_the_limit_gets_431(url):
-    with _connect(url) as sock:
+    with connect(url) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ")
         for _ in range(5):
             with contextlib.suppress(OSError):
                 sock.sendall(b"b" * 8192)
-        received, _ = _read_until_closed(sock)
-        assert _status_and_json(received)[0] == 431
+        received, _ = read_until_closed(sock)
+        assert status_of(received) == 431
 
 
 def test_body_over_the_limit_by_content_length_gets_413_before_any_of_it_is_sent(url, refusals):
-    with _connect(url) as sock:
+    with connect(url) as sock:
         sock.sendall(
             b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 300000000\r\n\r\n"
         )
-        received, after = _read_until_closed(sock)  # we send no body at all: the server never waits for it
-        status, body = _status_and_json(received)
+        received, after = read_until_closed(sock)  # we send no body at all: the server never waits for it
+        status, body = status_of(received), body_of(received)
         assert status == 413 and after < 1.0
         assert "300,000,000 bytes" in body["detail"] and "ASSISTANT_MAX_BODY_BYTES" in body["detail"]
         assert "error" not in body  # not under /v1
@@ -211,13 +159,13 @@ def test_chunked_body_over_the_limit_gets_413_as_soon_as_it_passes(url):
 
 
 def test_body_that_stops_arriving_gets_408_after_the_body_timeout(url, refusals):
-    with _connect(url) as sock:
+    with connect(url) as sock:
         sock.sendall(
             b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b'Content-Length: 500\r\n\r\n{"model": '
         )
-        received, after = _read_until_closed(sock)
-        status, body = _status_and_json(received)
+        received, after = read_until_closed(sock)
+        status, body = status_of(received), body_of(received)
         assert status == 408 and 0.8 < after < 4
         assert body["error"]["type"] == "invalid_request_error" and "ASSISTANT_BODY_TIMEOUT" in body["detail"]
         assert len(refusals(sock)) == 1 and " 408 " in refusals(sock)[0]
@@ -243,12 +191,12 @@ def test_largest_valid_request_fits_the_default_body_limit(url, strict):
 # --- crowds ------------------------------------------------------------------------------------------
 
 
-def test_300_silent_sockets_do_not_stop_an_answer_and_the_oldest_are_closed(assistant, guarded_serve, caplog):
+def test_300_silent_sockets_do_not_stop_an_answer_and_the_oldest_are_closed(assistant, serve, caplog):
     caplog.set_level(logging.WARNING, logger="assistant")
     settings = _settings(assistant, header_timeout=60.0, max_connections=20)
-    base_url = guarded_serve(create_app(assistant, settings, with_ui=False), settings)
+    base_url = serve(create_app(assistant, settings, with_ui=False), settings)
     with contextlib.ExitStack() as stack:
-        silent = [stack.enter_context(_connect(base_url)) for _ in range(300)]
+        silent = [stack.enter_context(connect(base_url)) for _ in range(300)]
         started = time.monotonic()
         response = httpx.post(f"{base_url}/api/ask", json=QUESTION, timeout=30)
         assert response.status_code == 200 and time.monotonic() - started < 10
@@ -266,7 +214,7 @@ def test_300_silent_sockets_do_not_stop_an_answer_and_the_oldest_are_closed(assi
     assert len(evictions) >= 300 - settings.max_connections
 
 
-def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(index_dir, embeddings, guarded_serve):
+def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(index_dir, embeddings, serve):
     busy = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
     busy.open()
     release, entered = threading.Event(), threading.Semaphore(0)
@@ -279,7 +227,7 @@ def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(index_dir, emb
 
     busy.ask = blocked_ask  # type: ignore[method-assign]
     settings = _settings(busy, max_connections=16, request_timeout=30.0)
-    base_url = guarded_serve(create_app(busy, settings, with_ui=False), settings)
+    base_url = serve(create_app(busy, settings, with_ui=False), settings)
     results: list[int] = []
     askers = [
         threading.Thread(
@@ -293,8 +241,8 @@ def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(index_dir, emb
         for asker in askers:
             asker.start()
         assert all(entered.acquire(timeout=20) for _ in askers)
-        with _connect(base_url) as sock:
-            received, after = _read_until_closed(sock, limit=5)
+        with connect(base_url) as sock:
+            received, after = read_until_closed(sock, limit=5)
         assert received.startswith(b"HTTP/1.1 503") and b"too many open connections" in received
         assert after < 2
     finally:
@@ -320,9 +268,9 @@ def test_forwarded_headers_from_an_untrusted_client_are_ignored(url):
     assert httpx.get(f"{url}/config", headers=SPOOFED).json()["root"] == url
 
 
-def test_forwarded_headers_from_a_trusted_proxy_are_honoured(assistant, guarded_serve):
+def test_forwarded_headers_from_a_trusted_proxy_are_honoured(assistant, serve):
     settings = _settings(assistant, trusted_proxies=["127.0.0.1/32"])
-    base_url = guarded_serve(create_app(assistant, settings), settings)
+    base_url = serve(create_app(assistant, settings), settings)
     headers = {"X-Forwarded-Host": "assistant.example.com", "X-Forwarded-Proto": "https"}
     embed = httpx.get(f"{base_url}/embed", headers=headers)
     assert "https://assistant.example.com/gradio.js" in embed.text
@@ -335,9 +283,9 @@ def test_forwarded_headers_from_a_trusted_proxy_are_honoured(assistant, guarded_
     assert "x-forwarded-host" in embed.headers["vary"].lower()
 
 
-def test_public_url_is_what_embed_shows_whatever_the_host(assistant, guarded_serve):
+def test_public_url_is_what_embed_shows_whatever_the_host(assistant, serve):
     settings = _settings(assistant, public_url="https://ask.example.org/assistant")
-    base_url = guarded_serve(create_app(assistant, settings, with_ui=False), settings)
+    base_url = serve(create_app(assistant, settings, with_ui=False), settings)
     embed = httpx.get(f"{base_url}/embed", headers={"Host": EVIL})
     assert "https://ask.example.org/assistant/gradio.js" in embed.text and EVIL not in embed.text
 
@@ -380,9 +328,9 @@ def test_v1_too_large_and_malformed_bodies_get_openai_errors(url):
     assert _openai_error(empty, 422, "invalid_request_error")["error"]["param"] == "messages"
 
 
-def test_v1_without_a_key_gets_authentication_error(assistant, guarded_serve):
+def test_v1_without_a_key_gets_authentication_error(assistant, serve):
     settings = _settings(assistant, api_keys=[KEY])
-    base_url = guarded_serve(create_app(assistant, settings, with_ui=False), settings)
+    base_url = serve(create_app(assistant, settings, with_ui=False), settings)
     _openai_error(httpx.post(f"{base_url}/v1/chat/completions", json=CHAT), 401, "authentication_error")
     _openai_error(
         httpx.get(f"{base_url}/v1/engines"), 401, "authentication_error"
@@ -391,7 +339,7 @@ def test_v1_without_a_key_gets_authentication_error(assistant, guarded_serve):
     _openai_error(with_key, 404, "not_found_error")
 
 
-def test_v1_server_failures_are_server_errors(index_dir, embeddings, guarded_serve):
+def test_v1_server_failures_are_server_errors(index_dir, embeddings, serve):
     faulty = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
     faulty.open()
 
@@ -402,7 +350,7 @@ def test_v1_server_failures_are_server_errors(index_dir, embeddings, guarded_ser
 
     faulty.ask = failing_ask  # type: ignore[method-assign]
     settings = faulty.settings
-    base_url = guarded_serve(create_app(faulty, settings, with_ui=False), settings)
+    base_url = serve(create_app(faulty, settings, with_ui=False), settings)
     crashed = httpx.post(f"{base_url}/v1/chat/completions", json=CHAT)
     assert "injected fault" not in _openai_error(crashed, 500, "server_error")["detail"]
     slow = {**CHAT, "messages": [{"role": "user", "content": "a slow one?"}]}

@@ -30,7 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import Assistant, Settings
 from assistant.web.app import create_app
-from tests.conftest import free_port
+from benchmarks.common import free_port
+from tests.web.sockets import body_of, connect, read_until_closed, status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
@@ -277,29 +278,6 @@ def probe() -> dict[str, str]:
 # --- raw sockets for slow and malformed clients -----------------------------------------------------
 
 
-def connect(url: str, source: str) -> socket.socket:
-    host, port = url.removeprefix("http://").split(":")
-    return socket.create_connection((host, int(port)), timeout=10, source_address=(source, 0))
-
-
-def read_until_closed(sock: socket.socket, limit: float = 10.0) -> tuple[bytes, float]:
-    """Everything the server sends until it closes (or ``limit`` seconds pass), and when it closed."""
-    started = time.monotonic()
-    received = b""
-    while time.monotonic() - started < limit:
-        sock.settimeout(max(0.01, limit - (time.monotonic() - started)))
-        try:
-            chunk = sock.recv(65536)
-        except TimeoutError:
-            break
-        except ConnectionResetError:
-            return received, time.monotonic() - started
-        if not chunk:
-            return received, time.monotonic() - started
-        received += chunk
-    return received + b"<still open>", time.monotonic() - started
-
-
 def request_head(method: str, path: str, probe_id: str, **headers: str) -> bytes:
     """A request's line and headers as a client sends them, for our host, with the API key."""
     lines = [
@@ -328,14 +306,6 @@ def read_response(sock: socket.socket, limit: float = 10.0) -> bytes:
             break
         received += chunk
     return received
-
-
-def status_of(response: bytes) -> int:
-    return int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/1.1 ") else 0
-
-
-def body_of(response: bytes) -> dict:
-    return json.loads(response.partition(b"\r\n\r\n")[2])
 
 
 # --- the file itself ---------------------------------------------------------------------------------

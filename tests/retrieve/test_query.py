@@ -1,0 +1,131 @@
+"""How `standalone_query` turns a question and the chat so far into search text and term weights.
+
+Fast: no model, no index. One row per question, as a reader would type it after the turns before it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieve.query import QUERY_TUNING, QueryTuning, leans_on_context, standalone_query
+from assistant.schema import Turn
+
+
+def chat(*texts: str) -> list[Turn]:
+    """Turns alternating user, assistant, user, … as the chat shows them."""
+    return [Turn(role="user" if n % 2 == 0 else "assistant", content=text) for n, text in enumerate(texts)]
+
+
+HENNINGSEN = chat("Who is Patrick Henningsen?", "An American-born journalist [1]")
+RUSSIA = chat(
+    "What did the Russian Defense Ministry announce?", "It halted its Deconfliction cooperation [1]"
+)
+TURKEY = chat("What did Turkey say about the strike?", "Nothing [1]")
+IMAGE = chat("Which news agency released the image of the missile launch?", "Sepahnews [1]")
+TEHRAN = chat("How many people died in Tehran?", "13 people [1]")
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "borrowed_from"),
+    [
+        # a pronoun or a demonstrative points back
+        ("Where was he born?", HENNINGSEN, "Who is Patrick Henningsen?"),
+        ("Why did it do that?", RUSSIA, "What did the Russian Defense Ministry announce?"),
+        ("what did the image show", IMAGE, "Which news agency released the image of the missile launch?"),
+        (
+            "those missiles",
+            chat("Where were the missiles fired from?"),
+            "Where were the missiles fired from?",
+        ),
+        # an elliptical start continues the previous question
+        ("And Russia?", TURKEY, "What did Turkey say about the strike?"),
+        ("what about israel", TURKEY, "What did Turkey say about the strike?"),
+        (
+            "how come",
+            chat("Why did Iran fire missiles?", "In retaliation [1]"),
+            "Why did Iran fire missiles?",
+        ),
+        # too few words of its own to search with
+        ("Tell me more", chat("What is the Deir Az Zor province?"), "What is the Deir Az Zor province?"),
+        ("how many?", TEHRAN, "How many people died in Tehran?"),
+        # only the latest user turn is borrowed, even when it was a follow-up itself
+        (
+            "So what happened next?",
+            chat("Who shot down the Syrian jet?", "The US [1]", "When was that?", "On Sunday [2]"),
+            "When was that?",
+        ),
+        # a question that says what it is about stands alone, whatever came before
+        ("Who is Patrick Henningsen?", RUSSIA, None),
+        ("What missiles were fired at Deir Az Zor?", HENNINGSEN, None),
+        ("What did Sepahnews report about the Kermanshah launch sites?", chat("Who is he?"), None),
+        # nothing to lean on: no earlier user turn with any text
+        ("where was he born", [], None),
+        ("where was he born", [Turn(role="assistant", content="Hello! Ask me about the article.")], None),
+        ("where was he born", chat("   ", "Please ask a question."), None),
+    ],
+)
+def test_a_follow_up_borrows_the_previous_question_and_others_stand_alone(question, history, borrowed_from):
+    query = standalone_query(question, history)
+    assert query.is_follow_up is (borrowed_from is not None)
+    assert query.search_text == (f"{borrowed_from} {question}" if borrowed_from else question)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "own", "borrowed"),
+    [
+        ("Where was he born?", HENNINGSEN, {"born": 1.0}, {"patrick": 0.25, "henningsen": 0.25}),
+        ("And Russia?", TURKEY, {"russia": 1.0}, {"turkey": 0.5, "strike": 0.5}),
+        (
+            "Why did it do that?",
+            RUSSIA,
+            {},
+            {"russia": 1 / 6, "defens": 1 / 6, "ministri": 1 / 6, "announc": 0.5},
+        ),
+        (
+            "what did the image show",
+            IMAGE,
+            {"imag": 1.0},
+            {"news": 0.5, "agenc": 0.5, "releas": 0.5, "missil": 0.5, "launch": 0.5},
+        ),
+        ("those missiles", chat("Where were the missiles fired from?"), {"missil": 1.0}, {"fire": 0.5}),
+        (
+            "Who named them?",
+            chat("Who was named as a partner in the Tehran attacks?"),
+            {},
+            {"partner": 0.5, "tehran": 0.5, "attack": 0.5},
+        ),
+        (
+            "What missiles were fired at Deir Az Zor?",
+            HENNINGSEN,
+            {"missil": 1.0, "fire": 1.0, "deir": 1 / 3, "az": 1 / 3, "zor": 1 / 3},
+            {},
+        ),
+    ],
+)
+def test_borrowed_words_weigh_half_and_a_name_shares_one_words_weight(question, history, own, borrowed):
+    query = standalone_query(question, history)
+    assert query.own_weights == pytest.approx(own)
+    assert query.weights == pytest.approx(own | borrowed)
+
+
+def test_a_word_the_question_has_itself_is_not_weakened_by_borrowing_it():
+    query = standalone_query("what did the image show", IMAGE)
+    assert query.weights["imag"] == 1.0
+
+
+def test_a_follow_up_carries_the_latest_answer_and_a_standalone_question_none():
+    two_answers = chat("Who shot down the Syrian jet?", "The US [1]", "When was that?", "On Sunday [2]")
+    assert standalone_query("Where was it?", two_answers).previous_answer == "On Sunday [2]"
+    assert standalone_query("Where was it?", chat("Who shot down the Syrian jet?")).previous_answer == ""
+    assert standalone_query("Who shot down the Syrian jet?", two_answers).previous_answer == ""
+
+
+def test_the_query_stage_numbers_live_in_one_tuning_and_can_be_swept():
+    assert QUERY_TUNING == QueryTuning(borrowed_weight=0.5, max_topical_terms_of_follow_up=1)
+    heavier = standalone_query("And Russia?", TURKEY, QueryTuning(borrowed_weight=0.8))
+    assert heavier.weights == pytest.approx({"russia": 1.0, "turkey": 0.8, "strike": 0.8})
+    two_words = "Where did the missiles land?"
+    assert not leans_on_context(two_words)
+    assert leans_on_context(two_words, QueryTuning(max_topical_terms_of_follow_up=2))
+    with pytest.raises(AttributeError):
+        QUERY_TUNING.borrowed_weight = 1.0  # type: ignore[misc]
