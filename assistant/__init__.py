@@ -18,6 +18,21 @@ _PUBLIC = {
     "Embedder": "assistant.index.embedder",
     "Turn": "assistant.schema",
     "Settings": "assistant.settings",
+    # What can go wrong, each with the HTTP status it means (``http_status``).
+    **{
+        name: "assistant.errors"
+        for name in (
+            "AnswerTimeout",
+            "ArticleUnusable",
+            "AssistantError",
+            "IndexBusy",
+            "IndexUnavailable",
+            "InvalidConfiguration",
+            "InvalidQuestion",
+            "NotAuthorized",
+            "PromptError",
+        )
+    },
 }
 __all__ = sorted(_PUBLIC)
 

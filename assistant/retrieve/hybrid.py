@@ -6,6 +6,7 @@ cosine similarities and BM25 scores live on unrelated scales.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import bm25s
@@ -18,7 +19,18 @@ from pydantic import ConfigDict, Field
 from assistant.index.embedder import Embedder
 from assistant.retrieve.text import terms
 
-RRF_K = 60
+
+@dataclass(frozen=True)
+class FusionTuning:
+    """How the two rankings are fused. Provenance: RRF's k = 60 is the constant of Cormack et al. (2009),
+    used as published; ``fetch_k`` (candidates taken from each ranking) was set by hand in session 6.
+    Neither is fitted to this project's data yet."""
+
+    rrf_k: int = 60
+    fetch_k: int = 20
+
+
+FUSION = FusionTuning()
 
 
 class LexicalIndex:
@@ -46,7 +58,7 @@ class HybridRetriever(BaseRetriever):
     lexical: LexicalIndex
     embeddings: Embedder
     k: int = 6
-    fetch_k: int = 20
+    tuning: FusionTuning = FUSION
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
@@ -60,18 +72,18 @@ class HybridRetriever(BaseRetriever):
         # Ids and distances only: the passages' text and metadata are already in memory.
         dense = self.collection.query(
             query_embeddings=[vector],
-            n_results=min(self.fetch_k, len(self.lexical.documents)),
+            n_results=min(self.tuning.fetch_k, len(self.lexical.documents)),
             include=["distances"],
         )
         fused: dict[str, float] = {}
         for rank, document_id in enumerate(dense["ids"][0]):
-            fused[document_id] = 1.0 / (RRF_K + rank + 1)
+            fused[document_id] = 1.0 / (self.tuning.rrf_k + rank + 1)
         bm25 = self.lexical.scores(query)
-        for rank, position in enumerate(np.argsort(-bm25)[: self.fetch_k]):
+        for rank, position in enumerate(np.argsort(-bm25)[: self.tuning.fetch_k]):
             if bm25[position] <= 0:
                 break
             document_id = self.lexical.documents[int(position)].id
-            fused[document_id] = fused.get(document_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[document_id] = fused.get(document_id, 0.0) + 1.0 / (self.tuning.rrf_k + rank + 1)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
         return [
             self.lexical.by_id[document_id].model_copy(
