@@ -26,16 +26,18 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("cold_start.py", {"floor_s", "serve_ready_over_floor", "ask_cold_over_floor"}),
         ("index_build.py", {"rebuild_s", "noop_s"}),
         ("soak.py", {"api_errors", "chat_errors", "rss_end_mb"}),
+        ("memory_growth.py", {"growth_mb", "growth_second_half_mb", "errors"}),
     ],
 )
 def test_benchmark_runs_in_quick_mode(script, expected_keys, tmp_path):
     environment = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
-    subprocess.run(
+    run = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--quick"],
-        check=True,
         env=environment,
         timeout=600,
         capture_output=True,
+        text=True,
     )
+    assert run.returncode == 0, f"{script} failed:\n{run.stderr[-3000:]}"
     written = json.loads((BENCHMARKS / "results" / script.replace(".py", ".json")).read_text())
     assert expected_keys <= set(written)

@@ -43,7 +43,12 @@ _SYNONYMS = {
     "photos": "images", "tv": "television", "aim": "target", "aimed": "targeted",
     "compare": "par", "compares": "par", "compared": "par", "comparable": "par", "comparison": "par",
 }  # fmt: skip
-_STEMMER = Stemmer.Stemmer("english")
+# No cache inside the stemmer (size 0): ``stem`` keeps its own, bounded in entries and word length.
+_STEMMER = Stemmer.Stemmer("english", 0)
+# Stems kept for reuse, and the longest word kept: bounds the cache at ~5 MB whatever users type
+# (65,536 entries of 2,000-letter "words" held 260 MB). The article's own vocabulary is ~750 words.
+STEM_CACHE_SIZE = 16384
+MAX_CACHED_WORD_CHARS = 32
 
 
 def words(text: str) -> list[str]:
@@ -52,9 +57,13 @@ def words(text: str) -> list[str]:
     return [_SYNONYMS.get(t) or _DEMONYMS.get(t, t) for t in tokens if t not in STOPWORDS]
 
 
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
+@lru_cache(maxsize=STEM_CACHE_SIZE)
+def _cached_stem(word: str) -> str:
     return _STEMMER.stemWord(word)
+
+
+def stem(word: str) -> str:
+    return _cached_stem(word) if len(word) <= MAX_CACHED_WORD_CHARS else _STEMMER.stemWord(word)
 
 
 def terms(text: str) -> list[str]:
