@@ -28,11 +28,11 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.answer.base import Evidence, RetrievedPassage, answer
 from assistant.answer.factory import make_answerer
 from assistant.article import Article
-from assistant.embeddings import MiniLMEmbeddings
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
 from assistant.index.builds import IndexDirectory, OpenIndex, Progress
 from assistant.index.chroma import chroma_store
 from assistant.index.embedder import Embedder
+from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.index.store import LOCK_WAIT, GuardedCollection
 from assistant.ingest.parse import load_article
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex

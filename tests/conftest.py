@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 
 from assistant import Assistant, Settings
-from assistant.embeddings import MiniLMEmbeddings
+from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.web import serving
 from benchmarks.common import free_port
 

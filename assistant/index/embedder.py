@@ -1,6 +1,6 @@
 """What the index, the retriever and the pipeline need from an embedding model: the ``Embedder`` seam.
 
-``MiniLMEmbeddings`` (``assistant.embeddings``) is the one the assistant ships; the fast tests use a
+``MiniLMEmbeddings`` (``assistant.index.embeddings``) is the one the assistant ships; the fast tests use a
 deterministic fake. Anything with these four members can be passed as ``Assistant(embeddings=...)``.
 """
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.embeddings import MiniLMEmbeddings
 from assistant.index.embedder import Embedder
+from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.index.model import embedding_model_id
 from tests.index.fakes import HashingEmbedder
 

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from assistant import embeddings as embeddings_module
-from assistant.embeddings import MiniLMEmbeddings, _VectorCache
+from assistant.index import embeddings as embeddings_module
+from assistant.index.embeddings import MiniLMEmbeddings, _VectorCache
 
 integration = pytest.mark.integration
 
