@@ -102,7 +102,7 @@ class GradioGuard:
             await self._refuse(scope, receive, send, 404, "Not Found", f"closed route {method} {path}")
             return
         if method != "POST":
-            await self.app(scope, receive, send)
+            await _without_late_errors(self.app, scope, receive, send, path)
             return
         body = await _read_body(receive, MAX_GRADIO_BODY_BYTES)
         if body is None:
@@ -113,7 +113,7 @@ class GradioGuard:
         if problem:
             await self._refuse(scope, receive, send, 400, problem, f"{problem} on {path}")
             return
-        await self.app(scope, _replay(body, receive), send)
+        await _without_late_errors(self.app, scope, _replay(body, receive), send, path)
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, detail: str, log: str) -> None:
@@ -123,6 +123,30 @@ class GradioGuard:
             await send({"type": "websocket.close", "code": 1008})
             return
         await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+
+
+async def _without_late_errors(app: ASGIApp, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+    """Run Gradio; an error it raises after its response has started is one log line, not a traceback.
+
+    Gradio's event stream tells the client "session not found" and then raises (any client can ask
+    for an unknown session): the answer is already on its way, so the error is only noise for the log.
+    """
+    started = finished = False
+
+    async def watch(message: Message) -> None:
+        nonlocal started, finished
+        started = started or message["type"] == "http.response.start"
+        finished = finished or (message["type"] == "http.response.body" and not message.get("more_body"))
+        await send(message)
+
+    try:
+        await app(scope, receive, watch)
+    except Exception as error:
+        if not started:
+            raise
+        logger.warning("gradio ended its response on %s with: %s", path, error)
+        if not finished:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _body_problem(body: bytes) -> str | None:

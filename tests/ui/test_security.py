@@ -238,3 +238,13 @@ def test_chat_answers_are_bounded_by_the_request_timeout(tmp_path, embeddings, m
             ChatSession(stuck).answer_text("Another question never asked?", [])
     finally:
         release.set()
+
+
+def test_an_unknown_queue_session_is_answered_without_a_traceback(url, caplog):
+    """Any client may ask for a session that does not exist: Gradio says so in the stream, then raises."""
+    with caplog.at_level(logging.WARNING):
+        stream = httpx.get(f"{url}/gradio_api/queue/data", params={"session_hash": "nobody"}, timeout=30)
+        assert httpx.get(f"{url}/healthz", timeout=30).status_code == 200
+    assert stream.status_code == 200 and "session_not_found" in stream.text
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert any("gradio ended its response" in r.getMessage() for r in caplog.records)
