@@ -26,7 +26,7 @@ def main() -> None:
     questions = common.golden_questions(10 if args.quick else None)
     rounds = 1 if args.quick else args.rounds
 
-    from assistant.embeddings import MiniLMEmbeddings
+    from assistant.index.embeddings import MiniLMEmbeddings
 
     port = common.free_port()
     with common.running_server(common.assistant_server(port), port) as server:
