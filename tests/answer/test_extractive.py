@@ -126,13 +126,13 @@ def test_a_role_the_article_names_is_answered(assistant):
 def test_the_question_is_embedded_once_per_ask(assistant, monkeypatch):
     """Retrieval and the answerer share one query vector (not two calls saved by a cache)."""
     embedded: list[str] = []
-    embed = assistant.index.embeddings.embed_query_vector
+    embed = assistant.embeddings.embed_query_vector
 
     def counting(text: str):
         embedded.append(text)
         return embed(text)
 
-    monkeypatch.setattr(assistant.index.embeddings, "embed_query_vector", counting)
+    monkeypatch.setattr(assistant.embeddings, "embed_query_vector", counting)
     answer = assistant.ask("Which agency also cited General Ramazan Sharif?")
     assert answer.answerable and embedded == ["Which agency also cited General Ramazan Sharif?"]
     follow_up = _chat(assistant, "What did the Russian Defense Ministry announce?", "Why did it do that?")
