@@ -1,7 +1,4 @@
-"""glibc keeps large blocks out of its arenas once the thresholds are pinned (the memory-growth fix).
-
-Each check runs in a fresh interpreter: glibc's thresholds are process-wide and, once pinned, stay so.
-"""
+"""Memory glibc keeps after freeing the encoder's activations goes back once it adds up (the growth fix)."""
 
 from __future__ import annotations
 
@@ -11,49 +8,79 @@ import sys
 
 import pytest
 
-from assistant.allocator import malloc_thresholds_pinned
+from assistant.allocator import MemoryReleaser
 
-pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+MB = 1024 * 1024
 
-# Frees an 8 MiB block (mmapped: above the starting threshold), then reports whether a 256 KiB block
-# allocated next is mmapped too (1) or comes from an arena (0), from mallinfo2's count of mmapped blocks.
-PROBE = """
-import ctypes, sys
-from assistant.allocator import pin_malloc_thresholds
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in
-                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+# In a fresh interpreter, the pattern the encoder leaves behind: a large block freed (glibc then
+# raises its mmap threshold), then 1 MiB activations, touched and freed, with long-lived 4 KiB blocks
+# between them (too big for the small free chunks the interpreter's start leaves), so that nothing can
+# be trimmed from the top. Prints the resident growth, in MiB, after the frees and after the
+# releaser's turn, and how many releases it made.
+FRAGMENT_THEN_RELEASE = """
+import ctypes
+from assistant.allocator import MemoryReleaser, resident_bytes
 libc = ctypes.CDLL(None)
-libc.mallinfo2.restype = MallInfo2
 libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
 libc.free.argtypes = [ctypes.c_void_p]
-if sys.argv[1] == "pin":
-    assert pin_malloc_thresholds()
-libc.free(libc.malloc(8 << 20))
-before = libc.mallinfo2().hblks
-block = libc.malloc(256 << 10)
-print(libc.mallinfo2().hblks - before)
-libc.free(block)
+releaser = MemoryReleaser(margin=32 << 20)
+floor = resident_bytes()
+libc.free(libc.malloc(16 << 20))
+blocks, pins = [], []
+for _ in range(100):
+    blocks.append(libc.malloc(1 << 20))
+    ctypes.memset(blocks[-1], 1, 1 << 20)
+    pins.append(libc.malloc(4096))
+for block in blocks:
+    libc.free(block)
+kept = resident_bytes() - floor
+releaser.after_work()
+print(kept >> 20, (resident_bytes() - floor) >> 20, releaser.releases)
 """
 
 
-def _mmapped_after_a_large_free(mode: str) -> int:
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_freed_activations_stay_resident_until_the_releaser_hands_them_back():
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", FRAGMENT_THEN_RELEASE], capture_output=True, text=True, check=True, timeout=60
     )
-    return int(done.stdout)
+    kept_mb, after_release_mb, releases = map(int, done.stdout.split())
+    assert kept_mb >= 90  # the cause: glibc keeps the 100 MiB freed
+    assert after_release_mb <= 16 and releases == 1
 
 
-def test_unpinned_glibc_serves_mid_sized_blocks_from_its_arenas_after_a_large_free():
-    """The cause: the threshold follows the largest block freed, so activations stop being unmapped."""
-    assert _mmapped_after_a_large_free("default") == 0
+class FakeProcess:
+    """A resident size the test sets, and a trim that records its calls."""
+
+    def __init__(self) -> None:
+        self.resident = 500 * MB
+        self.trims = 0
+
+    def trim(self) -> None:
+        self.trims += 1
+        self.resident = 510 * MB
 
 
-def test_pinned_thresholds_keep_mid_sized_blocks_mapped_after_a_large_free():
-    assert _mmapped_after_a_large_free("pin") == 1
+def test_releases_only_after_growing_by_the_margin_then_measures_from_there():
+    process = FakeProcess()
+    releaser = MemoryReleaser(margin=64 * MB, resident=lambda: process.resident, trim=process.trim)
+    process.resident = 563 * MB
+    assert not releaser.after_work() and process.trims == 0
+    process.resident = 564 * MB
+    assert releaser.after_work() and process.trims == 1
+    process.resident = 573 * MB  # 63 MB above the 510 MB left after the release
+    assert not releaser.after_work() and process.trims == 1
 
 
-@pytest.mark.integration
-def test_loading_the_model_pins_the_thresholds(embeddings):
-    assert embeddings.model is not None
-    assert malloc_thresholds_pinned()
+def test_a_failing_resident_size_turns_the_releaser_off_instead_of_raising():
+    readings = iter([500 * MB])
+
+    def resident() -> int:
+        try:
+            return next(readings)
+        except StopIteration:
+            raise OSError("no /proc") from None
+
+    releaser = MemoryReleaser(resident=resident, trim=lambda: None)
+    assert releaser.after_work() is False and not releaser.enabled

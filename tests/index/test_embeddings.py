@@ -86,6 +86,23 @@ def test_query_encoder_can_be_built_before_the_model_is_loaded(monkeypatch):
     assert built == ["encoder of model"]
 
 
+def test_every_batch_of_queries_gives_the_memory_releaser_its_turn(monkeypatch):
+    """The releaser is what keeps memory flat under distinct questions (tests/test_allocator.py)."""
+    turns = threading.Semaphore(0)
+
+    class CountingReleaser:
+        def after_work(self) -> bool:
+            turns.release()
+            return False
+
+    monkeypatch.setattr(embeddings_module, "MemoryReleaser", CountingReleaser)
+    monkeypatch.setattr(MiniLMEmbeddings, "_encode_queries", lambda self, texts: np.ones((len(texts), 384)))
+    fresh = MiniLMEmbeddings()
+    for n in range(3):
+        fresh.embed_query_vector(f"question {n}")
+        assert turns.acquire(timeout=30)  # after the caller got its vector, on the query thread
+
+
 @integration
 def test_repeated_query_comes_from_the_cache_as_an_owned_read_only_vector(embeddings):
     texts = [f"Which province was hit? (cache check {n})" for n in range(6)]
