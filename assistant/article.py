@@ -15,6 +15,7 @@ class BlockKind(StrEnum):
     TAGS = "tags"
     HEADING = "heading"
     PARAGRAPH = "paragraph"
+    QUOTE = "quote"  # a block quotation (Markdown ``>``): someone else's words, never the author's
     CAPTION = "caption"
     BIO = "bio"
     CREDITS = "credits"
@@ -76,6 +77,9 @@ class Sentence:
     section: str | None
     speaker: str | None
     voice: Voice
+    # Named-entity labels in the sentence (assistant.ingest.tagging), set at index time: which kinds
+    # of answer (DATE, PERSON, CARDINAL…) it can hold.
+    entities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

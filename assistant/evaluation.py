@@ -1,18 +1,28 @@
-"""Run a golden set (JSON lines, the format of ``shared/eval/dev.jsonl``) and score the answers."""
+"""Run a golden set (JSON lines, the format of ``shared/eval/dev.jsonl``) and score the answers.
+
+The set runs against the configured article and index, or against any article file with an index of
+its own built in a temporary folder (``article_assistant``): the external sets run in one command.
+"""
 
 from __future__ import annotations
 
 import json
 import statistics
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.index.builds import Progress
+from assistant.index.embedder import Embedder
+from assistant.ingest.parse import load_article
 from assistant.pipeline import Assistant
 from assistant.schema import Answer, Turn
+from assistant.settings import Settings, load_settings
 
 # Ours, in a checkout of the repository; an installed package has no tests/ and so no default.
 CHECKOUT_GOLDEN_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden.jsonl"
@@ -56,6 +66,38 @@ class Report:
     mean_cited_chars: float
     latency_p50_ms: float
     latency_p95_ms: float
+
+
+# How `assistant eval` names an article given on its command line, in error messages.
+ARTICLE_OPTION = "--article"
+
+
+@contextmanager
+def article_assistant(
+    article: Path,
+    settings: Settings | None = None,
+    embeddings: Embedder | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Assistant]:
+    """An assistant over any article file, with its own index in a temporary folder removed afterwards.
+
+    The configured index is never touched: neither ``ASSISTANT_INDEX_DIR`` nor a Chroma server at
+    ``ASSISTANT_CHROMA_URL`` (the temporary index is a local store). The file is checked first, so a
+    bad path is one message naming ``--article`` before any model loads.
+    """
+    base = settings or load_settings()
+    load_article(article, base.max_article_chars, label=ARTICLE_OPTION)
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True) as folder:
+        scoped = base.model_copy(
+            update={"article_path": article, "index_dir": Path(folder) / "index", "chroma_url": None}
+        )
+        assistant = Assistant(scoped, embeddings=embeddings)
+        if progress is None:
+            assistant.open()
+        else:
+            progress(f"Building a temporary index for {article}…")
+            assistant.open(progress)
+        yield assistant
 
 
 def default_golden_set() -> Path | None:
@@ -139,6 +181,18 @@ def summarise(results: Sequence[ItemResult]) -> Report:
 def evaluate(assistant: Assistant, items: Sequence[GoldenItem]) -> tuple[Report, list[ItemResult]]:
     results = [score_item(assistant, item, *run_item(assistant, item)) for item in items]
     return summarise(results), results
+
+
+def run_golden_set(
+    items: Sequence[GoldenItem], article: Path | None, progress: Progress
+) -> tuple[Report, list[ItemResult]]:
+    """The set against the configured article and index, or against ``article`` with an index of its own."""
+    if article is not None:
+        with article_assistant(article, progress=progress) as assistant:
+            return evaluate(assistant, items)
+    assistant = Assistant(load_settings())
+    assistant.open(progress)
+    return evaluate(assistant, items)
 
 
 def report_table(report: Report) -> str:

@@ -1,34 +1,44 @@
-"""Parse a web-scraped article (markdown-ish text) into a clean ``Article`` with typed blocks."""
+"""Parse an article file (plain text, Markdown or a scraped page) into a clean ``Article`` with typed blocks.
+
+The file's syntax gives the structure it states (``markup``); this module decides the rest from the
+text alone, the same way for every article: the first paragraph is the title; a header of byline,
+dateline and tag lines may follow; short title-case lines are headings; the author's bio, credits and
+the site's footer close the page. Site-specific wording lives in ``sites``, named per site.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.article import Article, Block, BlockKind
 from assistant.errors import ArticleUnusable
+from assistant.ingest.markup import Form, RawParagraph, clean_markup, raw_paragraphs
+from assistant.ingest.sites import PageRules, page_rules
 
-_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
-_EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
+__all__ = ["clean_markup", "load_article", "parse_article", "read_article_text"]
+
 _SENTENCE_END = re.compile(r"[.!?:;…\"”’')\]]$")
-_BYLINE = re.compile(r"^By\s+(.+)$")
-_DATE = r"(?:[A-Z][a-z]+ \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]+ \d{4})"
-_DATELINE = re.compile(rf"^(?P<source>.+?),?\s+(?P<date>{_DATE})$")
-_TAGS = re.compile(r"^(Region|Theme|In-depth Report|Tags?|Topics?):\s")
-_SOURCE_LINE = re.compile(r"^(The original source of this article is|Copyright ©|All images in this)")
-_BOILERPLATE = re.compile(
-    r"^(Comment on|Become a Member|Articles by:|Disclaimer:|For media inquiries|Support|"
-    r"Share|Related|\S+\.\w{2,3} contains copyrighted)",
-    re.IGNORECASE,
-)
+_BYLINE = re.compile(r"^(?:By|BY):?\s+(?P<who>.+)$")
+_NAME_PARTICLES = frozenset("and & de del della der di da du la le van von al bin ibn y".split())
+_DATE = r"(?:[A-Z][a-z]+\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2} [A-Z][a-z]+\.? \d{4}|\d{4}-\d{2}-\d{2})"
+_DATELINE = re.compile(rf"^(?:(?P<source>.+?),?\s+)?(?P<date>{_DATE})$")
+_DATE_WORDS = re.compile(r"^(?:Published|Updated|Posted|Last updated)(?: on)?:?$", re.IGNORECASE)
+DATELINE_MAX_CHARS = 100
+BYLINE_MAX_WORDS = 10
 _LOWERCASE_START = re.compile(r"^[a-z‘'\"“]?[a-z][^\s.]*(\s|$)")
-_HEADING_SMALL_WORDS = frozenset("a an and as at by for in is of on or the to who it did".split())
+# English title case leaves these lowercase (articles, conjunctions, short prepositions).
+_TITLE_CASE_MINOR_WORDS = frozenset(
+    "a an and as at but by en for from if in into nor of off on onto or over per so than the to up "
+    "upon via vs vs. with yet".split()
+)
+HEADING_MAX_WORDS = 8
+BODY_MIN_WORDS = 12
 # Control characters other than line breaks and tabs; text has few, a binary file many.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 BINARY_CONTROL_SHARE = 0.01
+ARTICLE_SETTING = "ASSISTANT_ARTICLE_PATH"
 
 INTRODUCTION = "Introduction"
 HEADER = "Header"
@@ -36,39 +46,15 @@ ABOUT_AUTHOR = "About the author"
 SITE_NOTICE = "Site notice"
 
 
-@dataclass
-class _RawParagraph:
-    text: str
-    blank_lines_before: int
-
-
-def clean_markup(text: str) -> str:
-    """Markdown links and emphasis become their plain text; a paragraph's line breaks become spaces."""
-    text = _LINK.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\1", text)
-    return " ".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-def _raw_paragraphs(raw: str) -> list[_RawParagraph]:
-    paragraphs: list[_RawParagraph] = []
-    gaps = 0
-    for chunk in _BLANK_LINES.split(raw.replace("\r\n", "\n").replace("\r", "\n")):
-        cleaned = clean_markup(chunk)
-        if not cleaned:
-            gaps += 1
-            continue
-        paragraphs.append(_RawParagraph(cleaned, gaps + 1 if paragraphs else 0))
-        gaps = 0
-    return paragraphs
-
-
-def _join_page_breaks(paragraphs: list[_RawParagraph]) -> list[_RawParagraph]:
+def _join_page_breaks(paragraphs: list[RawParagraph]) -> list[RawParagraph]:
     """Rejoin a paragraph split mid-sentence ("…aided the strategic" / "advances of ISIS.")."""
-    joined: list[_RawParagraph] = []
+    joined: list[RawParagraph] = []
     for paragraph in paragraphs:
         previous = joined[-1] if joined else None
         if (
             previous is not None
+            and previous.form is Form.TEXT
+            and paragraph.form is Form.TEXT
             and not _SENTENCE_END.search(previous.text)
             and _LOWERCASE_START.match(paragraph.text)
         ):
@@ -78,20 +64,56 @@ def _join_page_breaks(paragraphs: list[_RawParagraph]) -> list[_RawParagraph]:
     return joined
 
 
+def byline_author(text: str) -> str | None:
+    """The name(s) in a byline ("By Jane Doe and John Roe"); ``None`` for prose ("By 1900, the city…")."""
+    match = _BYLINE.match(text)
+    if match is None:
+        return None
+    who = match.group("who").strip()
+    words = who.replace(",", " ").split()
+    if len(words) > BYLINE_MAX_WORDS or re.search(r"[!?;:]$|[a-z]{2,}\.$", who):
+        return None
+    if not all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in words):
+        return None
+    return who
+
+
+def _dateline(text: str) -> re.Match[str] | None:
+    return _DATELINE.match(text) if len(text) <= DATELINE_MAX_CHARS else None
+
+
 def _is_heading(text: str) -> bool:
+    """A short line in title case with no closing punctuation ("Timing is Everything" allows one slip)."""
     words = text.split()
-    if not 1 <= len(words) <= 8 or text[-1] in ".,;:”\"’'":
+    if not 1 <= len(words) <= HEADING_MAX_WORDS or text[-1] in ".,;:”\"’'" or not words[0][0].isupper():
         return False
-    capitalised = sum(1 for w in words if w[0].isupper() or w.lower() in _HEADING_SMALL_WORDS)
-    return capitalised == len(words) and words[0][0].isupper()
+    lowercase = [w for w in words if not w[0].isupper() and w.lower() not in _TITLE_CASE_MINOR_WORDS]
+    lowercase = [w for w in lowercase if w[0].isalpha()]  # numbers and symbols have no case
+    if not lowercase:
+        return True
+    return len(lowercase) == 1 and len(words) >= 3 and words[-1][0].isupper()
 
 
 def _is_body(text: str) -> bool:
-    return len(text.split()) >= 12
+    return len(text.split()) >= BODY_MIN_WORDS
 
 
-def _classify(paragraphs: list[_RawParagraph]) -> list[tuple[BlockKind, str | None, str]]:
-    """Give each paragraph its kind and section, walking header → body → bio → site boilerplate."""
+def _body_kind(paragraph: RawParagraph, rules: PageRules) -> BlockKind:
+    if paragraph.form is Form.HEADING:
+        return BlockKind.HEADING
+    if paragraph.form is Form.QUOTE:
+        return BlockKind.QUOTE
+    if paragraph.form is Form.ITEM:
+        return BlockKind.PARAGRAPH
+    if _is_heading(paragraph.text) and not _is_body(paragraph.text):
+        return BlockKind.HEADING
+    if paragraph.after_image or (rules.caption_after_gap and paragraph.blank_lines_before > 1):
+        return BlockKind.CAPTION
+    return BlockKind.PARAGRAPH
+
+
+def _classify(paragraphs: list[RawParagraph], rules: PageRules) -> list[tuple[BlockKind, str | None, str]]:
+    """Give each paragraph its kind and section, walking header → body → bio → site footer."""
     classified: list[tuple[BlockKind, str | None, str]] = []
     author: str | None = None
     stage = "header"
@@ -101,51 +123,48 @@ def _classify(paragraphs: list[_RawParagraph]) -> list[tuple[BlockKind, str | No
         if index == 0:
             classified.append((BlockKind.TITLE, HEADER, text))
             continue
-        if stage == "header":
-            if byline := _BYLINE.match(text):
-                author = byline.group(1).strip()
+        if stage == "header" and paragraph.form is Form.TEXT:
+            if name := byline_author(text):
+                author = name
                 classified.append((BlockKind.BYLINE, HEADER, text))
                 continue
-            if _DATELINE.match(text):
+            if _dateline(text):
                 classified.append((BlockKind.DATELINE, HEADER, text))
                 continue
-            if _TAGS.match(text):
+            if rules.is_tags(text):
                 classified.append((BlockKind.TAGS, HEADER, text))
                 continue
-            stage = "body"
+        stage = "body" if stage == "header" else stage
         if stage == "body" and author and text.startswith(f"{author} is"):
             stage = "bio"
             classified.append((BlockKind.BIO, ABOUT_AUTHOR, text))
             continue
-        if stage == "bio" or (stage == "body" and _SOURCE_LINE.match(text)):
+        if stage == "bio" or (stage == "body" and rules.is_credit(text)):
             stage = "bio"
-            if _SOURCE_LINE.match(text):
+            if rules.is_credit(text):
                 classified.append((BlockKind.CREDITS, ABOUT_AUTHOR, text))
-            elif _BOILERPLATE.match(text) or classified[-1][0] is BlockKind.BOILERPLATE:
+            elif rules.is_footer(text) or classified[-1][0] is BlockKind.BOILERPLATE:
                 classified.append((BlockKind.BOILERPLATE, SITE_NOTICE, text))
             else:
                 classified.append((BlockKind.BIO, ABOUT_AUTHOR, text))
             continue
-        if _is_heading(text) and not _is_body(text):
+        kind = _body_kind(paragraph, rules)
+        if kind is BlockKind.HEADING:
             section = text
-            classified.append((BlockKind.HEADING, section, text))
-        elif paragraph.blank_lines_before > 1:
-            classified.append((BlockKind.CAPTION, section, text))
-        else:
-            classified.append((BlockKind.PARAGRAPH, section, text))
+        classified.append((kind, section, text))
     return classified
 
 
 def parse_article(raw: str) -> Article:
     """Build the clean article; block offsets index into ``Article.text``."""
-    paragraphs = _join_page_breaks(_raw_paragraphs(raw))
+    paragraphs = _join_page_breaks(raw_paragraphs(raw))
     if not paragraphs:
         msg = "the article file holds no text"
         raise ValueError(msg)
     blocks: list[Block] = []
     pieces: list[str] = []
     offset = 0
-    for kind, section, text in _classify(paragraphs):
+    for kind, section, text in _classify(paragraphs, page_rules(raw)):
         if pieces:
             offset += 2
         blocks.append(Block(kind=kind, start=offset, end=offset + len(text), section=section))
@@ -154,28 +173,28 @@ def parse_article(raw: str) -> Article:
     text = "\n\n".join(pieces)
     by_kind = {kind: [text[b.start : b.end] for b in blocks if b.kind is kind] for kind in BlockKind}
     bylines = by_kind[BlockKind.BYLINE]
-    author = _BYLINE.match(bylines[0]).group(1) if bylines else None  # type: ignore[union-attr]
-    datelines = [_DATELINE.match(line) for line in by_kind[BlockKind.DATELINE]]
+    datelines = [_dateline(line) for line in by_kind[BlockKind.DATELINE]]
+    source = datelines[0].group("source") if datelines and datelines[0] else None
     sha256 = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     return Article(
         source_id=sha256[:12],
         sha256=sha256,
         text=text,
         title=by_kind[BlockKind.TITLE][0],
-        author=author,
+        author=byline_author(bylines[0]) if bylines else None,
         dates=tuple(match.group("date") for match in datelines if match),
-        source=datelines[0].group("source") if datelines and datelines[0] else None,
+        source=None if source is None or _DATE_WORDS.match(source) else source,
         blocks=tuple(blocks),
     )
 
 
-def read_article_text(path: Path, max_chars: int | None = None) -> str:
+def read_article_text(path: Path, max_chars: int | None = None, label: str = ARTICLE_SETTING) -> str:
     """The article file's text, or ``ArticleUnusable`` saying what is wrong with it and what to do.
 
     Checked before anything is embedded: a binary, mis-encoded or empty file would otherwise become a
     traceback or a useless index, and an over-long one minutes of embedding before the server listens.
     """
-    where = f"ASSISTANT_ARTICLE_PATH: {str(path)!r}"
+    where = f"{label}: {str(path)!r}"
     if not path.is_file():
         raise ArticleUnusable(f"{where} is not a regular file; point it at the article, a UTF-8 text file")
     try:
@@ -215,11 +234,14 @@ def _too_long(where: str, size: str, max_chars: int) -> str:
     )
 
 
-def load_article(path: Path, max_chars: int | None = None) -> Article:
-    """Read and parse an article file (UTF-8 text, at most ``max_chars`` characters when given)."""
-    text = read_article_text(path, max_chars)
+def load_article(path: Path, max_chars: int | None = None, label: str = ARTICLE_SETTING) -> Article:
+    """Read and parse an article file (UTF-8 text, at most ``max_chars`` characters when given).
+
+    ``label`` names where the path came from in error messages (a setting, or a command-line option).
+    """
+    text = read_article_text(path, max_chars, label)
     try:
         return parse_article(text)
     except ValueError as error:  # nothing left once markup is removed
-        msg = f"ASSISTANT_ARTICLE_PATH: {str(path)!r}: {error}; point it at a file with the article's text"
+        msg = f"{label}: {str(path)!r}: {error}; point it at a file with the article's text"
         raise ArticleUnusable(msg) from None

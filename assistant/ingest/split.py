@@ -18,12 +18,14 @@ from assistant.article import (
 from assistant.ingest.speakers import attribute_speakers
 
 # Bump when splitting or attribution changes: the index manifest records it and rebuilds on mismatch.
-SPLITTER_VERSION = "3"
+SPLITTER_VERSION = "4"
 PASSAGE_SENTENCES = 3
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr gen col lt sgt st jr sr prof rev vs etc no u.s u.k e.g i.e a.m p.m".split()
 )
+# Blocks of running prose, split into sentences; every other citable block is cited whole.
+_PROSE_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.QUOTE})
 # A sentence ends at . ! ? … (plus closing quotes/brackets) before a space and a capital or an opener.
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
 
@@ -55,6 +57,8 @@ def _block_voice(block: Block) -> Voice:
         return Voice.METADATA
     if block.kind is BlockKind.CAPTION:
         return Voice.CAPTION
+    if block.kind is BlockKind.QUOTE:
+        return Voice.QUOTE
     return Voice.AUTHOR
 
 
@@ -65,7 +69,7 @@ def split_article(article: Article) -> tuple[list[Sentence], list[Passage]]:
         if block.kind not in CITABLE_KINDS:
             continue
         text = article.block_text(block)
-        local = [(0, len(text))] if block.kind is not BlockKind.PARAGRAPH else split_sentences(text)
+        local = split_sentences(text) if block.kind in _PROSE_KINDS else [(0, len(text))]
         spans_by_block[index] = [(block.start + s, block.start + e) for s, e in local]
     speakers = attribute_speakers(article, spans_by_block)
     sentences: list[Sentence] = []
