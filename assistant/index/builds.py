@@ -21,15 +21,17 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.article import Article, Passage, Sentence, Voice
 from assistant.errors import IndexBusy, IndexUnavailable
 from assistant.index.chroma import WRITABLE_FIX, BuildStore, FolderStores
+from assistant.index.overview import key_sentences
 from assistant.index.store import LOCK_WAIT, Gate
 from assistant.ingest.split import SPLITTER_VERSION, split_article
+from assistant.ingest.tagging import TAGGER_ID, tag_entities
 
 if TYPE_CHECKING:  # the freshness check (`assistant index` on an unchanged article) needs neither
     import numpy as np
@@ -38,7 +40,7 @@ if TYPE_CHECKING:  # the freshness check (`assistant index` on an unchanged arti
 
 SENTENCE, PASSAGE = "sentence", "passage"
 # Bump when the stored layout changes; a build of another format is rebuilt.
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"  # 3: the manifest ranks the key sentences (the overview)
 KEEP_OLD_BUILDS = 1
 Progress = Callable[[str], None]
 
@@ -58,6 +60,10 @@ class Manifest:
     sentences: int
     passages: int
     built_at: float
+    # Which entity tagger labelled the sentences; builds from before tagging have none ("") and are stale.
+    tagger: str = ""
+    # The article's key sentences, most important first (``assistant.index.overview``): its overview.
+    key_sentences: tuple[int, ...] = ()
 
     def matches(self, article: Article, model_id: str) -> bool:
         return self.staleness(article, model_id) is None
@@ -77,6 +83,8 @@ class Manifest:
             return "the embedding model changed"
         if (self.splitter_version, self.index_format) != (SPLITTER_VERSION, INDEX_FORMAT):
             return "the splitter or the index format changed"
+        if self.tagger != TAGGER_ID:
+            return "the entity tagger changed"
         return None
 
 
@@ -202,6 +210,9 @@ class IndexDirectory:
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
+        progress(f"Tagging the sentences' named entities with {TAGGER_ID}…")
+        labels = tag_entities([s.text for s in sentences])
+        sentences = [replace(s, entities=found) for s, found in zip(sentences, labels, strict=True)]
         texts = [s.text for s in sentences] + [p.text for p in passages]
         progress(f"Embedding {len(texts)} texts with {embeddings.model_id}…")
         vectors = embeddings.embed_many(texts, show_progress=show_progress_bar)
@@ -216,6 +227,8 @@ class IndexDirectory:
             sentences=len(sentences),
             passages=len(passages),
             built_at=time.time(),
+            tagger=TAGGER_ID,
+            key_sentences=tuple(key_sentences(sentences, vectors[: len(sentences)])),
         )
         batch = client.get_max_batch_size()
         units = (
@@ -313,6 +326,7 @@ def _sentence_record(sentence: Sentence) -> tuple[str, str, dict[str, Any]]:
             "start": sentence.start,
             "end": sentence.end,
             "voice": sentence.voice.value,
+            "entities": ",".join(sentence.entities),  # Chroma metadata holds scalars only
             **_optional(section=sentence.section, speaker=sentence.speaker),
         },
     )
@@ -343,4 +357,5 @@ def _sentence_from_record(sentence_id: str, text: str, metadata: dict[str, Any])
         section=metadata.get("section"),
         speaker=metadata.get("speaker"),
         voice=Voice(metadata["voice"]),
+        entities=tuple(filter(None, metadata.get("entities", "").split(","))),
     )
