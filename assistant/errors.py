@@ -67,3 +67,9 @@ class AnswerTimeout(AssistantError):
     """No answer within the request time limit: the index or the model is stuck or overloaded."""
 
     http_status: ClassVar[int] = 503
+
+
+class ModelUnavailable(AssistantError):
+    """A model the assistant needs is not installed or cannot be loaded; the message says which and how."""
+
+    http_status: ClassVar[int] = 503
