@@ -122,6 +122,15 @@ def evaluate(
             help="JSON-lines golden set (default in a checkout of the repository: tests/data/golden.jsonl)."
         ),
     ] = None,
+    article: Annotated[
+        Path | None,
+        typer.Option(
+            "--article",
+            help="Run the set against this article file instead, with its own temporary index "
+            "(the configured index is left alone).",
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every item as JSON.")] = False,
     failures: Annotated[bool, typer.Option("--failures", help="List the misses.")] = False,
 ) -> None:
@@ -131,9 +140,7 @@ def evaluate(
         load_golden_set,
         report_json,
         report_table,
-    )
-    from assistant.evaluation import (
-        evaluate as run_evaluation,
+        run_golden_set,
     )
 
     path = golden_set or default_golden_set()
@@ -144,15 +151,15 @@ def evaluate(
         )
         _fail(ValueError(msg))
     try:
-        items = load_golden_set(path)
-        assistant = _assistant()
-        assistant.open(progress=_progress)
-        report, results = run_evaluation(assistant, items)
+        items = load_golden_set(path)[:limit]
+        report, results = run_golden_set(items, article, progress=_progress)
     except (AssistantError, OSError, ValueError) as error:
         _fail(error)
     if as_json:
         typer.echo(report_json(report, results))
         return
+    if article is not None:
+        typer.echo(f"Article: {article}")
     typer.echo(f"Golden set: {path}")
     typer.echo(report_table(report))
     if failures:
@@ -160,6 +167,41 @@ def evaluate(
             ok = (not r.answerable) if r.unanswerable else (r.evidence_found and r.keywords_found)
             if not ok:
                 typer.echo(f"\nMISS {r.id}: {r.question}\n  -> {r.answer[:300]}")
+
+
+SHARED_SQUAD2 = Path("../shared/eval/squad2")
+SHIPPED_FIT = Path(__file__).resolve().parent / "answer" / "extractive" / "fitted.json"
+
+
+@app.command("tune")
+def tune_command(
+    squad2: Annotated[
+        Path, typer.Option(help="Folder of the shared SQuAD 2.0 sets (complexity, southern_california, …).")
+    ] = SHARED_SQUAD2,
+    out: Annotated[
+        Path, typer.Option(help="Where to write the fit (default: the answerer's shipped fitted.json).")
+    ] = SHIPPED_FIT,
+    max_false_declines: Annotated[
+        float, typer.Option(help="False declines allowed on the training answerables.")
+    ] = 0.03,
+) -> None:
+    """Refit the answerer's numbers on the training split and report them on the held-out one."""
+    import json
+
+    from assistant.tuning import default_sets, tune
+
+    checkout = Path(__file__).resolve().parent.parent
+    train, held_out = default_sets(checkout, squad2)
+    missing = [str(s.questions) for s in (*train, *held_out) if not s.questions.is_file()]
+    if missing:
+        _fail(ValueError(f"tuning needs the question sets of a checkout; missing: {', '.join(missing)}"))
+    try:
+        weights = tune(train, held_out, max_false_declines, _progress)
+    except (AssistantError, OSError, ValueError) as error:
+        _fail(error)
+    out.write_text(weights.to_json(), encoding="utf-8")
+    typer.echo(json.dumps(weights.provenance, indent=2))
+    typer.echo(f"Wrote {out}")
 
 
 def main() -> None:

@@ -22,10 +22,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answer.base import Evidence, RetrievedPassage, answer
+from assistant.answer.base import Evidence, RankedSentence, RetrievedPassage, answer
+from assistant.answer.extractive.intents import asks_about_article, mentions_the_page
 from assistant.answer.factory import make_answerer
 from assistant.article import Article
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
@@ -35,8 +37,11 @@ from assistant.index.embedder import Embedder
 from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.index.store import LOCK_WAIT, GuardedCollection
 from assistant.ingest.parse import load_article
+from assistant.retrieve.candidates import candidate_pool, content_sentences
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
 from assistant.retrieve.query import Query, standalone_query
+from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
+from assistant.retrieve.spelling import Speller, english_words
 from assistant.schema import Answer, Turn
 from assistant.settings import Settings
 
@@ -70,6 +75,7 @@ class _Ready:
     index: OpenIndex
     retriever: HybridRetriever
     chain: Runnable
+    evidence_chain: Runnable
 
 
 @dataclass(frozen=True)
@@ -90,12 +96,14 @@ class Assistant:
         settings: Settings | None = None,
         embeddings: Embedder | None = None,
         chroma_client: ClientAPI | None = None,
+        reranker: CrossEncoderReranker | None = None,
     ) -> None:
         """Parts not given are built from ``settings``: the packaged MiniLM model, and the index's
         Chroma collections in the index directory (or on ``ASSISTANT_CHROMA_URL``'s server). An
         injected ``chroma_client`` (``chromadb.EphemeralClient()`` for tests) holds them instead."""
         self.settings = settings or Settings()
         self.embeddings: Embedder = embeddings or MiniLMEmbeddings()
+        self.reranker = reranker or CrossEncoderReranker()
         self.answerer = make_answerer(self.settings)
         self._article = self._read_article()
         self.index_directory = IndexDirectory(
@@ -152,6 +160,7 @@ class Assistant:
         """Build if needed, open the index and warm the model, so the first question is fast."""
         self._get_ready(progress)
         self.embeddings.embed_query_vector("warm-up")
+        self.reranker.score("warm-up", ["warm-up"])
 
     def check(self) -> None:
         """Probe what answering needs: the store is readable and whole, a search answers, the model
@@ -161,6 +170,7 @@ class Assistant:
         for vector in ready.index.sentence_vectors[:1]:
             ready.retriever.collection.query(query_embeddings=[vector], n_results=1, include=["distances"])
         self.embeddings.probe()
+        self.reranker.probe()
         refused = self._refused
         if refused is not None:
             raise IndexUnavailable(refused.reason)
@@ -262,31 +272,51 @@ class Assistant:
             embeddings=self.embeddings,
             k=self.settings.retrieval_k,
         )
-        answerer = self.answerer
+        answerer, reranker = self.answerer, self.reranker
+        speller = Speller((s.text for s in index.sentences), english_words(reranker_dir() / "vocab.txt"))
+        overview = tuple(index.manifest.key_sentences)
+        eligible = content_sentences(article, index.sentences)
+        every_sentence = np.ones(len(index.sentences), dtype=bool)
+
+        def understand(inputs: dict) -> Query:
+            """Spelling mended against the article's words, then made standalone from the history."""
+            question = speller.correct(inputs["question"])
+            return standalone_query(question, inputs["history"], stands_alone=asks_about_article)
 
         def gather(query: Query) -> Evidence:
-            """Embed the search text once: retrieval and the answerer share the vector."""
+            """Embed the search text once (retrieval and the answerer share the vector), then let the
+            cross-encoder rank the candidate sentences."""
             vector = self.embeddings.embed_query_vector(query.search_text)
             documents = retriever.search(query.search_text, vector)
+            passages = tuple(RetrievedPassage.from_document(d, rank) for rank, d in enumerate(documents, 1))
+            everything = mentions_the_page(query.question)
+            pool = candidate_pool(
+                every_sentence if everything else eligible,
+                index.sentence_vectors,
+                vector,
+                [(p.first_sentence, p.last_sentence) for p in passages],
+            )
+            scores = reranker.score(query.search_text, [index.sentences[c.position].text for c in pool])
+            ranked = sorted(
+                (RankedSentence(c.position, c.dense, float(r)) for c, r in zip(pool, scores, strict=True)),
+                key=lambda r: (-r.rerank, r.position),
+            )
             return Evidence(
                 query=query,
                 article=article,
-                passages=tuple(
-                    RetrievedPassage.from_document(d, rank) for rank, d in enumerate(documents, 1)
-                ),
+                passages=passages,
                 sentences=index.sentences,
                 sentence_vectors=index.sentence_vectors,
                 query_vector=vector,
+                ranked=tuple(ranked),
+                key_sentences=overview,
             )
 
         # A plain sequence, not RunnableParallel: parallel branches run in a thread pool, and moving
         # the model call onto another thread costs more than the whole rest of the chain.
-        chain = (
-            RunnableLambda(lambda inputs: standalone_query(inputs["question"], inputs["history"]))
-            | RunnableLambda(gather)
-            | RunnableLambda(lambda evidence: answer(answerer, evidence))
-        )
-        return _Ready(marker, article, index, retriever, chain)
+        evidence_chain = RunnableLambda(understand) | RunnableLambda(gather)
+        chain = evidence_chain | RunnableLambda(lambda evidence: answer(answerer, evidence))
+        return _Ready(marker, article, index, retriever, chain, evidence_chain)
 
     def validate(self, question: str) -> str:
         if not isinstance(question, str):
@@ -299,6 +329,19 @@ class Assistant:
             raise InvalidQuestion.too_long(len(cleaned), limit)
         return cleaned
 
+    def _turns(self, history: Sequence[Turn]) -> list[Turn]:
+        """The recent history, cleaned and bounded as every answer sees it."""
+        if not history or not self.settings.max_history_turns:
+            return []
+        recent = list(history)[-self.settings.max_history_turns :]
+        limit = self.settings.max_question_chars
+        return [Turn(role=t.role, content=clean_text(t.content)[:limit]) for t in recent]
+
+    def evidence(self, question: str, history: Sequence[Turn] = ()) -> Evidence:
+        """What the answerer would be given for this question: ``assistant tune`` fits on it."""
+        cleaned = self.validate(question)
+        return self._get_ready().evidence_chain.invoke({"question": cleaned, "history": self._turns(history)})
+
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer from the article, citing it; declines (answerable=False) when it does not say."""
         return self.ask_with_article(question, history)[0]
@@ -306,14 +349,6 @@ class Assistant:
     def ask_with_article(self, question: str, history: Sequence[Turn] = ()) -> tuple[Answer, Article]:
         """``ask``, and the article its citations point into (the pair served when it was answered)."""
         cleaned = self.validate(question)
-        recent = list(history)[-self.settings.max_history_turns :] if history else []
-        turns = (
-            [
-                Turn(role=t.role, content=clean_text(t.content)[: self.settings.max_question_chars])
-                for t in recent
-            ]
-            if self.settings.max_history_turns
-            else []
-        )
+        turns = self._turns(history)
         ready = self._get_ready()
         return ready.chain.invoke({"question": cleaned, "history": turns}), ready.article

@@ -21,7 +21,19 @@ from assistant.schema import Answer
 if TYPE_CHECKING:
     from langchain_core.documents import Document
 
-__all__ = ["Answerer", "Draft", "Evidence", "RetrievedPassage", "answer"]
+__all__ = ["Answerer", "Draft", "Evidence", "RankedSentence", "RetrievedPassage", "answer"]
+
+
+@dataclass(frozen=True)
+class RankedSentence:
+    """A candidate sentence as the cross-encoder ranked it for the question."""
+
+    position: int
+    """Its position in ``Evidence.sentences``."""
+    dense: float
+    """Cosine similarity of its embedding to the query's."""
+    rerank: float
+    """The cross-encoder's logit for (question, sentence): comparable across questions and articles."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,10 @@ class Evidence:
     ``sentences`` are all the article's citable sentences in order (``sentences[i].position == i``)
     and ``sentence_vectors[i]`` is the normalised embedding of ``sentences[i]``; ``query_vector`` is
     the embedding of ``query.search_text`` retrieval searched with, so a dot product is a cosine.
+    ``ranked`` are the candidate sentences the cross-encoder scored, best first (never header,
+    byline or credits: those answer questions about the article, read from ``sentences``);
+    ``key_sentences`` rank the article's sentences by how much of it they carry (its overview,
+    computed when the index was built).
     """
 
     query: Query
@@ -74,6 +90,8 @@ class Evidence:
     sentences: tuple[Sentence, ...]
     sentence_vectors: np.ndarray = field(repr=False)
     query_vector: np.ndarray = field(repr=False)
+    ranked: tuple[RankedSentence, ...] = ()
+    key_sentences: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         rows = self.sentence_vectors.shape[0] if self.sentence_vectors.ndim == 2 else None

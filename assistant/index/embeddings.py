@@ -172,6 +172,11 @@ class MiniLMEmbeddings(Embeddings):
         """
         import torch
 
+        if torch.get_num_threads() != 1:
+            # One short question is too small to split across cores: a second intra-op thread only
+            # spins beside the reranker's (server CPU per answer 171-189 ms with it, 126 ms without,
+            # benchmarks/throughput.py). Queries run on this one thread, so this is their setting.
+            torch.set_num_threads(1)
         model = self.model
         features = model.tokenizer(
             texts, padding=True, truncation=True, max_length=model.get_max_seq_length(), return_tensors="pt"

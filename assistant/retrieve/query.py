@@ -8,7 +8,7 @@ stay the focus: the answerer weighs them above the borrowed context.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.retrieve.text import terms
@@ -31,6 +31,22 @@ GENERIC_TERMS = frozenset(
         "date day year years time name number kind type sort way exactly precise exact"
     )
 )
+
+
+_QUESTION_WORD = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?:who|whom|whose|what|when|where|why|which|how)\b", re.I
+)
+_QUESTION_OPENING = re.compile(
+    r"^\s*(?:(?:who|whom|whose|what|when|where|why|which|how)(?:\s+(?:many|much|long|often|far|old))?)"
+    r"(?:\s+(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could))?\s+",
+    re.I,
+)
+
+
+def _without_question_word(question: str) -> str:
+    """ "Who fired the missiles?" → "fired the missiles?": the borrowed topic, without asking it again
+    ("Why?" after it asks why they were fired, not who fired them)."""
+    return _QUESTION_OPENING.sub("", question, count=1)
 
 
 @dataclass(frozen=True)
@@ -96,13 +112,25 @@ def leans_on_context(question: str, tuning: QueryTuning = QUERY_TUNING) -> bool:
     )
 
 
-def standalone_query(question: str, history: Sequence[Turn], tuning: QueryTuning = QUERY_TUNING) -> Query:
-    """The question alone, or, for a follow-up, with the previous user turn as weaker context."""
+def _never(_: str) -> bool:
+    return False
+
+
+def standalone_query(
+    question: str,
+    history: Sequence[Turn],
+    tuning: QueryTuning = QUERY_TUNING,
+    stands_alone: Callable[[str], bool] = _never,
+) -> Query:
+    """The question alone, or, for a follow-up, with the previous user turn as weaker context.
+
+    ``stands_alone`` names questions that never need an earlier turn however short they are ("Who is
+    the author?", "What is this article about?"): the answerer knows which ones it answers so."""
     own = weighted_terms(question)
     previous = [turn.content for turn in history if turn.role == "user" and turn.content.strip()]
-    if not previous or not leans_on_context(question, tuning):
+    if not previous or stands_alone(question) or not leans_on_context(question, tuning):
         return Query(question, question, own, own)
-    context = previous[-1]
+    context = _without_question_word(previous[-1]) if _QUESTION_WORD.match(question) else previous[-1]
     borrowed = {t: w for t, w in weighted_terms(context, tuning.borrowed_weight).items() if t not in own}
     answers = [turn.content for turn in history if turn.role == "assistant"]
     return Query(question, f"{context} {question}", own | borrowed, own, answers[-1] if answers else "")

@@ -19,30 +19,6 @@ STOPWORDS = frozenset(
     they this those through to too under until up very was we were what when where which while who
     whom why will with would you your yours yourself yourselves also s t""".split()
 )
-# A country and its people are one topic for a reader ("Turkish troops" answers "Turkey's soldiers").
-# English world knowledge, not one article's: set by hand with the core pipeline (commit 9e8fbe6).
-_DEMONYMS = {
-    "iranian": "iran", "iranians": "iran", "syrian": "syria", "syrians": "syria",
-    "russian": "russia", "russians": "russia", "turkish": "turkey", "turks": "turkey",
-    "iraqi": "iraq", "iraqis": "iraq", "saudis": "saudi", "israeli": "israel",
-    "israelis": "israel", "american": "america", "americans": "america", "british": "uk",
-    "french": "france", "german": "germany", "germans": "germany", "chinese": "china",
-    "qatari": "qatar", "lebanese": "lebanon", "kurdish": "kurd", "kurds": "kurd",
-}  # fmt: skip
-# Words readers use for the article's words: "deaths" asks for "killed", "lawmakers" for "Parliament".
-# English synonyms, set by hand in session 6 (commit 6e7bfc6), not fitted; each maps a reader's word to
-# the word news reports use, so they lean toward what this article says. One entry is this article's:
-# "compare" -> "par" (commit 4ee9e6c) serves its phrase "on par with"; a general paraphrase step should
-# replace it.
-_SYNONYMS = {
-    "death": "killed", "deaths": "killed", "dead": "killed", "die": "killed", "died": "killed",
-    "kill": "killed", "kills": "killed", "injured": "wounded", "injuries": "wounded",
-    "injury": "wounded", "soldiers": "troops", "soldier": "troops", "lawmakers": "parliament",
-    "legislators": "parliament", "mps": "parliament", "plane": "aircraft", "planes": "aircraft",
-    "photo": "image", "picture": "image", "photograph": "image", "pictures": "images",
-    "photos": "images", "tv": "television", "aim": "target", "aimed": "targeted",
-    "compare": "par", "compares": "par", "compared": "par", "comparable": "par", "comparison": "par",
-}  # fmt: skip
 # No cache inside the stemmer (size 0): ``stem`` keeps its own, bounded in entries and word length.
 _STEMMER = Stemmer.Stemmer("english", 0)
 # Stems kept for reuse, and the longest word kept: bounds the cache at ~5 MB whatever users type
@@ -52,9 +28,12 @@ MAX_CACHED_WORD_CHARS = 32
 
 
 def words(text: str) -> list[str]:
-    """Lower-case word tokens, without possessive 's and stopwords (not stemmed)."""
+    """Lower-case word tokens, without possessive 's and stopwords (not stemmed).
+
+    No synonym or demonym tables: the cross-encoder and the embeddings carry meaning ("deaths" for
+    "killed"); the lexical side only has to find the words themselves."""
     tokens = _WORD.findall(_APOSTROPHE_S.sub("", text.lower()))
-    return [_SYNONYMS.get(t) or _DEMONYMS.get(t, t) for t in tokens if t not in STOPWORDS]
+    return [t for t in tokens if t not in STOPWORDS]
 
 
 @lru_cache(maxsize=STEM_CACHE_SIZE)

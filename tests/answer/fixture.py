@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.answer.base import Evidence, RetrievedPassage
+from assistant.answer.base import Evidence, RankedSentence, RetrievedPassage
+from assistant.answer.extractive.intents import asks_about_article
 from assistant.article import Article, Block, BlockKind, Sentence, Voice
 from assistant.retrieve.query import standalone_query
 from assistant.schema import Turn
@@ -19,19 +20,26 @@ from assistant.schema import Turn
 AUTHOR = "Jane Doe"
 GUARD = "the Revolutionary Guard"
 SENTENCES = (
-    ("Iran fired six missiles at Deir Ezzor on Sunday.", AUTHOR, Voice.AUTHOR),
-    ("The Revolutionary Guard said the strike punished the Tehran attackers.", GUARD, Voice.QUOTE),
-    ("Analysts expect further strikes in the coming months.", AUTHOR, Voice.AUTHOR),
+    ("Iran fired six missiles at Deir Ezzor on Sunday.", AUTHOR, Voice.AUTHOR, ("CARDINAL", "DATE", "GPE")),
+    (
+        "The Revolutionary Guard said the strike punished the Tehran attackers.",
+        GUARD,
+        Voice.QUOTE,
+        ("GPE", "ORG"),
+    ),
+    ("Analysts expect further strikes in the coming months.", AUTHOR, Voice.AUTHOR, ("DATE",)),
 )
 SECTION = "The strike"
 
 
 def _article_and_sentences() -> tuple[Article, tuple[Sentence, ...]]:
-    text = " ".join(sentence for sentence, _, _ in SENTENCES)
+    text = " ".join(sentence for sentence, _, _, _ in SENTENCES)
     sentences, start = [], 0
-    for position, (sentence, speaker, voice) in enumerate(SENTENCES):
+    for position, (sentence, speaker, voice, entities) in enumerate(SENTENCES):
         end = start + len(sentence)
-        sentences.append(Sentence(f"s{position}", position, 0, start, end, sentence, SECTION, speaker, voice))
+        sentences.append(
+            Sentence(f"s{position}", position, 0, start, end, sentence, SECTION, speaker, voice, entities)
+        )
         start = end + 1
     article = Article(
         source_id="three-sentences",
@@ -79,12 +87,20 @@ def evidence(
     vector: np.ndarray,
     passages: Sequence[RetrievedPassage] = WHOLE_ARTICLE,
     history: Sequence[Turn] = (),
+    rerank: Sequence[float] = (),
 ) -> Evidence:
+    """``rerank[i]`` is the cross-encoder logit of sentence ``i`` (none given: no candidates)."""
+    dense = SENTENCE_VECTORS @ vector
+    ranked = sorted(
+        (RankedSentence(i, float(dense[i]), float(r)) for i, r in enumerate(rerank)), key=lambda r: -r.rerank
+    )
     return Evidence(
-        query=standalone_query(question, history),
+        query=standalone_query(question, history, stands_alone=asks_about_article),
         article=ARTICLE,
         passages=tuple(passages),
         sentences=THREE_SENTENCES,
         sentence_vectors=SENTENCE_VECTORS,
         query_vector=vector,
+        ranked=tuple(ranked),
+        key_sentences=(0, 2, 1),
     )

@@ -1,108 +1,145 @@
-"""The extractive answerer on a three-sentence article with hand-made vectors: one row per question.
+"""The extractive answerer's choices on a three-sentence article, the cross-encoder's logits given.
 
-Fast: no model, no index. Each row gives the question, the query vector (which sentence it means)
-and what a careful reader expects: answered or declined, and which sentences are cited.
+Fast: no model, no index. Each test fixes the candidates' logits (what the cross-encoder would say)
+and checks the answerer's own logic around them: tasks, the article itself, overviews, "next",
+answer types, the runner-up, and the decline model's threshold.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
-from assistant.answer.base import answer
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.templates import AnswerTemplates
-from assistant.answer.extractive.weights import EXTRACTIVE_WEIGHTS, ExtractiveWeights
+from assistant.answer.extractive.weights import FEATURES, DeclineModel, ExtractiveWeights, default_weights
 from assistant.schema import Turn
-from assistant.settings import Settings
-from tests.answer.fixture import ARTICLE, evidence, passage, towards
+from tests.answer.fixture import evidence, towards
 
-MISSILES = "How many missiles did Iran fire at Deir Ezzor?"
-MISSILES_ANSWER = "The author writes: “Iran fired six missiles at Deir Ezzor on Sunday.” [1]"
-AFTER_MISSILES = [Turn(role="user", content=MISSILES), Turn(role="assistant", content=MISSILES_ANSWER)]
+N = len(FEATURES)
+NEVER_DECLINES = DeclineModel((0.0,) * N, (1.0,) * N, (0.0,) * N, intercept=0.0, threshold=0.0)
 
 
-@pytest.fixture(scope="module")
-def answerer() -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(AnswerTemplates.load(Settings().prompts_dir))
+def weights(**changes) -> ExtractiveWeights:
+    base = dataclasses.replace(
+        default_weights(),
+        type_fit_bonus=1.0,
+        follow_up_bonus=0.0,
+        second_margin=2.0,
+        max_cited_chars=400,
+        context_min_rerank=-5.0,
+        decline=NEVER_DECLINES,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def answerer(**changes) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(AnswerTemplates.load(), weights=weights(**changes))
+
+
+def cited(choice) -> list[int]:
+    return [s.position for s in choice.cited]
+
+
+def test_the_best_sentence_is_cited_and_a_distant_runner_up_is_not():
+    choice = answerer().choose(evidence("What did analysts expect?", towards(0, 0, 1), rerank=(-3, -4, 6)))
+    assert choice.answerable and cited(choice) == [2]
+
+
+def test_a_close_runner_up_is_cited_too_in_article_order():
+    choice = answerer().choose(evidence("What happened at Deir Ezzor?", towards(1, 1), rerank=(5, 4, -8)))
+    assert cited(choice) == [0, 1]
+
+
+def test_the_runner_up_is_left_out_when_both_would_cite_too_much():
+    choice = answerer(max_cited_chars=80).choose(
+        evidence("What happened at Deir Ezzor?", towards(1, 1), rerank=(5, 4, -8))
+    )
+    assert cited(choice) == [0]
+
+
+def test_a_sentence_that_can_hold_the_number_asked_for_wins_a_close_race():
+    # sentence 1 scores higher, but only sentence 0 holds a CARDINAL
+    choice = answerer(second_margin=0.0).choose(
+        evidence("How many missiles were fired?", towards(1, 1), rerank=(4.5, 5.0, -8))
+    )
+    assert cited(choice) == [0]
+
+
+def test_the_decline_model_declines_below_its_threshold_and_shows_context_only_when_close():
+    # a model that only looks at the logit: P = sigmoid(rerank)
+    by_logit = DeclineModel((0.0,) * N, (1.0,) * N, (1.0,) + (0.0,) * (N - 1), intercept=0.0, threshold=0.5)
+    close = answerer(decline=by_logit).choose(evidence("What did China do?", towards(1), rerank=(-1, -2, -3)))
+    assert not close.answerable and close.show_context and cited(close) == [0]
+    far = answerer(decline=by_logit).choose(
+        evidence("What is sourdough?", towards(0, 0, 0, 1), rerank=(-9, -10, -11))
+    )
+    assert not far.answerable and not far.show_context
+    draft = answerer(decline=by_logit).draft(
+        evidence("What is sourdough?", towards(0, 0, 0, 1), rerank=(-9, -10, -11))
+    )
+    assert draft.cited == () and "closest" not in draft.text
+
+
+def test_a_task_is_declined_without_context():
+    choice = answerer().choose(evidence("Write a poem about Iran.", towards(1), rerank=(5, 1, 1)))
+    assert not choice.answerable and choice.reason == "task" and not choice.show_context
 
 
 @pytest.mark.parametrize(
-    ("question", "vector", "answerable", "cited"),
+    ("question", "points"),
     [
-        (MISSILES, towards(1, 0.2, 0.1), True, [0]),
-        ("When did Iran fire the missiles?", towards(1, 0.2, 0.1), True, [0]),
-        ("What did the Revolutionary Guard say about the strike?", towards(0.3, 1, 0.1), True, [1]),
-        ("Why did Iran strike, according to the Revolutionary Guard?", towards(0.4, 1, 0.1), True, [1]),
-        ("What do analysts expect?", towards(0.1, 0.1, 1), True, [2]),
-        # a number is asked for, and the sentence meant holds none
-        ("How many analysts expect further strikes?", towards(0.1, 0.1, 1), False, [2]),
-        # a name the article never mentions
-        ("How did China react to the strike?", towards(0.5, 0.5, 0.3), False, [1]),
-        # nothing of it is in the article, in words or in meaning
-        ("What is the recipe for sourdough bread?", towards(0, 0, 0, 1), False, [0]),
-        ("Did the strike kill anyone?", towards(0.6, 0.4, 0.2, 0.5), False, [0]),
-        # a task, not a question about the article
-        ("Translate the article into German.", towards(0.3, 0.3, 0.3, 1), False, [0]),
+        ("What is this article about?", [0, 1, 2]),
+        ("summarize it in 2 points", [0, 2]),
+        ("tl;dr?", [0, 1, 2]),
+        ("whats the main argument", [0, 1, 2]),
+        ("What does the author conclude?", [0, 2]),  # the last two of the author's own sentences
+        ("give me the gist in one sentence", [0]),
     ],
 )
-def test_question_is_answered_or_declined_citing_the_right_sentence(
-    answerer, question, vector, answerable, cited
-):
-    draft = answerer.draft(evidence(question, vector))
-    assert draft.answerable is answerable
-    assert [s.position for s in draft.cited] == cited
-    markers = [f"[{n}]" for n in range(1, len(cited) + 1)]
-    assert all(marker in draft.text for marker in markers)
-    assert draft.text.startswith("The article does not say") is not answerable
+def test_questions_about_the_whole_article_get_its_key_sentences(question, points):
+    choice = answerer().choose(evidence(question, towards(0, 0, 0, 1), rerank=(-9, -9, -9)))
+    assert choice.answerable and choice.overview and cited(choice) == points
 
 
-@pytest.mark.parametrize(
-    ("follow_up", "vector", "cited"),
-    [
-        ("When did it fire them?", towards(1, 0.3, 0.2), [0]),
-        ("Who said it was punishment?", towards(0.3, 1, 0.1), [1]),
-        ("What do analysts expect next?", towards(0.1, 0.1, 1), [2]),
-    ],
-)
-def test_follow_up_is_answered_from_its_own_and_the_borrowed_words(answerer, follow_up, vector, cited):
-    draft = answerer.draft(evidence(follow_up, vector, history=AFTER_MISSILES))
-    assert draft.answerable
-    assert [s.position for s in draft.cited] == cited
+def test_what_they_said_next_continues_after_the_previous_quote():
+    history = [
+        Turn(role="user", content="What did Iran fire?"),
+        Turn(
+            role="assistant",
+            content="The author writes: “Iran fired six missiles at Deir Ezzor on Sunday.” [1]",
+        ),
+    ]
+    choice = answerer().choose(
+        evidence("What did they say next?", towards(1), history=history, rerank=(6, -5, -5))
+    )
+    assert choice.answerable and cited(choice) == [1]
 
 
-def test_only_sentences_of_retrieved_passages_are_considered(answerer):
-    only_the_last = [passage(2, 2, rank=1)]
-    draft = answerer.draft(evidence(MISSILES, towards(1, 0.2, 0.1), passages=only_the_last))
-    assert not draft.answerable
-    assert [s.position for s in draft.cited] == [2]
+def test_a_question_with_its_own_subject_does_not_lean_on_the_previous_turn():
+    history = [
+        Turn(role="user", content="How many missiles did Iran fire?"),
+        Turn(role="assistant", content="…"),
+    ]
+    about_author = evidence("Who is the author?", towards(1), history=history, rerank=(6, -5, -5))
+    assert not about_author.query.is_follow_up
+    short = evidence("Why?", towards(1), history=history, rerank=(6, -5, -5))
+    assert short.query.is_follow_up and "missiles" in short.query.search_text
 
 
-def test_hand_made_evidence_gives_an_answer_with_verbatim_citations(answerer):
-    result = answer(answerer, evidence(MISSILES, towards(1, 0.2, 0.1)))
-    assert result.answerable and result.text == MISSILES_ANSWER
-    [citation] = result.citations
-    assert citation.id == 1 and citation.speaker == "Jane Doe" and citation.section == "The strike"
-    assert ARTICLE.text[citation.start : citation.end] == citation.text
+def test_no_candidates_is_a_decline_without_context():
+    choice = answerer().choose(evidence("What did Iran fire?", towards(1)))
+    assert not choice.answerable and not choice.show_context
 
 
-def test_weights_are_a_constructor_argument_that_can_be_swept(answerer):
-    strict = ExtractiveWeights(min_coverage=1.01, min_dense=1.01)
-    swept = ExtractiveAnswerer(answerer.templates, weights=strict)
-    question = ("What do analysts expect?", towards(0.1, 0.1, 1))
-    assert answerer.draft(evidence(*question)).answerable
-    assert not swept.draft(evidence(*question)).answerable
+def test_a_lead_in_ending_in_a_colon_brings_the_sentence_it_introduces(monkeypatch):
+    import tests.answer.fixture as fixture
 
-
-def test_weights_are_frozen_and_say_where_they_come_from():
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        EXTRACTIVE_WEIGHTS.dense = 1.0  # type: ignore[misc]
-    assert "golden.jsonl" in (ExtractiveWeights.__doc__ or "")
-    assert dataclasses.replace(EXTRACTIVE_WEIGHTS, dense=0.6).coverage == EXTRACTIVE_WEIGHTS.coverage
-
-
-def test_evidence_whose_vectors_do_not_fit_its_sentences_is_refused():
-    with pytest.raises(ValueError, match="one row per sentence"):
-        evidence(MISSILES, np.ones(3, dtype=np.float32))
+    lead_in = dataclasses.replace(
+        fixture.THREE_SENTENCES[0], text="Iran fired six missiles at Deir Ezzor on:"
+    )
+    sentences = (lead_in, *fixture.THREE_SENTENCES[1:])
+    base = evidence("What did Iran fire?", towards(1), rerank=(6, -9, -5))
+    choice = answerer().choose(dataclasses.replace(base, sentences=sentences))
+    assert cited(choice) == [0, 1]

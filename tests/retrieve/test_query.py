@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve.query import QUERY_TUNING, QueryTuning, leans_on_context, standalone_query
+from assistant.retrieve.query import (
+    _QUESTION_WORD,
+    QUERY_TUNING,
+    QueryTuning,
+    _without_question_word,
+    leans_on_context,
+    standalone_query,
+)
 from assistant.schema import Turn
 
 
@@ -67,7 +74,17 @@ TEHRAN = chat("How many people died in Tehran?", "13 people [1]")
 def test_a_follow_up_borrows_the_previous_question_and_others_stand_alone(question, history, borrowed_from):
     query = standalone_query(question, history)
     assert query.is_follow_up is (borrowed_from is not None)
-    assert query.search_text == (f"{borrowed_from} {question}" if borrowed_from else question)
+    if borrowed_from is None:
+        assert query.search_text == question
+    else:
+        # the earlier question's topic, without its question word when this one brings its own
+        topic = _without_question_word(borrowed_from) if _QUESTION_WORD.match(question) else borrowed_from
+        assert query.search_text == f"{topic} {question}"
+
+
+def test_a_bare_question_word_asks_its_own_question_of_the_earlier_topic():
+    query = standalone_query("why?", chat("Who fired the missiles?"))
+    assert query.search_text == "fired the missiles? why?"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +96,7 @@ def test_a_follow_up_borrows_the_previous_question_and_others_stand_alone(questi
             "Why did it do that?",
             RUSSIA,
             {},
-            {"russia": 1 / 6, "defens": 1 / 6, "ministri": 1 / 6, "announc": 0.5},
+            {"russian": 1 / 6, "defens": 1 / 6, "ministri": 1 / 6, "announc": 0.5},
         ),
         (
             "what did the image show",

@@ -84,6 +84,10 @@ def last_answer(page: Page):
     return page.get_by_test_id("bot").last
 
 
+# On topic, but a detail the article does not give: declined, with the closest passages shown.
+CLOSE_BUT_NOT_SAID = "How many tomahawks did the US fire at the Syrian airbase in April?"
+
+
 def test_ask_stream_cite_follow_up_and_decline(page: Page, urls, requests_seen):
     page.goto(urls["app"] + "/")
     expect(page.locator(".aa-header h1")).to_contain_text("Dangerous Development")
@@ -122,12 +126,12 @@ def test_ask_stream_cite_follow_up_and_decline(page: Page, urls, requests_seen):
     )
     expect(last_answer(page).locator(".aa-declined")).to_have_count(0)
 
-    # Keyboard only: focus the follow-up's [1] and press Enter.
-    last_answer(page).locator(".aa-text a.aa-cite").first.focus()
+    # Keyboard only: focus the follow-up's last marker (the reason it cites) and press Enter.
+    last_answer(page).locator(".aa-text a.aa-cite").last.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#aa-article mark.aa-active").first).to_contain_text("overt act of aggression")
 
-    ask(page, "What is the capital of Australia?")
+    ask(page, CLOSE_BUT_NOT_SAID)
     declined = last_answer(page).locator(".aa-declined")
     expect(declined).to_contain_text("The article does not say", timeout=TIMEOUT)
     expect(declined.locator(".aa-sources-title")).to_have_text("Closest passages:")

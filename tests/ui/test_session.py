@@ -49,9 +49,16 @@ def test_article_view_marks_earlier_citations_lightly(session):
 
 
 def test_decline_is_styled_apart_with_closest_passages(session):
-    *_, (_, messages, turns, _) = session.respond("What is the capital of Australia?", [], [])
+    question = "How many tomahawks did the US fire at the Syrian airbase in April?"  # on topic, not said
+    *_, (_, messages, turns, _) = session.respond(question, [], [])
     html = messages[-1]["content"]
     assert "aa-declined" in html and "The article does not say" in html and "Closest passages:" in html
+
+
+def test_an_off_topic_decline_shows_no_closest_passages(session):
+    *_, (_, messages, turns, _) = session.respond("What is the capital of Australia?", [], [])
+    html = messages[-1]["content"]
+    assert "aa-declined" in html and "Closest passages:" not in html
 
 
 def test_user_and_article_text_is_escaped():

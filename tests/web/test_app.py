@@ -41,7 +41,7 @@ def test_ask_uses_history_for_follow_ups(client):
         {"role": "assistant", "content": "It halted its Deconfliction cooperation [1]"},
     ]
     body = client.post("/api/ask", json={"question": "Why did it do that?", "history": history}).json()
-    assert body["answerable"] and "overt act of aggression" in body["citations"][0]["text"]
+    assert body["answerable"] and any("overt act of aggression" in c["text"] for c in body["citations"])
 
 
 def test_unanswerable_question_is_declined(client):

@@ -1,147 +1,56 @@
-"""The default answerer: picks the sentences that answer, attributes them, or declines. No LLM.
+"""The default answerer: quotes the sentences that answer, says whose words they are, or declines. No LLM.
 
-Answerability is decided from evidence, not from one retrieval score (answerable questions score as
-low as 0.03 while unanswerable ones reach 0.49). A question is declined when
-- it asks for a task rather than about the article (translate, write a poem, ignore instructions);
-- its topical words are missing from the best sentence and the meaning does not match either
-  (weighted term coverage and sentence similarity, both low);
-- it asks for a kind of answer the best sentence cannot hold (how many → a number, when → a time).
+The cross-encoder has ranked the candidate sentences (``Evidence.ranked``). Around it:
+- a task ("write a poem", "ignore your instructions") is not a question about the article: declined;
+- a question about the article itself (author, date, title) is answered from its header, and one
+  about the whole of it ("what is it about", "summarize in 3 points") from the key sentences the
+  index ranked when it was built;
+- "what did they say next?" continues after the previous answer's quotes;
+- otherwise the best sentence (a sentence that can hold the kind of answer asked for gains a little)
+  is cited, with the runner-up when it scores nearly as well and both stay short, unless the
+  decline model (``weights.DeclineModel``, fitted by ``assistant tune``) judges that the best does
+  not answer.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from assistant.answer.base import Evidence
+from assistant.answer.base import Evidence, RankedSentence
 from assistant.answer.citations import Draft
-from assistant.answer.extractive.intents import AnswerType, Intent, read_intent
+from assistant.answer.extractive.features import PREFERRED_ANSWERS, decline_features
+from assistant.answer.extractive.intents import AnswerType, Intent, mentions_the_page, read_intent
 from assistant.answer.extractive.templates import AnswerTemplates
-from assistant.answer.extractive.weights import EXTRACTIVE_WEIGHTS, ExtractiveWeights
+from assistant.answer.extractive.vocabulary import ArticleVocabulary
+from assistant.answer.extractive.weights import ExtractiveWeights, default_weights
 from assistant.article import Sentence, Voice
-from assistant.retrieve.query import Query
-from assistant.retrieve.text import terms
 
 _OPINION_CUES = re.compile(
     r"\b(should|could|might|may|must|perhaps|clearly|certainly|no doubt|seems?|likely|worrying|"
     r"suggests?|believe|argu\w+|think|mistake|surely|really|simply)\b",
     re.I,
 )
-
-# English words for what a caption describes: "the second photo" asks about one.
-CAPTION_TERMS = "image photo caption picture"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A sentence considered for the answer, with the evidence for and against it."""
-
-    sentence: Sentence
-    dense: float
-    coverage: float
-    retrieval: float
-    score: float
-    follows_previous_answer: bool = False
+# "What did they say next?", "and then?", "what else?": continue where the previous answer stopped.
+_CONTINUE = re.compile(
+    r"\b(next|after that|afterwards|then what|what else|go on|continue|anything else|and then)\b", re.I
+)
+_FOLLOWING_WINDOW = 6
+"""How far after the previous quote a continuation looks for the same speaker's next words."""
 
 
 @dataclass(frozen=True)
-class Decision:
-    """The chosen sentences, or why the question is declined."""
+class Choice:
+    """What the answerer decided for one question, before any wording."""
 
     answerable: bool
-    chosen: tuple[Candidate, ...]
     reason: str
-
-
-_CAPITALISED_PHRASE = re.compile(r"\b(?:[A-Z][a-z]+\s){1,4}[A-Z][a-z]+\b")
-
-
-def _acronyms(text: str) -> dict[str, frozenset[str]]:
-    """ "irgc" → stems of "Iranian Revolutionary Guard Corps", for every phrase an acronym abbreviates."""
-    acronyms = {match.lower() for match in re.findall(r"\b[A-Z]{2,6}\b", text)}
-    spelled: dict[str, frozenset[str]] = {}
-    for phrase in _CAPITALISED_PHRASE.findall(text):
-        initials = "".join(word[0] for word in phrase.split()).lower()
-        if initials in acronyms and len(initials) >= 2:
-            spelled[initials] = frozenset(terms(phrase))
-    return spelled
-
-
-class ArticleVocabulary:
-    """Inverse document frequency of each stem over the article's sentences, and what each covers.
-
-    A sentence covers a question term fully if it (or, for a quotation, its speaker) contains it, and
-    half if only a neighbouring sentence of its paragraph, its section heading or (for a quotation) its
-    speaker does: "Which players are active around Deir Az Zor?" is answered by the sentence after
-    the one naming the city.
-    """
-
-    def __init__(
-        self, sentences: Sequence[Sentence], weights: ExtractiveWeights = EXTRACTIVE_WEIGHTS
-    ) -> None:
-        self.weights = weights
-        own = {s.position: frozenset(terms(s.text)) for s in sentences}
-        self.sentence_terms = own
-        self.nearby_terms: dict[int, frozenset[str]] = {}
-        for s in sentences:
-            neighbours = [
-                own[n.position]
-                for n in sentences[max(0, s.position - 1) : s.position + 2]
-                if n.block == s.block and n.position != s.position
-            ]
-            described = CAPTION_TERMS if s.voice is Voice.CAPTION else ""
-            self.nearby_terms[s.position] = frozenset().union(
-                *neighbours, terms(f"{s.section or ''} {described}")
-            )
-        self.speaker_terms = {
-            s.position: frozenset(terms(s.speaker or "")) if s.voice is Voice.QUOTE else frozenset()
-            for s in sentences
-        }
-        self.aliases = _acronyms(" ".join(s.text for s in sentences))
-        counts = Counter(t for ts in own.values() for t in ts)
-        n = len(sentences)
-        self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in counts.items()}
-        self.unseen_idf = math.log((n + 1) / 0.5) + 1.0
-
-    def mentions(self, name: Sequence[str], position: int) -> bool:
-        """Is this name (its stems) in the sentence, the two before it, or its speaker?
-
-        An acronym counts as mentioned where it is spelled out ("IRGC": "Revolutionary Guard").
-        """
-        window = range(max(0, position - self.weights.name_window_before), position + 1)
-        present = self.speaker_terms.get(position, frozenset()).union(
-            *(self.sentence_terms[p] for p in window if p in self.sentence_terms)
-        )
-        for stem in name:
-            spelled_out = self.aliases.get(stem, frozenset())
-            if stem in present or len(spelled_out & present) >= 2:
-                return True
-        return False
-
-    def weight(self, term: str) -> float:
-        return self.idf.get(term, self.unseen_idf)
-
-    def coverage(self, weighted_terms: dict[str, float], position: int, by_speaker: bool) -> float:
-        """IDF-weighted share of the query's terms that the sentence (or its neighbours) contains.
-
-        The speaker of a quotation counts fully when the question asks what someone said
-        ("according to Sepahnews…"), and half otherwise.
-        """
-        if not weighted_terms:
-            return 0.0
-        speaker = self.speaker_terms.get(position, frozenset())
-        own = self.sentence_terms.get(position, frozenset()) | (speaker if by_speaker else frozenset())
-        nearby = self.nearby_terms.get(position, frozenset()) | speaker
-        total = found = 0.0
-        nearby_credit = self.weights.nearby_credit
-        for term, importance in weighted_terms.items():
-            weight = importance * self.weight(term)
-            total += weight
-            found += weight if term in own else nearby_credit * weight if term in nearby else 0.0
-        return found / total
+    cited: tuple[Sentence, ...] = ()
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float | None = None
+    show_context: bool = True
+    overview: bool = False
 
 
 class ExtractiveAnswerer:
@@ -151,153 +60,166 @@ class ExtractiveAnswerer:
         self,
         templates: AnswerTemplates,
         max_citations: int = 2,
-        weights: ExtractiveWeights = EXTRACTIVE_WEIGHTS,
+        weights: ExtractiveWeights | None = None,
     ) -> None:
         self.templates = templates
         self.max_citations = max_citations
-        self.weights = weights
+        self.weights = weights or default_weights()
         self._vocabulary: tuple[tuple[Sentence, ...], ArticleVocabulary] | None = None
 
-    def vocabulary(self, sentences: tuple[Sentence, ...]) -> ArticleVocabulary:
+    def vocabulary(self, sentences: tuple[Sentence, ...], title: str = "") -> ArticleVocabulary:
         """The vocabulary of these sentences: built once per article served, not per question."""
         cached = self._vocabulary
         if cached is not None and cached[0] is sentences:
             return cached[1]
-        vocabulary = ArticleVocabulary(sentences, self.weights)
+        vocabulary = ArticleVocabulary(sentences, self.weights.nearby_credit, self.weights.name_window, title)
         self._vocabulary = (sentences, vocabulary)
         return vocabulary
 
-    def candidates(
-        self, evidence: Evidence, intent: Intent, vocabulary: ArticleVocabulary
-    ) -> list[Candidate]:
-        """Score every sentence of the retrieved passages (and the header, for questions about it)."""
-        query, sentences, w = evidence.query, evidence.sentences, self.weights
-        retrieval: dict[int, float] = {}
-        for passage in sorted(evidence.passages, key=lambda p: p.rank):
-            for position in range(passage.first_sentence, passage.last_sentence + 1):
-                retrieval.setdefault(position, 1.0 / passage.rank)
-        if intent.about_article:
-            for sentence in sentences:
-                if sentence.voice is Voice.METADATA:
-                    retrieval.setdefault(sentence.position, 0.0)
-        following = self._following_previous_answer(query.previous_answer, sentences)
-        for position in following:
-            retrieval.setdefault(position, 0.0)
-        positions = sorted(retrieval)
-        similarities = evidence.sentence_vectors[positions] @ evidence.query_vector
-        scored = []
-        for position, dense in zip(positions, similarities, strict=True):
-            sentence = sentences[position]
-            coverage = vocabulary.coverage(query.weights, position, intent.asks_who_said)
-            score = w.dense * float(dense) + w.coverage * coverage + w.retrieval * retrieval[position]
-            if intent.wants is AnswerType.CAUSE and intent.fits(sentence):
-                score += w.answer_type_bonus
-            if self._answers_about_article(intent, sentence):
-                score += w.about_article_bonus
-            follows = position in following
-            if follows:
-                score += w.follows_previous_answer_bonus
-            scored.append(Candidate(sentence, float(dense), coverage, retrieval[position], score, follows))
-        return sorted(scored, key=lambda c: c.score, reverse=True)
+    def choose(self, evidence: Evidence, weights: ExtractiveWeights | None = None) -> Choice:
+        """Decide for one question; ``weights`` overrides the answerer's own (``assistant tune``)."""
+        w = weights or self.weights
+        query, sentences = evidence.query, evidence.sentences
+        vocabulary = self.vocabulary(sentences, evidence.article.title)
+        intent = read_intent(query.question, vocabulary.idf)
+        if intent.task:
+            return Choice(False, "task", show_context=False)
+        if intent.about_article is not None:
+            header = [s for s in sentences if intent.answers_about_article(s)][: self.max_citations]
+            if header:
+                return Choice(True, "about the article", tuple(header))
+            # No such header line ("the paper written by Karp" is not about this article's author):
+            # the question is answered, or declined, like any other.
+        if intent.conclusion:
+            closing = [s for s in sentences if s.voice is Voice.AUTHOR][-intent.overview_points :]
+            if closing:
+                return Choice(True, "conclusion", tuple(closing), overview=True)
+        if intent.overview_points is not None and evidence.key_sentences:
+            points = sorted(evidence.key_sentences[: intent.overview_points])
+            return Choice(True, "overview", tuple(sentences[p] for p in points), overview=True)
+        if query.is_follow_up and _CONTINUE.search(query.question):
+            following = self._continuation(query.previous_answer, sentences)
+            if following:
+                return Choice(True, "continues the previous answer", following)
+        if not evidence.ranked:
+            return Choice(False, "nothing retrieved", show_context=False)
+        if not query.own_weights and not query.is_follow_up and not mentions_the_page(query.question):
+            # "Why did it do that?" with nothing before it: no word says what to look for.
+            return Choice(False, "nothing asked about", show_context=False)
+        following = (
+            frozenset(self._following(query.previous_answer, sentences))
+            if query.is_follow_up
+            else frozenset()
+        )
+        best, cited = self._select(evidence.ranked, sentences, intent, w, following)
+        features = decline_features(query, intent, vocabulary, evidence.ranked, best, cited, sentences)
+        probability = w.decline.probability(features)
+        show = best.rerank >= w.context_min_rerank
+        if best.rerank < w.min_rerank or probability < w.decline.threshold:
+            return Choice(False, "weak evidence", (sentences[best.position],), features, probability, show)
+        return Choice(True, "answer", cited, features, probability)
 
-    def _fits(self, intent: Intent, candidate: Candidate, vocabulary: ArticleVocabulary) -> bool:
-        """Does the sentence hold the kind of answer asked for and mention the names asked about?"""
-        if not intent.fits(candidate.sentence):
-            return False
-        names = intent.known_names
-        position = candidate.sentence.position
-        mentioned = sum(vocabulary.mentions(name, position) for name in names)
-        return not names or mentioned >= self.weights.min_names_mentioned * len(names)
+    def _select(
+        self,
+        ranked: Sequence[RankedSentence],
+        sentences: Sequence[Sentence],
+        intent: Intent,
+        w: ExtractiveWeights,
+        following: frozenset[int] = frozenset(),
+    ) -> tuple[RankedSentence, tuple[Sentence, ...]]:
+        """The best sentence, and the runner-up when it is nearly as good and both stay short.
 
-    def _following_previous_answer(self, previous_answer: str, sentences: Sequence[Sentence]) -> set[int]:
-        """Sentences just after those the previous answer quoted: where a follow-up's answer often is
-        ("Which general said so?", "Did it work?"). Found by exact lookup of our own quotes."""
-        if not previous_answer:
-            return set()
-        quoted = [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
-        return {
-            n.position
-            for s in quoted
-            for n in sentences[s.position + 1 : s.position + 1 + self.weights.following_sentences]
-            if n.section == s.section
-        }
+        ``following`` are the sentences right after the previous answer's quotes: a follow-up's
+        answer is often there ("Which general said so?"), so they gain the fitted bonus too."""
+        typed = intent.wants in PREFERRED_ANSWERS
+
+        def adjusted(r: RankedSentence) -> float:
+            fits = typed and intent.fits(sentences[r.position])
+            bonus = w.type_fit_bonus if fits else 0.0
+            return r.rerank + bonus + (w.follow_up_bonus if r.position in following else 0.0)
+
+        order = sorted(ranked, key=lambda r: (-adjusted(r), r.position))
+        best = order[0]
+        rest = order[1:]
+        if intent.wants is AnswerType.CAUSE:
+            # A reason asked for: the best sentence that gives one comes next, whatever its score.
+            rest = sorted(rest, key=lambda r: not intent.fits(sentences[r.position]))
+        order = self._with_what_lead_ins_introduce([best, *rest], sentences)
+        chosen = [best]
+        budget = w.max_cited_chars - len(sentences[best.position].text)
+        for runner_up in order[1:]:
+            if len(chosen) >= self.max_citations or adjusted(runner_up) < adjusted(best) - w.second_margin:
+                break
+            length = len(sentences[runner_up.position].text)
+            if length <= budget:
+                chosen.append(runner_up)
+                budget -= length
+        cited = tuple(sentences[r.position] for r in sorted(chosen, key=lambda r: r.position))
+        return best, cited
+
+    def _with_what_lead_ins_introduce(
+        self, order: list[RankedSentence], sentences: Sequence[Sentence]
+    ) -> list[RankedSentence]:
+        """ "According to Sepahnews," or "The FT explains:" says who, the next sentence says what: the
+        best sentence brings the one it introduces right after it; a lower one gives it its place."""
+        result: list[RankedSentence] = []
+        seen: set[int] = set()
+        for rank, candidate in enumerate(order):
+            introduced = self._introduced(candidate, sentences)
+            keep = [candidate, introduced] if rank == 0 and introduced else [introduced or candidate]
+            for r in keep:
+                if r is not None and r.position not in seen:
+                    seen.add(r.position)
+                    result.append(r)
+        return result
 
     @staticmethod
-    def _answers_about_article(intent: Intent, sentence: Sentence) -> bool:
-        return bool(
-            intent.about_article
-            and sentence.voice is Voice.METADATA
-            and intent.about_article.search(sentence.text)
-        )
+    def _introduced(best: RankedSentence, sentences: Sequence[Sentence]) -> RankedSentence | None:
+        """The sentence a lead-in ending in a colon or a comma introduces, scored as the lead-in."""
+        if not best.position + 1 < len(sentences):
+            return None
+        if not sentences[best.position].text.rstrip("\"”’' ").endswith((":", ",")):
+            return None
+        following = sentences[best.position + 1]
+        if following.voice is Voice.METADATA:
+            return None
+        return RankedSentence(following.position, best.dense, best.rerank)
 
-    def decide(
-        self, query: Query, intent: Intent, ranked: Sequence[Candidate], vocabulary: ArticleVocabulary
-    ) -> Decision:
-        """Answer with the best candidate that fits the question, or decline and say why."""
-        w = self.weights
-        if intent.task:
-            return Decision(False, tuple(ranked[:1]), "task")
-        if not ranked:
-            return Decision(False, (), "nothing retrieved")
-        if intent.unknown_names:
-            return Decision(False, tuple(ranked[:1]), "unknown name")
-        best = ranked[0]
-        if self._answers_about_article(intent, best.sentence):
-            about = [c for c in ranked if self._answers_about_article(intent, c.sentence)]
-            chosen = sorted(about[: self.max_citations], key=lambda c: c.sentence.position)
-            return Decision(True, tuple(chosen), "about the article")
-        fitting = [c for c in ranked if self._fits(intent, c, vocabulary)]
-        if not fitting or fitting[0].score < w.answer_ratio(intent.wants) * best.score:
-            missing = intent.wants.value if intent.wants and not intent.fits(best.sentence) else "names"
-            return Decision(False, (best,), f"no sentence with the {missing} asked for")
-        fallback = fitting[0]
-        own_coverage = vocabulary.coverage(
-            query.own_weights, fallback.sentence.position, intent.asks_who_said
-        )
-        follows = fallback.follows_previous_answer
-        if fallback is not best and own_coverage < w.min_fallback_coverage and not follows:
-            return Decision(False, (best,), "the sentences that fit do not match the question")
-        best = fallback
-        # A follow-up's search text mixes two questions; its own words alone may match better, and the
-        # sentence right after the previous answer's quote is evidence of its own.
-        weak = max(best.coverage, own_coverage) < w.min_coverage and best.dense < w.min_dense
-        if weak and not follows:
-            return Decision(False, (best,), "weak evidence")
-        # "Why did it send them?" restates the previous question's action; a cause needs no own words.
-        restates = intent.wants is AnswerType.CAUSE
-        if query.is_follow_up and query.own_weights and own_coverage == 0 and not restates:
-            return Decision(False, (best,), "the follow-up's own words are not in the evidence")
-        if not intent.mentions_role(best.sentence.text):
-            return Decision(False, (best,), f"no {intent.role} named in the evidence")
-        if intent.yes_no and best.coverage < w.min_yes_no_coverage:
-            return Decision(False, (best,), "yes/no without its terms")
-        chosen = [best]
-        for candidate in ranked:
-            if len(chosen) >= self.max_citations:
-                break
-            cited = sum(len(c.sentence.text) for c in chosen) + len(candidate.sentence.text)
-            completes_best = (
-                candidate.sentence.position == best.sentence.position + 1
-                and candidate.sentence.section == best.sentence.section
-            )
-            ratio = w.next_sentence_ratio if completes_best else w.second_sentence_ratio
-            if candidate is not best and candidate.score >= ratio * best.score and cited <= w.max_cited_chars:
-                chosen.append(candidate)
-        chosen.sort(key=lambda c: c.sentence.position)
-        return Decision(True, tuple(chosen), "answer")
+    @staticmethod
+    def _following(previous_answer: str, sentences: Sequence[Sentence]) -> list[int]:
+        """The two sentences after each one the previous answer quoted (same section)."""
+        quoted = [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
+        return [
+            n.position
+            for s in quoted
+            for n in sentences[s.position + 1 : s.position + 3]
+            if n.section == s.section and n.voice is not Voice.METADATA
+        ]
+
+    def _continuation(self, previous_answer: str, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
+        """The sentence after the previous answer's last quote: the same speaker's next words when it
+        quoted someone, else the next sentence of the article."""
+        quoted = [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
+        if not quoted:
+            return ()
+        last = quoted[-1]
+        after = [s for s in sentences[last.position + 1 :] if s.voice is not Voice.METADATA]
+        if last.voice is Voice.QUOTE and last.speaker:
+            same = [s for s in after[:_FOLLOWING_WINDOW] if s.speaker == last.speaker]
+            if same:
+                return (same[0],)
+        return tuple(after[:1])
 
     def draft(self, evidence: Evidence) -> Draft:
-        """The chosen sentences, attributed to their speakers, or a decline with the closest as context."""
-        query = evidence.query
-        vocabulary = self.vocabulary(evidence.sentences)
-        intent = read_intent(query.question, vocabulary.idf)
-        ranked = self.candidates(evidence, intent, vocabulary)
-        decision = self.decide(query, intent, ranked, vocabulary)
-        cited = tuple(c.sentence for c in decision.chosen)
-        if not decision.answerable:
-            text = self.templates.decline(question=query.question, task=decision.reason == "task")
-            markers = " ".join(f"[{n}]" for n in range(1, len(cited) + 1))
-            if markers:
+        """The chosen sentences, attributed to their speakers, or a decline (with the closest as
+        context when something came close)."""
+        choice = self.choose(evidence)
+        question = evidence.query.question
+        if not choice.answerable:
+            text = self.templates.decline(question=question, task=choice.reason == "task")
+            cited = choice.cited if choice.show_context else ()
+            if cited:
+                markers = " ".join(f"[{n}]" for n in range(1, len(cited) + 1))
                 text = f"{text} {self.templates.context(markers=markers)}"
             return Draft(text=text, answerable=False, cited=cited)
         parts = [
@@ -308,6 +230,8 @@ class ExtractiveAnswerer:
                 quote=sentence.text,
                 marker=f"[{n}]",
             )
-            for n, sentence in enumerate(cited, start=1)
+            for n, sentence in enumerate(choice.cited, start=1)
         ]
-        return Draft(text=" ".join(parts), answerable=True, cited=cited)
+        if choice.overview:
+            parts = [self.templates.overview_intro(), *parts]
+        return Draft(text=" ".join(parts), answerable=True, cited=choice.cited)

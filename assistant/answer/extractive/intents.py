@@ -1,14 +1,15 @@
-"""What a question asks for, read from its wording: a task, a kind of answer, the article itself.
+"""What a question asks for, read from its English wording: a task, an overview, the article itself,
+or a fact of some kind (a person, a date, a number, a place, a reason).
 
-These are the cues a careful reader uses to say "the article does not say": a request to write or
-translate is not a question about the article; "how many" wants a number and "when" a time, so a
-sentence without one does not answer it; a name the article never mentions cannot be answered.
+Every pattern here is English grammar, not any article's content: the answer types name the spaCy
+entity labels (tagged on every sentence at index time) that can hold such an answer, so "how many"
+is matched against sentences holding a CARDINAL or QUANTITY, whatever the article.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,85 +18,134 @@ from assistant.retrieve.text import terms
 
 _TASK = re.compile(
     r"^\s*(please\s+|can you\s+|could you\s+)?(translate|write|compose|draft|generate|create|draw|"
-    r"sing|rewrite|paraphrase|summari[sz]e|ignore|disregard|forget|pretend|act as|roleplay|"
+    r"sing|rewrite|paraphrase|ignore|disregard|forget|pretend|act as|roleplay|"
     r"role-play|you are now|from now on|tell me a (joke|story|poem)|give me a (joke|poem|recipe)|"
     r"code|print|reveal|repeat after)\b",
     re.IGNORECASE,
 )
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions|rules|prompt|above)\b|\bsystem prompt\b|"
-    r"\bjailbreak\b|\bDAN\b",
+    r"\bjailbreak\b",
     re.IGNORECASE,
 )
-_CARDINAL = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    r"hundred|thousand|million|billion|dozens?|single|twin|double|pair"
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+# "What is this article about?", "summarize it in 3 points", "tl;dr", "main argument", "conclusion".
+_OVERVIEW = re.compile(
+    r"\bwhat(?:'s|’s| is| was)? (?:this|the|that|it)\b(?: \w+){0,2}? about\b|"
+    r"\bwhat(?:'s|’s| is)? it about\b|\bsummar(?:y|ies|i[sz]e|i[sz]ing|i[sz]ation)\b|\btl\s*;?\s*dr\b|"
+    r"\b(?:main|central|key|core|big|overall)\s+(?:argument|point|points|idea|ideas|thesis|message|claim|"
+    r"takeaways?|theme|themes|topic|issue|finding|findings)\b|\btakeaways?\b|\bgist\b|\bin a nutshell\b|"
+    r"\boverview\b|\bconclu(?:de|des|ded|sion|sions|ding)\b|"
+    r"\bhow does (?:it|this|the (?:article|piece|story)) end\b|"
+    r"\b(?:final|closing|last) (?:point|points|thoughts?|words|paragraph)\b|\bsum (?:it|this) up\b|"
+    r"\bbriefly\b.*\babout\b|\bpoint of (?:the|this) (?:article|piece|story)\b|"
+    r"\bwhat(?:'s|’s| is) the (?:author|writer) (?:saying|arguing)\b",
+    re.IGNORECASE,
 )
-_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_POINTS = re.compile(
+    rf"\b(?P<n>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s+(?:\w+\s+)?(?:points?|bullets?|sentences?|lines?|"
+    r"takeaways?|things|ideas|items)\b",
+    re.IGNORECASE,
+)
+
+
+# "What does the author conclude?", "how does it end": the article's last words, not its lede.
+_CONCLUSION = re.compile(
+    r"\bconclu(?:de|des|ded|sion|sions|ding)\b|\bhow does (?:it|this|the (?:article|piece|story)) end\b|"
+    r"\b(?:final|closing|last) (?:point|points|thoughts?|words|paragraph)\b|"
+    r"\bend of the (?:article|piece|story)\b",
+    re.IGNORECASE,
+)
+
+
+_CAUSAL = re.compile(
+    r"\b(because|since|due to|owing to|as a result|reasons?|in order to|so that|in response|"
+    r"retaliat\w*|revenge|caused?|led to|motiv\w+|aim(?:ed)? (?:at|to)|purpose|therefore|thus|hence)\b",
+    re.IGNORECASE,
+)
 
 
 class AnswerType(StrEnum):
-    NUMBER = "number"
-    YEAR = "year"
-    TIME_OF_DAY = "time of day"
+    """The kinds of answer a question can ask for, each held by some entity labels."""
+
+    PERSON = "person"
+    PLACE = "place"
     DATE = "date"
     TIME = "time"
+    NUMBER = "number"
     CAUSE = "cause"
     SPEAKER = "speaker"
 
 
+# spaCy's OntoNotes labels that can hold each kind of answer.
+ENTITY_LABELS: dict[AnswerType, frozenset[str]] = {
+    AnswerType.PERSON: frozenset({"PERSON", "ORG", "NORP", "GPE"}),
+    AnswerType.PLACE: frozenset({"GPE", "LOC", "FAC", "ORG"}),
+    AnswerType.DATE: frozenset({"DATE", "TIME", "EVENT"}),
+    AnswerType.TIME: frozenset({"TIME"}),
+    AnswerType.NUMBER: frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+}
 _WANTS = (
-    (AnswerType.TIME_OF_DAY, re.compile(r"\bwhat time\b|\btime of (the )?day\b|\bat what hour\b", re.I)),
-    (AnswerType.YEAR, re.compile(r"\b(what|which) year\b|\bin what year\b", re.I)),
+    (AnswerType.TIME, re.compile(r"\bwhat time\b|\btime of (the )?day\b|\bat what hour\b", re.I)),
     (
-        AnswerType.NUMBER,
+        AnswerType.DATE,
         re.compile(
-            r"\bhow (many|much|far|old)\b|\b(number|amount|count|percentage) of\b|\bwhat number\b|"
-            r"\bin (kilometers|kilometres|km|miles|meters|metres|dollars|euros|percent)\b",
+            r"^\s*(?:and\s+|so\s+)?when\b|\b(?:what|which|in what)\s+(?:year|date|day|month|century|decade|"
+            r"era|period)\b|\bsince when\b|\bhow (?:long|old|often)\b",
             re.I,
         ),
     ),
-    (AnswerType.DATE, re.compile(r"\b(what|which) (date|day of the week|month)\b", re.I)),
-    (AnswerType.TIME, re.compile(r"^\s*(and\s+)?when\b|\bwhat day\b|\bhow long\b", re.I)),
-    (AnswerType.CAUSE, re.compile(r"^\s*(and\s+)?why\b|\bfor what reason\b|\bhow come\b", re.I)),
+    (
+        AnswerType.NUMBER,
+        re.compile(
+            r"\bhow (many|much|far|large|big|high|tall|wide|deep|fast)\b|"
+            r"\b(number|amount|count|percentage|share|proportion|population) of\b|"
+            r"\bwhat (number|percentage)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.CAUSE,
+        re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bfor what reason\b|\bhow come\b|\breason\b", re.I),
+    ),
     (
         AnswerType.SPEAKER,
-        re.compile(r"^\s*(and\s+)?(who|which \w+)\s+(said|says|stated|told|warned|added)\b", re.I),
+        re.compile(
+            r"^\s*(?:and\s+)?(?:who|which \w+)\s+"
+            r"(?:said|says|stated|told|warned|added|claimed|wrote|called)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.PERSON,
+        re.compile(
+            r"^\s*(?:and\s+|so\s+)?(?:who|whom|whose)\b|\bwhat (?:is|was) (?:the|his|her) name\b", re.I
+        ),
+    ),
+    (
+        AnswerType.PLACE,
+        re.compile(r"^\s*(?:and\s+|so\s+)?where\b|\bin (?:what|which) (?:city|country|place)\b", re.I),
     ),
 )
-_HAS = {
-    AnswerType.NUMBER: re.compile(rf"(?<![\w/-])\d[\d,.]*(?![\w/-])|\b({_CARDINAL})\b", re.I),
-    AnswerType.DATE: re.compile(rf"\b({_MONTHS}|{_DAYS})\b|\b\d{{1,2}}/\d{{1,2}}\b", re.I),
-    AnswerType.YEAR: re.compile(r"\b(1[5-9]|20)\d\d(s)?\b"),
-    AnswerType.TIME_OF_DAY: re.compile(
-        r"\b(morning|afternoon|evening|night|midnight|noon|dawn|dusk|\d{1,2}(:\d\d)?\s?(am|pm|a\.m\.|p\.m\.))\b",
-        re.I,
-    ),
-    AnswerType.TIME: re.compile(
-        rf"\b(1[5-9]|20)\d\d\b|\b({_MONTHS}|{_DAYS}|yesterday|today|tomorrow|weeks?|months?|years?|"
-        rf"decades?|ago|same day|this morning|since)\b",
-        re.I,
-    ),
-    AnswerType.SPEAKER: re.compile(r"\b(said|says|stated|told|according to)\b", re.I),
-    AnswerType.CAUSE: re.compile(
-        r"\b(because|as a result|reason|due to|since|in order to|for this reason|retaliation|"
-        r"in response|so that|after|following|therefore|thus)\b",
-        re.I,
-    ),
-}
-# Questions about the article itself, and the header sentence that answers each.
+# Questions about the article itself, and the header sentence that answers each (by English wording).
 _ABOUT_ARTICLE = (
     (
         re.compile(
-            r"\bwho (wrote|authored|penned|is the author)\b|\bauthor of\b|\bwritten by\b|\bbyline\b", re.I
+            r"\bwho (?:wrote|authored|penned)(?:\s*\??\s*$|"
+            r"\s+(?:this|it|that|(?:\w{1,4}\s+)?(?:article|piece|story|post|report|text))\b)|"
+            r"\bwho(?:'s|’s| is| was) the (author|writer)\b|"
+            r"\b(author|writer)(?:'s|’s)? name\b|\babout the (author|writer)\b|\b(author|writer) of\b|"
+            r"\bwritten by\b|\bbyline\b|\bwho (is|was) (it|this|the article|this article) by\b",
+            re.I,
         ),
         re.compile(r"^By\s|^[A-Z][\w.-]+(\s[A-Z][\w.-]+)+ is an?\s"),
     ),
     (
         re.compile(
-            r"\boriginal(ly)? (source|published|appeared|ran)\b|\bfirst (published|appeared)\b|"
+            r"\boriginal(ly)? (source|published|appeared|ran|run)\b|\bfirst (published|appeared)\b|"
             r"\bsource of (the|this) (article|piece)\b|\b(original|first) publisher\b",
             re.I,
         ),
@@ -110,21 +160,23 @@ _ABOUT_ARTICLE = (
         ),
         re.compile(r"\d{4}$"),
     ),
-    (re.compile(r"\b(title|headline)\b", re.I), re.compile(r"^(?!By\s)(?!.*\d{4}$)(?!\w+:\s).{20,}$")),
+    (
+        re.compile(r"\b(title|headline)\b", re.I),
+        re.compile(r"^(?!By\s)(?!.*\d{4}$)(?!\w+:\s).{20,}$"),
+    ),
 )
 _WHO_SAID = re.compile(
     r"\baccording to\b|\b(say|says|said|claim|claims|claimed|state|states|stated|warn|warns|warned|"
     r"quote|quoted|statement|announce|announced|add|added)\b",
     re.I,
 )
-# "Who was the ISIS commander at…", "the name of the Syrian pilot whose…": a person or thing by its role.
-_ROLE_STOP = r"(?:\s+(?:at|in|of|on|who|whose|that|which|for|from|behind|the|did|was|is)\b|\s*\?|$)"
-_ROLE_QUESTIONS = (
-    re.compile(rf"^\s*(?:and\s+)?who\s+(?:is|was|were|are)\s+the\s+(?P<phrase>[\w'’ -]+?){_ROLE_STOP}", re.I),
-    re.compile(rf"\bname of\s+(?:the\s+|an?\s+)?(?P<phrase>[\w'’ -]+?){_ROLE_STOP}", re.I),
-)
 _YES_NO = re.compile(r"^\s*(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
+MIN_PREFIX = 4
+"""A name is found as the start of a longer article word only from this length on (English morphology)."""
+DEFAULT_OVERVIEW_POINTS = 3
+DEFAULT_CONCLUSION_POINTS = 2
+MAX_OVERVIEW_POINTS = 8
 
 
 @dataclass(frozen=True)
@@ -132,52 +184,94 @@ class Intent:
     """How to judge candidate sentences for one question."""
 
     task: bool
+    overview_points: int | None
+    """Sentences asked for by a question about the whole article ("summarize in 3 points"), else None."""
+    conclusion: bool
+    """The question asks how the article ends (its conclusion), not what it is about."""
     wants: AnswerType | None
     about_article: re.Pattern[str] | None
+    """Matches the header sentence that answers a question about the article itself (author, date)."""
     unknown_names: tuple[str, ...]
     known_names: tuple[tuple[str, ...], ...]
     asks_who_said: bool
     yes_no: bool
-    role: str | None
-
-    def mentions_role(self, sentence: str) -> bool:
-        """The role asked about ("pilot", "commander") is named in the sentence, as a word."""
-        if self.role is None:
-            return True
-        singular = self.role.removesuffix("s")
-        return bool(re.search(rf"\b{re.escape(singular)}s?\b", sentence, re.IGNORECASE))
 
     def fits(self, sentence: Sentence) -> bool:
-        """A cause is preferred, not required; every other kind of answer is required."""
-        if self.wants is None or self.wants is AnswerType.CAUSE:
+        """Can the sentence hold the kind of answer asked for? (None asked: always.) A cause is read
+        from English causal wording ("because", "the reason", "in retaliation for")."""
+        if self.wants is None:
             return True
-        if self.wants is AnswerType.SPEAKER and sentence.voice is Voice.QUOTE:
-            return True
-        return bool(_HAS[self.wants].search(sentence.text))
+        if self.wants is AnswerType.CAUSE:
+            return bool(_CAUSAL.search(sentence.text))
+        if self.wants is AnswerType.SPEAKER:
+            return sentence.voice is Voice.QUOTE or bool(
+                ENTITY_LABELS[AnswerType.PERSON] & set(sentence.entities)
+            )
+        return bool(ENTITY_LABELS[self.wants] & set(sentence.entities))
+
+    def answers_about_article(self, sentence: Sentence) -> bool:
+        return bool(
+            self.about_article is not None
+            and sentence.voice is Voice.METADATA
+            and self.about_article.search(sentence.text)
+        )
 
 
-def _role(question: str) -> str | None:
-    for pattern in _ROLE_QUESTIONS:
-        if match := pattern.search(question):
-            return match.group("phrase").split()[-1].lower()
-    return None
+def _overview_points(question: str) -> int | None:
+    if not _OVERVIEW.search(question):
+        return None
+    match = _POINTS.search(question)
+    if match is None:
+        return DEFAULT_CONCLUSION_POINTS if _CONCLUSION.search(question) else DEFAULT_OVERVIEW_POINTS
+    word = match.group("n").lower()
+    count = int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    return max(1, min(MAX_OVERVIEW_POINTS, count))
 
 
-def read_intent(question: str, article_terms: Container[str]) -> Intent:
+# Words for a news page's own parts (English, any site): a question using one may be answered by the
+# header, tags or credits ("what themes is this tagged with", "who holds the copyright").
+_PAGE_PARTS = re.compile(
+    r"\b(article|piece|post|page|story|tag|tags|tagged|theme|themes|region|categor\w*|filed|copyright|"
+    r"rights|publish\w*|publication|author|writer|byline|headline|title|images?|photos?|pictures?|"
+    r"credits?|credited|source|site|website|outlet|report)\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_the_page(question: str) -> bool:
+    """Might the page's header lines, tags or credits answer this? Then they join the candidates."""
+    return bool(_PAGE_PARTS.search(question))
+
+
+def asks_about_article(question: str) -> bool:
+    """Is the question about the article as a whole or its header (then it needs no earlier turn)?"""
+    return bool(_OVERVIEW.search(question)) or any(asks.search(question) for asks, _ in _ABOUT_ARTICLE)
+
+
+def _known(stem: str, article_terms: Collection[str]) -> bool:
+    """The article has the word, or one it begins ("America" in "American-born", "Iran" in "Iranian")."""
+    if stem in article_terms:
+        return True
+    return len(stem) >= MIN_PREFIX and any(term.startswith(stem) for term in article_terms)
+
+
+def read_intent(question: str, article_terms: Collection[str]) -> Intent:
     """Read the question's intent; ``article_terms`` are the stems the article contains."""
     task = bool(_TASK.match(question) or _INJECTION.search(question))
-    wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
     about = next((answer for asks, answer in _ABOUT_ARTICLE if asks.search(question)), None)
+    overview = None if task or about else _overview_points(question)
+    wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
     names = [name for name in _NAME.findall(question) if terms(name)]
-    unknown = tuple(name for name in names if not any(stem in article_terms for stem in terms(name)))
+    unknown = tuple(name for name in names if not any(_known(stem, article_terms) for stem in terms(name)))
     known = tuple(tuple(terms(name)) for name in names if name not in unknown)
     return Intent(
         task=task,
+        overview_points=overview,
+        conclusion=overview is not None and bool(_CONCLUSION.search(question)),
         wants=wants,
         about_article=about,
         unknown_names=unknown,
         known_names=known,
         asks_who_said=bool(_WHO_SAID.search(question)),
         yes_no=bool(_YES_NO.match(question)),
-        role=_role(question),
     )

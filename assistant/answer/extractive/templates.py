@@ -30,6 +30,7 @@ _REQUIRED = {
     ("decline", "question"): {"question"},
     ("decline", "task"): {"question"},
     ("decline", "context"): {"markers"},
+    ("overview", "intro"): set(),
 }
 # What the code passes when it fills a template: any other field would fail at answer time.
 _FILLED = {"attribution": {"speaker", "quoted", "marker"}}
@@ -88,6 +89,7 @@ class AnswerTemplates:
 
     attribution: dict[str, str]
     declines: dict[str, str]
+    overview: dict[str, str]
 
     @classmethod
     def load(cls, prompts_dir: Path | None = None) -> AnswerTemplates:
@@ -108,7 +110,7 @@ class AnswerTemplates:
             if unknown := used - allowed:
                 msg = f"{path}: [{table}] {key} uses {sorted(unknown)}; it may use only {sorted(allowed)}"
                 raise PromptError(msg)
-        return cls(attribution=data["attribution"], declines=data["decline"])
+        return cls(attribution=data["attribution"], declines=data["decline"], overview=data["overview"])
 
     def attribute(self, voice: str, speaker: str | None, opinion: bool, quote: str, marker: str) -> str:
         """One sentence of the answer: who says what, quoted, with its marker."""
@@ -126,6 +128,9 @@ class AnswerTemplates:
     def decline(self, question: str, task: bool) -> str:
         echoed = " ".join(question.split())[:MAX_ECHOED_QUESTION]
         return self.declines["task" if task else "question"].format(question=echoed)
+
+    def overview_intro(self) -> str:
+        return self.overview["intro"]
 
     def context(self, markers: str) -> str:
         return self.declines["context"].format(markers=markers)

@@ -1,0 +1,60 @@
+"""What the decline model sees of a question and its best sentence: signals that do not need the
+answer to be known, each cheap, each general (no word of any article).
+
+The cross-encoder's score alone does not separate a question the article answers from one written
+to look answerable (SQuAD 2.0's adversarial unanswerables: a swapped name, "smallest" for
+"largest"); these add what a careful reader checks: are the question's words and names there, can
+the sentence hold the kind of answer asked for, how far ahead of the rest is the best sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.answer.base import RankedSentence
+from assistant.answer.extractive.intents import AnswerType, Intent
+from assistant.answer.extractive.vocabulary import ArticleVocabulary
+from assistant.article import Sentence
+from assistant.retrieve.query import Query
+
+MAX_MARGIN = 10.0
+"""A lone candidate's margin, and the cap on any: logits rarely spread wider than this."""
+TYPED_ANSWERS = frozenset(
+    {AnswerType.PERSON, AnswerType.PLACE, AnswerType.DATE, AnswerType.TIME, AnswerType.NUMBER}
+)
+"""Answer types a sentence must be able to hold (a cause is preferred, never required)."""
+PREFERRED_ANSWERS = TYPED_ANSWERS | {AnswerType.CAUSE}
+"""Answer types whose sentences gain the fitted bonus."""
+
+
+def decline_features(
+    query: Query,
+    intent: Intent,
+    vocabulary: ArticleVocabulary,
+    ranked: Sequence[RankedSentence],
+    best: RankedSentence,
+    cited: Sequence[Sentence],
+    sentences: Sequence[Sentence],
+) -> dict[str, float]:
+    """The features of ``weights.FEATURES`` for this question's best sentence and the ones cited."""
+    others = [r.rerank for r in ranked if r is not best]
+    margin = min(MAX_MARGIN, best.rerank - max(others)) if others else MAX_MARGIN
+    coverage = max(
+        (vocabulary.coverage(query.own_weights, s.position, intent.asks_who_said) for s in cited), default=0.0
+    )
+    names = [*intent.known_names]
+    mentioned = sum(any(vocabulary.mentions(name, s.position) for s in cited) for name in names)
+    all_names = len(names) + len(intent.unknown_names)
+    unknown = len(intent.unknown_names) / all_names if all_names else 0.0
+    typed = intent.wants in TYPED_ANSWERS
+    return {
+        "rerank": best.rerank,
+        "margin": margin,
+        "dense": best.dense,
+        "coverage": coverage,
+        "missing": vocabulary.missing_share(query.own_weights),
+        "type_missing": float(typed and not intent.fits(sentences[best.position])),
+        "names_unknown": unknown,
+        "names_not_near": (len(names) - mentioned) / all_names if all_names else 0.0,
+        "follow_up": float(query.is_follow_up),
+    }
