@@ -51,7 +51,7 @@ eval: $(STAMP)
 	$(BIN)/assistant eval
 
 bench: setup
-	for script in latency peer throughput cold_start index_build soak memory_growth; do $(BIN)/python benchmarks/$$script.py || exit 1; done
+	for script in latency peer_latency throughput cold_start index_build soak memory_growth; do $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) index/builds index/CURRENT index/.lock

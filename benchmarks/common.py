@@ -16,7 +16,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,8 +116,66 @@ def rss_mb(pid: int) -> dict[str, float]:
     return {"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process (all its threads) has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load average: how busy the shared machine was while the figures were taken."""
+    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+@dataclass(frozen=True)
+class ModelWork:
+    """What the models do for one question: embed its search text once, then score each candidate
+    sentence against that text with the cross-encoder."""
+
+    search_text: str
+    sentences: tuple[str, ...]
+
+
+def model_work(texts: Iterable[str]) -> list[ModelWork]:
+    """The model work the server does for each question text, learned (untimed) from an ``Assistant``
+    built here with the same settings, so on the same index as ``assistant_server`` (same ``ASSISTANT_*``
+    environment and working directory): its search text after spelling and follow-up handling, and the
+    sentences actually scored."""
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant()
+    work = []
+    for text in texts:
+        evidence = assistant.evidence(text)
+        scored = tuple(evidence.sentences[r.position].text for r in evidence.ranked)
+        work.append(ModelWork(evidence.query.search_text, scored))
+    return work
+
+
+class Models:
+    """Fresh model objects, warmed, with no query cache: every run pays the full embedding, as the
+    server does for a search text it has not seen."""
+
+    def __init__(self) -> None:
+        from assistant.index.embeddings import MiniLMEmbeddings
+        from assistant.retrieve.rerank import CrossEncoderReranker
+
+        self.embeddings = MiniLMEmbeddings(query_cache_size=0)
+        self.reranker = CrossEncoderReranker()
+        self.embeddings.embed_query_vector("warm-up")
+        self.reranker.score("warm-up", ["warm-up"])
+
+    def run(self, work: ModelWork, clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+        """Embed then rerank one question's work; the (embedding, reranking) time on ``clock``."""
+        began = clock()
+        self.embeddings.embed_query_vector(work.search_text)
+        embedded = clock()
+        self.reranker.score(work.search_text, work.sentences)
+        return embedded - began, clock() - embedded
 
 
 def golden_questions(limit: int | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""The usual LangChain pipeline, served like ours: the peer in benchmarks/peer.py.
+"""The usual LangChain pipeline, served like ours: the peer in benchmarks/peer_latency.py.
 
 LangChain's RAG tutorial retrieval: RecursiveCharacterTextSplitter (1000/200, start indexes kept),
 the same all-MiniLM-L6-v2 model, a Chroma vector store, similarity search with k=4. Its "answer"

@@ -20,9 +20,9 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 @pytest.mark.parametrize(
     ("script", "expected_keys"),
     [
-        ("latency.py", {"ask_p50_ms", "embed_p50_ms", "ratio_p50"}),
-        ("peer.py", {"ours_evidence_recall", "peer_evidence_recall", "p50_ours_over_peer"}),
-        ("throughput.py", {"distinct_answers_per_s", "repeated_errors", "peak_rss_mb"}),
+        ("latency.py", {"ask_p50_ms", "models_p50_ms", "ratio_p50", "rerank_share"}),
+        ("peer_latency.py", {"ours_evidence_recall", "peer_evidence_recall", "p50_ours_over_peer"}),
+        ("throughput.py", {"distinct_answers_per_s", "peak_rss_mb", "distinct_over_ceiling"}),
         ("cold_start.py", {"floor_s", "serve_ready_over_floor", "ask_cold_over_floor"}),
         ("index_build.py", {"rebuild_s", "noop_s"}),
         ("soak.py", {"api_errors", "chat_errors", "rss_end_mb"}),
