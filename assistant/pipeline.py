@@ -22,7 +22,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -37,7 +36,7 @@ from assistant.index.embedder import Embedder
 from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.index.store import LOCK_WAIT, GuardedCollection
 from assistant.ingest.parse import load_article
-from assistant.retrieve.candidates import candidate_pool, content_sentences
+from assistant.retrieve.candidates import candidate_pool, eligible_sentences
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
 from assistant.retrieve.query import Query, standalone_query
 from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
@@ -275,8 +274,6 @@ class Assistant:
         answerer, reranker = self.answerer, self.reranker
         speller = Speller((s.text for s in index.sentences), english_words(reranker_dir() / "vocab.txt"))
         overview = tuple(index.manifest.key_sentences)
-        eligible = content_sentences(article, index.sentences)
-        every_sentence = np.ones(len(index.sentences), dtype=bool)
 
         def understand(inputs: dict) -> Query:
             """Spelling mended against the article's words, then made standalone from the history."""
@@ -289,9 +286,9 @@ class Assistant:
             vector = self.embeddings.embed_query_vector(query.search_text)
             documents = retriever.search(query.search_text, vector)
             passages = tuple(RetrievedPassage.from_document(d, rank) for rank, d in enumerate(documents, 1))
-            everything = mentions_the_page(query.question)
+            eligible = eligible_sentences(article, index.sentences, mentions_the_page(query.question))
             pool = candidate_pool(
-                every_sentence if everything else eligible,
+                eligible,
                 index.sentence_vectors,
                 vector,
                 [(p.first_sentence, p.last_sentence) for p in passages],

@@ -23,9 +23,11 @@ import numpy as np
 
 from assistant.answer.base import Evidence
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
+from assistant.answer.extractive.intents import mentions_the_page
 from assistant.answer.extractive.weights import FEATURES, DeclineModel, ExtractiveWeights
 from assistant.evaluation import GoldenItem, article_assistant, load_golden_set
 from assistant.pipeline import Assistant
+from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.schema import Turn
 from assistant.settings import Settings
 
@@ -273,6 +275,35 @@ def per_set(
     }
 
 
+POOL_SIZES = (6, 8, 12)
+"""Smaller candidate pools the fit is replayed with, to report what scoring fewer pairs would cost."""
+
+
+def with_smaller_pool(evidence: Evidence, size: int) -> Evidence:
+    """The evidence as a pool of only ``size`` candidates would have given it (same fused order)."""
+    with_page = mentions_the_page(evidence.query.question)
+    eligible = eligible_sentences(evidence.article, evidence.sentences, with_page)
+    passages = [(p.first_sentence, p.last_sentence) for p in evidence.passages]
+    pool = candidate_pool(
+        eligible, evidence.sentence_vectors, evidence.query_vector, passages, replace(POOL_TUNING, size=size)
+    )
+    kept = {entry.position for entry in pool}
+    return replace(evidence, ranked=tuple(r for r in evidence.ranked if r.position in kept))
+
+
+def pool_size_sweep(
+    answerer: ExtractiveAnswerer, observations: Sequence[Observation], weights: ExtractiveWeights
+) -> dict[str, dict[str, float]]:
+    """Evidence recall per set were the cross-encoder to score only the first N candidates."""
+    sweep = {}
+    for size in (*POOL_SIZES, POOL_TUNING.size):
+        smaller = [replace(o, evidence=with_smaller_pool(o.evidence, size)) for o in observations]
+        sweep[str(size)] = {
+            name: f.evidence_recall for name, f in per_set(answerer, smaller, weights).items()
+        }
+    return sweep
+
+
 def tune(
     train_sets: Sequence[QuestionSet],
     held_out_sets: Sequence[QuestionSet],
@@ -296,5 +327,6 @@ def tune(
         },
         "train": {name: vars(f) for name, f in per_set(answerer, train, fitted).items()},
         "held_out": {name: vars(f) for name, f in per_set(answerer, held_out, fitted).items()},
+        "pool_size_recall": pool_size_sweep(answerer, [*train, *held_out], fitted),
     }
     return replace(fitted, provenance=provenance)

@@ -59,6 +59,7 @@ def test_the_shipped_weights_come_from_assistant_tune_with_held_out_figures(tmp_
     held_out = weights.provenance["held_out"]
     assert {"squad2/victoria", "readers_holdout"} <= set(held_out)
     assert not set(held_out) & set(weights.provenance["train"])
+    assert set(weights.provenance["pool_size_recall"]) == {"6", "8", "12", "16"}
     path = tmp_path / "fit.json"
     path.write_text(weights.to_json(), encoding="utf-8")
     assert ExtractiveWeights.load(path) == weights

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from assistant.retrieve.candidates import PoolTuning, candidate_pool, content_sentences
+from assistant.article import Voice
+from assistant.retrieve.candidates import PoolTuning, candidate_pool, eligible_sentences
 from tests.answer.fixture import ARTICLE, SENTENCE_VECTORS, THREE_SENTENCES, towards
 
 
@@ -23,5 +26,8 @@ def test_sentences_not_eligible_never_enter_the_pool():
     assert candidate_pool(np.zeros(3, dtype=bool), SENTENCE_VECTORS, towards(1), []) == []
 
 
-def test_content_sentences_are_all_but_the_header():
-    assert content_sentences(ARTICLE, THREE_SENTENCES).tolist() == [True, True, True]
+def test_eligible_sentences_are_all_but_the_header_unless_the_page_is_asked_about():
+    header = dataclasses.replace(THREE_SENTENCES[0], voice=Voice.METADATA)
+    sentences = (header, *THREE_SENTENCES[1:])
+    assert eligible_sentences(ARTICLE, sentences, with_page=False).tolist() == [False, True, True]
+    assert eligible_sentences(ARTICLE, sentences, with_page=True).tolist() == [True, True, True]
