@@ -121,6 +121,12 @@ def _contains(text: str, phrase: str) -> bool:
     return phrase.lower() in text.lower()
 
 
+def cites_evidence(cited: Sequence[str], evidence: Sequence[str]) -> bool:
+    """Does one of the cited texts hold one of the evidence phrases (case aside)?"""
+    joined = " \n".join(cited)
+    return any(_contains(joined, phrase) for phrase in evidence)
+
+
 def run_item(assistant: Assistant, item: GoldenItem) -> tuple[Answer, float]:
     """Play the chat as a user would: earlier questions first, each answered, then the question."""
     history: list[Turn] = []
@@ -134,13 +140,13 @@ def run_item(assistant: Assistant, item: GoldenItem) -> tuple[Answer, float]:
 
 def score_item(assistant: Assistant, item: GoldenItem, answer: Answer, seconds: float) -> ItemResult:
     article = assistant.article.text
-    cited = " \n".join(c.text for c in answer.citations)
     return ItemResult(
         id=item.id,
         question=item.question,
         unanswerable=item.unanswerable,
         answerable=answer.answerable,
-        evidence_found=answer.answerable and any(_contains(cited, e) for e in item.evidence),
+        evidence_found=answer.answerable
+        and cites_evidence([c.text for c in answer.citations], item.evidence),
         keywords_found=answer.answerable
         and all(any(_contains(answer.text, k) for k in group) for group in item.answer),
         verbatim=all(article[c.start : c.end] == c.text for c in answer.citations),

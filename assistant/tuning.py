@@ -25,7 +25,7 @@ from assistant.answer.base import Evidence
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
 from assistant.answer.extractive.intents import mentions_the_page
 from assistant.answer.extractive.weights import FEATURES, DeclineModel, ExtractiveWeights
-from assistant.evaluation import GoldenItem, article_assistant, load_golden_set
+from assistant.evaluation import GoldenItem, article_assistant, cites_evidence, load_golden_set
 from assistant.pipeline import Assistant
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.schema import Turn
@@ -81,8 +81,8 @@ def collect(assistant: Assistant, set_name: str, items: Sequence[GoldenItem]) ->
 
 
 def found(item: GoldenItem, choice: Choice) -> bool:
-    cited = " \n".join(s.text for s in choice.cited).lower()
-    return choice.answerable and any(e.lower() in cited for e in item.evidence)
+    """Scored as ``assistant eval`` scores an answer."""
+    return choice.answerable and cites_evidence([s.text for s in choice.cited], item.evidence)
 
 
 def figures(choices: Sequence[tuple[Observation, Choice]]) -> Figures:

@@ -15,7 +15,7 @@ from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.templates import AnswerTemplates
 from assistant.answer.extractive.weights import FEATURES, DeclineModel, ExtractiveWeights, default_weights
 from assistant.schema import Turn
-from tests.answer.fixture import evidence, towards
+from tests.answer.fixture import THREE_SENTENCES, evidence, towards
 
 N = len(FEATURES)
 NEVER_DECLINES = DeclineModel((0.0,) * N, (1.0,) * N, (0.0,) * N, intercept=0.0, threshold=0.0)
@@ -133,13 +133,9 @@ def test_no_candidates_is_a_decline_without_context():
     assert not choice.answerable and not choice.show_context
 
 
-def test_a_lead_in_ending_in_a_colon_brings_the_sentence_it_introduces(monkeypatch):
-    import tests.answer.fixture as fixture
-
-    lead_in = dataclasses.replace(
-        fixture.THREE_SENTENCES[0], text="Iran fired six missiles at Deir Ezzor on:"
-    )
-    sentences = (lead_in, *fixture.THREE_SENTENCES[1:])
+def test_a_lead_in_ending_in_a_colon_brings_the_sentence_it_introduces():
+    lead_in = dataclasses.replace(THREE_SENTENCES[0], text="Iran fired six missiles at Deir Ezzor on:")
+    sentences = (lead_in, *THREE_SENTENCES[1:])
     base = evidence("What did Iran fire?", towards(1), rerank=(6, -9, -5))
     choice = answerer().choose(dataclasses.replace(base, sentences=sentences))
     assert cited(choice) == [0, 1]

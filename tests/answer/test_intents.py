@@ -102,22 +102,6 @@ def test_questions_about_the_article_itself_point_at_its_header_line(question, a
 
 
 @pytest.mark.parametrize(
-    ("question", "yes_no"),
-    [
-        ("did iran fire missiles at isis", True),
-        ("Was Henningsen born in America?", True),
-        ("Has Russia halted the deconfliction line?", True),
-        ("were any civilians killed", True),
-        ("Who fired the missiles?", False),
-        ("The missiles were fired from where?", False),
-        ("Why did Iran fire missiles?", False),
-    ],
-)
-def test_questions_that_start_with_an_auxiliary_verb_ask_yes_or_no(question, yes_no):
-    assert intent(question).yes_no is yes_no
-
-
-@pytest.mark.parametrize(
     ("question", "asks_who_said"),
     [
         ("What did the Revolutionary Guard say?", True),

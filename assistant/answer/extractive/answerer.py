@@ -40,6 +40,11 @@ _FOLLOWING_WINDOW = 6
 """How far after the previous quote a continuation looks for the same speaker's next words."""
 
 
+def _quoted_in(previous_answer: str, sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The article's sentences the previous answer quoted, found by exact lookup of our own quotes."""
+    return [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
+
+
 @dataclass(frozen=True)
 class Choice:
     """What the answerer decided for one question, before any wording."""
@@ -188,10 +193,9 @@ class ExtractiveAnswerer:
     @staticmethod
     def _following(previous_answer: str, sentences: Sequence[Sentence]) -> list[int]:
         """The two sentences after each one the previous answer quoted (same section)."""
-        quoted = [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
         return [
             n.position
-            for s in quoted
+            for s in _quoted_in(previous_answer, sentences)
             for n in sentences[s.position + 1 : s.position + 3]
             if n.section == s.section and n.voice is not Voice.METADATA
         ]
@@ -199,7 +203,7 @@ class ExtractiveAnswerer:
     def _continuation(self, previous_answer: str, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
         """The sentence after the previous answer's last quote: the same speaker's next words when it
         quoted someone, else the next sentence of the article."""
-        quoted = [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
+        quoted = _quoted_in(previous_answer, sentences)
         if not quoted:
             return ()
         last = quoted[-1]

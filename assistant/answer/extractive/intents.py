@@ -170,7 +170,6 @@ _WHO_SAID = re.compile(
     r"quote|quoted|statement|announce|announced|add|added)\b",
     re.I,
 )
-_YES_NO = re.compile(r"^\s*(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b", re.I)
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
 MIN_PREFIX = 4
 """A name is found as the start of a longer article word only from this length on (English morphology)."""
@@ -194,7 +193,6 @@ class Intent:
     unknown_names: tuple[str, ...]
     known_names: tuple[tuple[str, ...], ...]
     asks_who_said: bool
-    yes_no: bool
 
     def fits(self, sentence: Sentence) -> bool:
         """Can the sentence hold the kind of answer asked for? (None asked: always.) A cause is read
@@ -273,5 +271,4 @@ def read_intent(question: str, article_terms: Collection[str]) -> Intent:
         unknown_names=unknown,
         known_names=known,
         asks_who_said=bool(_WHO_SAID.search(question)),
-        yes_no=bool(_YES_NO.match(question)),
     )
