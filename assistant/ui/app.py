@@ -168,6 +168,11 @@ def _chat_api(session: ChatSession) -> Callable[[str, list[dict]], str]:
     return chat
 
 
+def static_text(suffix: str) -> str:
+    """Every ``static/*.<suffix>`` file, in name order: each concern of the page keeps its own file."""
+    return "\n".join(path.read_text() for path in sorted(STATIC_DIR.glob(f"*.{suffix}")))
+
+
 def private_gradio_cache() -> Path:
     """A fresh cache directory for this process's Gradio, readable by nobody else, removed at exit.
 
@@ -203,8 +208,8 @@ def mount_ui(app: "FastAPI", assistant: Assistant, settings: Settings) -> None:
         mcp_server=False,
         pwa=False,
         enable_monitoring=False,
-        css=(STATIC_DIR / "chat.css").read_text(),
-        head=f"<script>{(STATIC_DIR / 'chat.js').read_text()}</script>",
+        css=static_text("css"),
+        head=f"<script>{static_text('js')}</script>",
     )
     # Defence in depth: Gradio checks client-supplied file paths only once launch() has set this flag,
     # and mounting never does. The guard already refuses them; this keeps Gradio's own check on too.
