@@ -1,8 +1,11 @@
-"""Command line: ``assistant index | ask | serve | eval``. Thin: formats what ``Assistant`` returns."""
+"""Command line: ``assistant index | ask | serve | eval | tune | feedback export``.
+
+Thin: formats what ``Assistant`` returns."""
 
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -100,7 +103,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
 ) -> None:
-    """Serve the chat page (/), the APIs (/api/ask, /v1/chat/completions), /embed, /healthz and /docs."""
+    """Serve the chat page (/), the APIs (/api/ask, /api/feedback, /v1/…), /embed, /healthz and the docs."""
     from assistant.web import serving
 
     try:
@@ -202,6 +205,43 @@ def tune_command(
     out.write_text(weights.to_json(), encoding="utf-8")
     typer.echo(json.dumps(weights.provenance, indent=2))
     typer.echo(f"Wrote {out}")
+
+
+feedback_app = typer.Typer(help="Readers' ratings of answers (👍/👎), kept in ASSISTANT_FEEDBACK_DB.")
+app.add_typer(feedback_app, name="feedback")
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@feedback_app.command("export")
+def feedback_export(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="csv (one row each) or jsonl.")
+    ] = ExportFormat.csv,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Write every stored rating (question, answer, citations, note, article) as CSV or JSON lines."""
+    from assistant.feedback import export, read_entries
+
+    try:
+        path = _settings().feedback_db
+        entries = list(read_entries(path))
+        if out is None:
+            count = export(entries, sys.stdout, fmt.value)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as file:
+                count = export(entries, file, fmt.value)
+    except AssistantError as error:
+        _fail(error)
+    except OSError as error:
+        _fail(OSError(f"cannot write {str(out)!r} ({error.strerror}); give a path in a writable folder"))
+    if out is not None:
+        typer.echo(f"Wrote {count} ratings to {out}", err=True)
 
 
 def main() -> None:

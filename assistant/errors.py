@@ -73,3 +73,37 @@ class ModelUnavailable(AssistantError):
     """A model the assistant needs is not installed or cannot be loaded; the message says which and how."""
 
     http_status: ClassVar[int] = 503
+
+
+class InvalidFeedback(AssistantError):
+    """A rating that cannot be stored: a field is too long, or a citation is not a span of the article."""
+
+
+class FeedbackDisabled(AssistantError):
+    """This server does not collect feedback (``ASSISTANT_FEEDBACK_ENABLED=false``)."""
+
+    http_status: ClassVar[int] = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "feedback is switched off on this server: the operator can set ASSISTANT_FEEDBACK_ENABLED=true "
+            "to collect ratings"
+        )
+
+
+class FeedbackRateLimited(AssistantError):
+    """This client sent more ratings in the last minute than ``ASSISTANT_FEEDBACK_PER_MINUTE`` allows."""
+
+    http_status: ClassVar[int] = 429
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"too many ratings: at most {limit} a minute from one client; try again in {retry_after} s"
+        )
+
+
+class FeedbackUnavailable(AssistantError):
+    """The feedback database cannot be opened, created or written; the message names the file."""
+
+    http_status: ClassVar[int] = 503

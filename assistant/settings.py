@@ -108,6 +108,21 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         None, description="The URL users reach this server at (https://host[:port][/path]); /embed shows it."
     )
+    feedback_enabled: bool = Field(
+        True, description="Collect readers' 👍/👎 on answers (chat buttons and POST /api/feedback)."
+    )
+    # Like index/: the working directory's feedback/, fixed when settings load.
+    feedback_db: Path = Field(
+        default_factory=lambda: Path.cwd() / "feedback" / "feedback.sqlite3",
+        validate_default=True,
+        description="The SQLite file ratings are kept in (created with its folder on the first rating).",
+    )
+    feedback_per_minute: int = Field(
+        10, ge=1, le=10_000, description="Ratings one client may send a minute; more get 429."
+    )
+    feedback_max_note_chars: int = Field(
+        1000, ge=0, le=100_000, description="Longest note a reader may add to a rating, in characters."
+    )
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -245,6 +260,20 @@ class Settings(BaseSettings):
                 msg = f"ASSISTANT_INDEX_DIR: {str(path)!r} {where}; point it at a directory it may write"
                 raise ValueError(msg)
             break
+        return path
+
+    @field_validator("feedback_db")
+    @classmethod
+    def _feedback_db_can_be_a_file(cls, path: Path) -> Path:
+        """A folder can never be the database file; say so at start-up, not at the first rating."""
+        try:
+            is_dir = path.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            example = str(path / "feedback.sqlite3")
+            msg = f"ASSISTANT_FEEDBACK_DB: {str(path)!r} is a directory; give a file path, e.g. {example!r}"
+            raise ValueError(msg)
         return path
 
     @model_validator(mode="after")

@@ -22,11 +22,13 @@ SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No ASSISTANT_* setting leaks in, and nothing is written into the repository's index/."""
+    """No ASSISTANT_* setting leaks in, and nothing is written into the repository's index/ or
+    feedback/ (a browser test that rates an answer writes to its own temporary database)."""
     for name in list(os.environ):
         if name.startswith("ASSISTANT_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_FEEDBACK_DB", str(tmp_path / "feedback" / "feedback.sqlite3"))
     yield
 
 

@@ -1,5 +1,6 @@
-"""The HTTP app: ``POST /api/ask``, the OpenAI-compatible ``/v1``, ``/embed``, ``GET /healthz``, OpenAPI
-docs at ``/docs``, and the chat page at ``/``. Thin over ``Assistant``."""
+"""The HTTP app: ``POST /api/ask``, ``POST /api/feedback``, the OpenAI-compatible ``/v1``, ``/embed``,
+``GET /healthz``, OpenAPI docs at ``/docs`` and ``/redoc``, and the chat page at ``/``. Thin over
+``Assistant``."""
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -17,11 +18,14 @@ from assistant.errors import (
     AssistantError,
     InvalidQuestion,
 )
+from assistant.feedback import open_feedback_store
 from assistant.pipeline import Assistant
 from assistant.schema import ERROR_RESPONSES, AskResponse, Turn
 from assistant.settings import Settings
 from assistant.web.deadline import ask_within
+from assistant.web.docs import add_offline_docs
 from assistant.web.errors import error_content
+from assistant.web.feedback import feedback_route
 from assistant.web.health import health_problem
 from assistant.web.limits import limit_request_bodies
 from assistant.web.openai_compat import openai_router
@@ -124,6 +128,8 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
         title="article-assistant",
         summary="Questions about one news article, answered with verbatim citations.",
         version="0.1.0",
+        docs_url=None,  # served by add_offline_docs, with local assets
+        redoc_url=None,
     )
     limit_request_bodies(app, settings)  # inside CORS, so a portal can read the 413
     protect(app, settings)
@@ -177,6 +183,7 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
         degraded = Health(status="degraded", article=assistant.article.title, detail=problem)
         return JSONResponse(status_code=503, content=degraded.model_dump())
 
+    feedback_route(api, assistant, settings)
     app.include_router(api)
     v1 = openai_router(assistant, require_api_key)
     app.include_router(v1)
@@ -188,6 +195,8 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
         dependencies=[Depends(require_api_key)],
     )
     app.include_router(embed_router(settings))
+    add_offline_docs(app)
+    app.state.feedback = open_feedback_store(settings)
     if with_ui:
         from assistant.ui.app import mount_ui
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import ipaddress
 import secrets
 from collections.abc import Callable
 from html import escape
@@ -23,6 +24,10 @@ from assistant.errors import NotAuthorized
 from assistant.settings import Settings
 
 EMBED_TEMPLATE = Path(__file__).resolve().parent / "embed.html"
+# The iframe height /embed suggests. Measured in chromium at 1280x900 with a 1216-px-wide frame: the
+# question box ends at 791 px; once a rating is given, its note field and status line below the box end
+# at 897 and 961 px. The rest is headroom (tests/web/test_embed_browser.py checks they all still fit).
+IFRAME_HEIGHT = 1000
 
 
 def frame_ancestors(settings: Settings) -> str:
@@ -128,11 +133,37 @@ def gradio_web_component_script() -> Path:
     return Path(spec.submodule_search_locations[0]) / "templates" / "frontend" / "gradio.js"
 
 
-def embed_page(base_url: str, settings: Settings) -> str:
-    """The /embed page: both snippets for this server, with the installed Gradio version."""
+def is_loopback_host(host: str | None) -> bool:
+    """``localhost``, ``127.x.x.x``, ``::1`` (and the unspecified ``0.0.0.0``/``::``): only this machine
+    reaches them, so a snippet naming one works for nobody else."""
+    if not host:
+        return False
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def loopback_warning(host: str) -> str:
+    return (
+        '<p id="loopback-warning" class="warning"><strong>Opened at a loopback address '
+        f"({escape(host)}).</strong> The snippets below contain it, and a portal's readers cannot reach "
+        "it. Set <code>ASSISTANT_PUBLIC_URL</code> to the public host name (e.g. "
+        "<code>ASSISTANT_PUBLIC_URL=https://assistant.example.com</code>) and restart, or open this page "
+        "at that name.</p>"
+    )
+
+
+def embed_page(base_url: str, settings: Settings, *, warn_host: str | None = None) -> str:
+    """The /embed page: both snippets for this server, with the installed Gradio version, and a warning
+    when ``warn_host`` (the loopback address the page was opened at) would end up in the snippets."""
     base = base_url.rstrip("/")
     iframe = (
-        f'<iframe src="{base}/" title="Ask the article" width="100%" height="760" '
+        f'<iframe src="{base}/" title="Ask the article" width="100%" height="{IFRAME_HEIGHT}" '
         'style="border:0" allow="clipboard-write"></iframe>'
     )
     component = (
@@ -146,6 +177,7 @@ def embed_page(base_url: str, settings: Settings) -> str:
         .replace("{{origins}}", escape(origins))
         .replace("{{gradio_version}}", escape(importlib.metadata.version("gradio")))
         .replace("{{base}}", escape(base))
+        .replace("{{loopback_warning}}", loopback_warning(warn_host) if warn_host else "")
     )
 
 
@@ -157,9 +189,13 @@ def embed_router(settings: Settings) -> APIRouter:
         """How to put the chat into a portal: an iframe or the ``<gradio-app>`` web component.
 
         The snippets name ``ASSISTANT_PUBLIC_URL`` when set, else the host this request came to (never
-        cached: see ``assistant.web.proxies``).
+        cached: see ``assistant.web.proxies``); a loopback host gets a warning to set the public one.
         """
-        return HTMLResponse(embed_page(settings.public_url or str(request.base_url), settings))
+        if settings.public_url:
+            return HTMLResponse(embed_page(settings.public_url, settings))
+        host = request.url.hostname
+        warn_host = request.url.netloc if is_loopback_host(host) else None
+        return HTMLResponse(embed_page(str(request.base_url), settings, warn_host=warn_host))
 
     @router.get("/gradio.js", include_in_schema=False)
     def web_component() -> FileResponse:

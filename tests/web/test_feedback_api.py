@@ -1,0 +1,151 @@
+"""``POST /api/feedback`` over real HTTP: stored with 201, refused with 422/429/401/403 and a message,
+and documented in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from assistant.feedback import FeedbackStore, read_entries
+from assistant.web.app import create_app
+
+pytestmark = [pytest.mark.integration, pytest.mark.server]
+KEY = "k" * 32
+QUESTION = "Which agency also cited General Ramazan Sharif?"
+
+
+@pytest.fixture(scope="module")
+def app(assistant, tmp_path_factory):
+    db = tmp_path_factory.mktemp("feedback") / "fb.sqlite3"
+    return create_app(assistant, assistant.settings.model_copy(update={"feedback_db": db}), with_ui=False)
+
+
+@pytest.fixture(scope="module")
+def base_url(app, serve) -> str:
+    return serve(app)
+
+
+@pytest.fixture()
+def store(app, tmp_path) -> Iterator[FeedbackStore]:
+    """A fresh database for each test, with a clock that only moves when the test moves it."""
+    saved = app.state.feedback
+    app.state.feedback = FeedbackStore(tmp_path / "fb.sqlite3", per_minute=3, clock=lambda: 0.0)
+    yield app.state.feedback
+    app.state.feedback = saved
+
+
+@pytest.fixture()
+def client(base_url) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def answered(assistant) -> dict:
+    """An answer as /api/ask gives it, the body a client rates."""
+    answer = assistant.ask(QUESTION)
+    citations = [c.model_dump() for c in answer.citations]
+    return {"rating": "up", "question": QUESTION, "answer": answer.text, "citations": citations}
+
+
+def test_rating_is_stored_with_201_and_its_id(client, store, answered, assistant):
+    response = client.post("/api/feedback", json={**answered, "note": "spot on, thanks"})
+    assert response.status_code == 201 and response.json() == {"id": 1}
+    (entry,) = read_entries(store.path)
+    assert (entry.rating, entry.note, entry.surface, entry.question) == (
+        "up",
+        "spot on, thanks",
+        "api",
+        QUESTION,
+    )
+    assert [c.model_dump() for c in entry.citations] == answered["citations"]
+    assert entry.article_sha256 == assistant.article.sha256
+    assert b"127.0.0.1" not in store.path.read_bytes()
+
+
+def test_surface_is_always_api_whatever_the_client_says(client, store, answered):
+    assert client.post("/api/feedback", json={**answered, "surface": "chat"}).status_code == 201
+    assert next(read_entries(store.path)).surface == "api"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"rating": "meh"}, "rating: Input should be 'up' or 'down'"),
+        ({"rating": None}, "rating"),
+        ({"question": ""}, "question"),
+        ({"answer": "x" * 20_001}, "answer: String should have at most 20000 characters"),
+        ({"note": "n" * 1001}, "note: String should have at most 1000 characters"),
+        ({"citations": [{"id": 1, "text": "x", "start": 0, "end": 1}] * 11}, "citations: List should have"),
+        ({"citations": "none"}, "citations"),
+    ],
+)
+def test_bad_ratings_get_422_with_a_message_and_nothing_stored(client, store, answered, change, message):
+    response = client.post("/api/feedback", json={**answered, **change})
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert not store.path.exists()
+
+
+def test_forged_citation_gets_422_naming_it(client, store, answered):
+    forged = {**answered["citations"][0], "text": "Iran admitted everything."}
+    response = client.post("/api/feedback", json={**answered, "citations": [forged]})
+    assert response.status_code == 422
+    assert "citation 1" in response.json()["detail"] and "not a verbatim span" in response.json()["detail"]
+    shifted = {**answered["citations"][0]}
+    shifted["start"] += 1
+    assert client.post("/api/feedback", json={**answered, "citations": [shifted]}).status_code == 422
+    assert not store.path.exists()
+
+
+def test_fourth_rating_in_a_minute_gets_429_with_retry_after(client, store, answered):
+    for _ in range(3):
+        assert client.post("/api/feedback", json=answered).status_code == 201
+    refused = client.post("/api/feedback", json=answered)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
+    assert "at most 3 a minute" in refused.json()["detail"]
+    assert len(list(read_entries(store.path))) == 3
+
+
+def test_disabled_feedback_gets_403_saying_how_to_enable_and_writes_nothing(
+    assistant, serve, answered, tmp_path
+):
+    db = tmp_path / "fb.sqlite3"
+    settings = assistant.settings.model_copy(update={"feedback_enabled": False, "feedback_db": db})
+    url = serve(create_app(assistant, settings, with_ui=False))
+    response = httpx.post(f"{url}/api/feedback", json=answered, timeout=30)
+    assert response.status_code == 403
+    assert "ASSISTANT_FEEDBACK_ENABLED=true" in response.json()["detail"]
+    assert not db.exists() and not db.parent.joinpath("fb.sqlite3-wal").exists()
+
+
+def test_api_keys_apply_to_feedback(assistant, serve, answered, tmp_path):
+    db = tmp_path / "fb.sqlite3"
+    settings = assistant.settings.model_copy(update={"api_keys": [KEY], "feedback_db": db})
+    url = serve(create_app(assistant, settings, with_ui=False))
+    missing = httpx.post(f"{url}/api/feedback", json=answered, timeout=30)
+    wrong = httpx.post(f"{url}/api/feedback", json=answered, headers={"Authorization": "Bearer " + "x" * 32})
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert missing.headers["www-authenticate"] == "Bearer" and not db.exists()
+    allowed = httpx.post(f"{url}/api/feedback", json=answered, headers={"Authorization": f"Bearer {KEY}"})
+    assert allowed.status_code == 201 and db.exists()
+
+
+def test_malformed_json_gets_4xx_not_500(client, store):
+    response = client.post(
+        "/api/feedback", content=b'{"rating": \xff', headers={"content-type": "application/json"}
+    )
+    assert response.status_code in {400, 422} and response.json()["detail"]
+
+
+def test_openapi_documents_the_route_its_limits_and_refusals(client):
+    operation = client.get("/openapi.json").json()["paths"]["/api/feedback"]["post"]
+    assert {"201", "401", "403", "422", "429", "503"} <= set(operation["responses"])
+    schema_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    name = schema_ref.rsplit("/", 1)[1]
+    body = client.get("/openapi.json").json()["components"]["schemas"][name]
+    assert body["properties"]["note"]["maxLength"] == 1000
+    assert body["properties"]["citations"]["maxItems"] == 10
+    assert body["properties"]["rating"]["enum"] == ["up", "down"]
