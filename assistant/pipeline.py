@@ -28,7 +28,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.answer.base import Evidence, RankedSentence, RetrievedPassage, answer
 from assistant.answer.extractive.intents import asks_about_article, mentions_the_page
 from assistant.answer.factory import make_answerer
-from assistant.article import Article
+from assistant.article import Article, Sentence
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
 from assistant.index.builds import IndexDirectory, OpenIndex, Progress
 from assistant.index.chroma import chroma_store
@@ -333,6 +333,12 @@ class Assistant:
         recent = list(history)[-self.settings.max_history_turns :]
         limit = self.settings.max_question_chars
         return [Turn(role=t.role, content=clean_text(t.content)[:limit]) for t in recent]
+
+    def contents(self) -> tuple[Article, tuple[Sentence, ...], tuple[int, ...]]:
+        """The served article, its citable sentences in order and their key ones (best first), read
+        as one snapshot: what suggested questions are made from, without any question asked."""
+        ready = self._get_ready()
+        return ready.article, ready.index.sentences, tuple(ready.index.manifest.key_sentences)
 
     def evidence(self, question: str, history: Sequence[Turn] = ()) -> Evidence:
         """What the answerer would be given for this question: ``assistant tune`` fits on it."""
