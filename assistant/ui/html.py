@@ -34,7 +34,7 @@ def span_key(citation: Citation) -> str:
 def _cite_link(citation: Citation, label: str) -> str:
     return (
         f'<a class="aa-cite" href="#{CITE_PREFIX}{span_key(citation)}" '
-        f'title="Show this passage in the article">{label}</a>'
+        f'aria-label="Source {label}">{label}</a>'
     )
 
 
@@ -59,21 +59,51 @@ def error_html(message: str) -> str:
     return f'<div class="aa-error" role="alert">{text(message)}</div>'
 
 
-def answer_html(answer: Answer, partial_text: str | None = None) -> str:
-    """An answer (or a decline, styled apart) with linked [n] markers and, once complete, its sources."""
-    kind = "aa-answer" if answer.answerable else "aa-answer aa-declined"
+def where(citation: Citation) -> str:
+    """Who says it and in which section: "speaker · section", either alone, or "the article"."""
+    return " · ".join(filter(None, (citation.speaker, citation.section))) or "the article"
+
+
+def _lines(value: str) -> str:
+    """Multi-line text kept on one HTML line: newlines become ``&#10;`` (restored in the DOM text)."""
+    return escape(value).replace("\r\n", "\n").replace("\n", "&#10;")
+
+
+def status_html(message: str, alert: bool = False) -> str:
+    """A short line under the chat (a rating saved, or why not): announced to screen readers."""
+    role = "alert" if alert else "status"
+    return f'<p class="aa-status" role="{role}">{text(message)}</p>'
+
+
+def answer_markdown(answer: Answer) -> str:
+    """What "Copy" puts on the clipboard: the answer with its [n], then each quoted source, as Markdown."""
+    if not answer.citations:
+        return answer.text
+    listed = [f'{s.marker} "{s.quote}" — {where(s.citation)}' for s in sources(answer)]
+    return "\n\n".join([answer.text, sources_heading(answer), "\n".join(listed)])
+
+
+def answer_html(answer: Answer, partial_text: str | None = None, kind: str = "aa-answer") -> str:
+    """An answer (or a decline, styled apart) with linked [n] markers and, once complete, a compact
+    source list: the jump link [n], then speaker · section. The quote itself is shown by the preview
+    card and the phone's bottom sheet (``aa-quote`` is hidden), so it is not repeated in the answer."""
+    kind = kind if answer.answerable else f"{kind} aa-declined"
     body = _linked_markers(answer.text if partial_text is None else partial_text, answer.citations)
-    if partial_text is not None or not answer.citations:
-        return f'<div class="{kind}"><p class="aa-text">{body}</p></div>'
+    if partial_text is not None:
+        return f'<div class="{kind} aa-streaming"><p class="aa-text">{body}</p></div>'
+    copy = f'<div class="aa-copy" hidden>{_lines(answer_markdown(answer))}</div>'
+    if not answer.citations:
+        return f'<div class="{kind}"><p class="aa-text">{body}</p>{copy}</div>'
     items = "".join(
-        f"<li>{_cite_link(s.citation, s.marker)} <q>{text(s.quote)}</q>"
-        f'<span class="aa-where">{text(" · ".join(s.where))}</span></li>'
+        f"<li>{_cite_link(s.citation, s.marker)} "
+        f'<span class="aa-where">{text(where(s.citation))}</span>'
+        f'<span class="aa-quote" hidden>{text(s.quote)}</span></li>'
         for s in sources(answer)
     )
     return (
         f'<div class="{kind}"><p class="aa-text">{body}</p>'
         f'<div class="aa-sources"><div class="aa-sources-title">{escape(sources_heading(answer))}</div>'
-        f"<ol>{items}</ol></div></div>"
+        f"<ol>{items}</ol></div>{copy}</div>"
     )
 
 
@@ -122,4 +152,8 @@ def article_html(article: Article, current: Iterable[Citation] = (), earlier: It
             f'<{tag} class="aa-block aa-{block.kind.value}">'
             f"{_marked(article, block.start, block.end, spans)}</{tag}>"
         )
-    return f'<div id="aa-article" class="aa-article" tabindex="-1">{"".join(blocks)}</div>'
+    # A labelled region the keyboard reaches (Tab) and scrolls (arrows, PageDown).
+    return (
+        '<div id="aa-article" class="aa-article" role="region" aria-label="The article" tabindex="0">'
+        f"{''.join(blocks)}</div>"
+    )

@@ -1,35 +1,57 @@
 """The chat page's behaviour as plain functions (no Gradio here), so it is testable without a browser.
 
-Two lists travel between calls: ``messages`` is what the chat shows (escaped HTML, openai-style dicts)
-and ``turns`` is what was really said (raw question, answer text, its citations) for follow-ups and
-for highlighting the article.
+Two lists travel between calls, both kept server-side: ``messages`` is what the chat shows (escaped
+HTML, openai-style dicts, suggested questions as ``options``) and ``turns`` is what was really said
+(raw question, answer text, its citations, which message shows it) for follow-ups, for highlighting the
+article and for the feedback on one answer. The chat opens on the article's overview: an assistant
+turn the next questions can follow up on, but not a question (undo and clear stop at it).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from pydantic import ValidationError
 
 from assistant.answer.sources import answer_with_sources
+from assistant.answer.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.article import Article
 from assistant.errors import AssistantError, InvalidQuestion
+from assistant.feedback import Feedback
 from assistant.pipeline import Assistant
 from assistant.schema import Answer, Citation, Turn
 from assistant.ui import html as chat_html
 from assistant.web.deadline import ask_within_sync
 
 Message = dict[str, Any]
+
+
+class Rating(TypedDict):
+    """A reader's stored 👍/👎, kept server-side until the note: the note is attached to row ``row``."""
+
+    index: object
+    rating: Literal["up", "down"]
+    row: int
+
+
 Update = tuple[str, list[Message], list[Message], str]
 """(textbox value, chat messages, turns, article view HTML)."""
 
 STREAM_CHUNKS = 12
 STREAM_DELAY = 0.03
+STARTERS = 4
+FOLLOW_UPS = 3
+MAX_RESTORED_QUESTIONS = 30
+"""A reloaded tab replays at most this many questions (~0.1 s each); an older conversation is cut."""
+
+logger = logging.getLogger(__name__)
 
 
-def _history(turns: list[Message]) -> list[Turn]:
+def _history(turns: Sequence[Message]) -> list[Turn]:
     return [
         Turn(role=t["role"], content=t["content"]) for t in turns if t.get("content") and not t.get("failed")
     ]
@@ -53,10 +75,14 @@ def stream_prefixes(answer_text: str, chunks: int = STREAM_CHUNKS) -> Iterator[s
 
 
 class ChatSession:
-    """Answers one chat message at a time through ``Assistant.ask``; streams the answer in."""
+    """Answers one chat message at a time through ``Assistant.ask``; streams the answer in, then offers
+    follow-up questions under it."""
 
-    def __init__(self, assistant: Assistant, delay: float = STREAM_DELAY) -> None:
+    def __init__(
+        self, assistant: Assistant, suggestions: Suggestions | None = None, delay: float = STREAM_DELAY
+    ) -> None:
         self.assistant = assistant
+        self.suggestions = suggestions or Suggestions(assistant)
         self.delay = delay
 
     def article_view(
@@ -69,11 +95,31 @@ class ChatSession:
         article = article or self.assistant.article
         return chat_html.article_html(article, current, _earlier_citations(list(turns), article))
 
+    def start(self) -> Update:
+        """A new conversation: the article's cited overview, the starter questions under it."""
+        try:
+            answer = self.suggestions.opening()
+        except AssistantError as error:
+            logger.warning("the chat opened without its overview: %s", error)
+            return "", [], [], self.article_view()
+        article = self.assistant.article
+        content = chat_html.answer_html(answer, kind="aa-answer aa-overview")
+        messages = [{"role": "assistant", "content": content}]
+        turns = [{**_turn(answer, article, message=0), "opening": True}]
+        messages = self._offer(messages, turns)
+        return "", messages, turns, self.article_view((), answer.citations, article)
+
     def respond(self, question: str, messages: list[Message], turns: list[Message]) -> Iterator[Update]:
-        """Show the question, then the answer growing word by word, then its sources and highlights."""
-        messages, turns = list(messages or []), list(turns or [])
+        """Show the question, then the answer growing word by word, then its sources, highlights and
+        the follow-ups it suggests."""
+        yield from self._respond(question, messages, turns, stream=True)
+
+    def _respond(
+        self, question: str, messages: list[Message], turns: list[Message], *, stream: bool
+    ) -> Iterator[Update]:
+        messages, turns = _without_options(messages), list(turns or [])
         if not (question or "").strip():
-            yield "", messages, turns, self.article_view(turns)
+            yield "", self._offer(messages, turns), turns, self.article_view(turns, _current(turns))
             return
         messages.append({"role": "user", "content": chat_html.question_html(question)})
         try:
@@ -85,26 +131,88 @@ class ChatSession:
             return
         earlier = turns
         turns = [*turns, {"role": "user", "content": question}]
-        for prefix in stream_prefixes(answer.text):
+        for prefix in stream_prefixes(answer.text) if stream else ():
             partial = {"role": "assistant", "content": chat_html.answer_html(answer, partial_text=prefix)}
             yield "", [*messages, partial], turns, self.article_view(earlier, article=article)
             time.sleep(self.delay)
+        turns.append(_turn(answer, article, message=len(messages)))
         messages.append({"role": "assistant", "content": chat_html.answer_html(answer)})
-        turns.append(_turn(answer, article))
-        yield "", messages, turns, self.article_view(earlier, answer.citations, article)
+        yield "", self._offer(messages, turns), turns, self.article_view(earlier, answer.citations, article)
 
-    def retry(self, messages: list[Message], turns: list[Message]) -> Iterator[Update]:
-        """Ask the last question again (after an error or to re-stream the answer)."""
-        question, messages, turns = self._drop_last_exchange(messages, turns)
-        yield from self.respond(question, messages, turns)
+    def replay(self, questions: object) -> Update:
+        """The conversation of a reloaded tab, rebuilt from its questions alone (the answerer is
+        deterministic): the browser keeps only their text, the server never trusts shown HTML.
+
+        ``questions`` comes from the client: anything but a JSON list of question strings starts a
+        fresh conversation; a longer list keeps its last ``MAX_RESTORED_QUESTIONS``."""
+        textbox, messages, turns, article = self.start()
+        for question in _restorable(questions):
+            *_, (textbox, messages, turns, article) = self._respond(question, messages, turns, stream=False)
+        return textbox, messages, turns, article
 
     def undo(self, messages: list[Message], turns: list[Message]) -> Update:
         """Remove the last exchange and put its question back into the textbox for editing."""
         question, messages, turns = self._drop_last_exchange(messages, turns)
-        return question, messages, turns, self.article_view(turns)
+        messages = self._offer(messages, turns)
+        return question, messages, turns, self.article_view(turns, _current(turns))
 
     def clear(self) -> Update:
-        return "", [], [], self.article_view()
+        """Back to the overview: a conversation starts there."""
+        return self.start()
+
+    def rated(self, turns: Sequence[Message], index: object) -> tuple[str, Answer] | None:
+        """The question and the answer shown as message ``index``, from the server's own record
+        (a client names only which message it rates), or None when that message is no answer."""
+        if not isinstance(index, int) or isinstance(index, bool):
+            return None
+        for position, turn in enumerate(turns):
+            if turn["role"] == "assistant" and turn.get("message") == index:
+                before = turns[position - 1] if position else None
+                question = before["content"] if before and before["role"] == "user" else ""
+                question = OVERVIEW_QUESTION if turn.get("opening") else question
+                return question, _answer(turn)
+        return None
+
+    def feedback(
+        self, turns: Sequence[Message], index: object, rating: Literal["up", "down"], note: str = ""
+    ) -> Feedback | None:
+        """A rating of message ``index`` with what the server itself showed there, or None when that
+        message is no answer (an error, a question)."""
+        rated = self.rated(turns, index)
+        if rated is None:
+            return None
+        question, answer = rated
+        return Feedback(
+            rating=rating,
+            note=note,
+            question=question,
+            answer=answer.text,
+            citations=answer.citations,
+            surface="chat",
+        )
+
+    def _offer(self, messages: list[Message], turns: Sequence[Message]) -> list[Message]:
+        """Suggested questions under the last message when it is an answer: the starters under the
+        overview, follow-ups under any other answer (a decline too: there they help most)."""
+        messages = _without_options(messages)
+        last = turns[-1] if turns else None
+        if (
+            not messages
+            or not last
+            or last["role"] != "assistant"
+            or last.get("message") != len(messages) - 1
+        ):
+            return messages
+        try:
+            if last.get("opening"):
+                offered = self.suggestions.starters(k=STARTERS)
+            else:
+                offered = self.suggestions.follow_ups(_answer(last), asked(turns), k=FOLLOW_UPS)
+        except AssistantError as error:
+            logger.warning("no questions suggested: %s", error)
+            return messages
+        options = [{"label": question, "value": question} for question in offered]
+        return [*messages[:-1], {**messages[-1], "options": options}]
 
     @staticmethod
     def _drop_last_exchange(
@@ -115,9 +223,9 @@ class ChatSession:
         if last_user is None:
             return "", messages, turns
         messages = messages[:last_user]
-        while turns and turns[-1]["role"] == "assistant":
+        while turns and turns[-1]["role"] == "assistant" and not turns[-1].get("opening"):
             turns.pop()
-        question = turns.pop()["content"] if turns else ""
+        question = turns.pop()["content"] if turns and turns[-1]["role"] == "user" else ""
         return question, messages, turns
 
     def answer_text(self, question: str, history: list[Message]) -> str:
@@ -130,6 +238,45 @@ class ChatSession:
             raise InvalidQuestion("the question must be text")
         answer, _ = ask_within_sync(self.assistant, question, _client_history(history))
         return answer_with_sources(answer)
+
+
+def asked(turns: Sequence[Message]) -> list[str]:
+    """The questions of a conversation that were answered: what a tab keeps to rebuild it on reload."""
+    return [t["content"] for t in turns if t["role"] == "user" and not t.get("failed")]
+
+
+def asked_json(turns: Sequence[Message]) -> str:
+    return json.dumps(asked(turns), ensure_ascii=False)
+
+
+def _restorable(questions: object) -> list[str]:
+    if isinstance(questions, str):
+        try:
+            questions = json.loads(questions or "[]")
+        except ValueError:
+            questions = None
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        logger.warning("a tab sent a conversation to restore that is not a list of questions; ignored")
+        return []
+    return questions[-MAX_RESTORED_QUESTIONS:]
+
+
+def _without_options(messages: Sequence[Message] | None) -> list[Message]:
+    return [{k: v for k, v in m.items() if k != "options"} for m in messages or []]
+
+
+def _answer(turn: Message) -> Answer:
+    return Answer(
+        text=turn["content"],
+        answerable=turn.get("answerable", True),
+        citations=[Citation(**c) for c in turn.get("citations", [])],
+    )
+
+
+def _current(turns: Sequence[Message]) -> list[Citation]:
+    """The citations of the answer shown last, highlighted as the current ones."""
+    last = turns[-1] if turns else None
+    return _answer(last).citations if last and last["role"] == "assistant" else []
 
 
 def _client_history(history: object) -> list[Turn]:
@@ -145,10 +292,12 @@ def _client_history(history: object) -> list[Turn]:
         raise InvalidQuestion(msg) from None
 
 
-def _turn(answer: Answer, article: Article) -> Message:
+def _turn(answer: Answer, article: Article, message: int) -> Message:
     return {
         "role": "assistant",
         "content": answer.text,
+        "answerable": answer.answerable,
         "citations": [c.model_dump() for c in answer.citations],
         "article": article.sha256,
+        "message": message,
     }

@@ -105,11 +105,11 @@ def test_pasted_iframe_shows_the_question_box_whole_at_1280x900(page: Page, urls
 
     # Rating an answer opens a note field and a status line: they fit too, and the box stays in place.
     chat.get_by_role("button", name="Like", exact=True).first.click()
-    expect(chat.locator("#aa-note")).to_be_visible(timeout=TIMEOUT)
+    expect(chat.locator("#aa-rating-note")).to_be_visible(timeout=TIMEOUT)
     expect(chat.locator("#aa-rating-status")).not_to_be_empty(timeout=TIMEOUT)
     ends = {
         part: bottom_in_frame(chat, part, outer["y"])
-        for part in ("#aa-question", "#aa-note", "#aa-rating-status")
+        for part in ("#aa-question", "#aa-rating-note", "#aa-rating-status")
     }
     print(f"frame {IFRAME_HEIGHT} px; ends at (px): {ends}")
     assert all(end <= IFRAME_HEIGHT for end in ends.values()), ends
