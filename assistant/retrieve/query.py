@@ -105,11 +105,21 @@ def topical_terms(text: str) -> list[str]:
 
 def leans_on_context(question: str, tuning: QueryTuning = QUERY_TUNING) -> bool:
     """Does the question need an earlier turn to know what it is about?"""
+    few_words = len(topical_terms(question)) <= tuning.max_topical_terms_of_follow_up
     return bool(
         _REFERRING.search(question)
         or _ELLIPTICAL_START.match(question)
-        or len(topical_terms(question)) <= tuning.max_topical_terms_of_follow_up
+        or (few_words and not names_something(question))
     )
+
+
+# A capitalised word after the first: "What happened in Raqqa?" names its own subject.
+_NAME_AFTER_FIRST_WORD = re.compile(r"^\s*\S+.*?\s(?!I\b)[A-Z][\w’'-]*")
+
+
+def names_something(question: str) -> bool:
+    """Does the question name its subject (a capitalised word other than its first, "I" aside)?"""
+    return _NAME_AFTER_FIRST_WORD.match(question) is not None
 
 
 def _never(_: str) -> bool:

@@ -52,6 +52,12 @@ def test_a_close_runner_up_is_cited_too_in_article_order():
     assert cited(choice) == [0, 1]
 
 
+def test_a_runner_up_too_weak_to_answer_alone_is_not_cited_however_wide_the_margin():
+    floor = answerer(second_margin=20.0, min_rerank=-5.0)
+    choice = floor.choose(evidence("What happened at Deir Ezzor?", towards(1, 1), rerank=(5, -6, -8)))
+    assert cited(choice) == [0]
+
+
 def test_the_runner_up_is_left_out_when_both_would_cite_too_much():
     choice = answerer(max_cited_chars=80).choose(
         evidence("What happened at Deir Ezzor?", towards(1, 1), rerank=(5, 4, -8))

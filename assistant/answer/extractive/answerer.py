@@ -132,7 +132,8 @@ class ExtractiveAnswerer:
         w: ExtractiveWeights,
         following: frozenset[int] = frozenset(),
     ) -> tuple[RankedSentence, tuple[Sentence, ...]]:
-        """The best sentence, and the runner-up when it is nearly as good and both stay short.
+        """The best sentence, and the runner-up when it is nearly as good, clears the answering floor
+        and both stay short.
 
         ``following`` are the sentences right after the previous answer's quotes: a follow-up's
         answer is often there ("Which general said so?"), so they gain the fitted bonus too."""
@@ -155,6 +156,8 @@ class ExtractiveAnswerer:
         for runner_up in order[1:]:
             if len(chosen) >= self.max_citations or adjusted(runner_up) < adjusted(best) - w.second_margin:
                 break
+            if runner_up.rerank < w.min_rerank:
+                continue  # a sentence too weak to answer with alone is not cited beside the answer
             length = len(sentences[runner_up.position].text)
             if length <= budget:
                 chosen.append(runner_up)
