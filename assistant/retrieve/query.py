@@ -113,13 +113,15 @@ def leans_on_context(question: str, tuning: QueryTuning = QUERY_TUNING) -> bool:
     )
 
 
-# A capitalised word after the first: "What happened in Raqqa?" names its own subject.
+# A capitalised word after the first ("What happened in Raqqa?") or a year-like number ("in 2003").
 _NAME_AFTER_FIRST_WORD = re.compile(r"^\s*\S+.*?\s(?!I\b)[A-Z][\w’'-]*")
+_SPECIFIC_NUMBER = re.compile(r"\b\d{3,}\b")
 
 
 def names_something(question: str) -> bool:
-    """Does the question name its subject (a capitalised word other than its first, "I" aside)?"""
-    return _NAME_AFTER_FIRST_WORD.match(question) is not None
+    """Does the question name its subject: a capitalised word other than its first ("I" aside), or a
+    number of three digits or more?"""
+    return bool(_NAME_AFTER_FIRST_WORD.match(question) or _SPECIFIC_NUMBER.search(question))
 
 
 def _never(_: str) -> bool:

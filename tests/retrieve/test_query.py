@@ -68,6 +68,7 @@ TEHRAN = chat("How many people died in Tehran?", "13 people [1]")
         # one topical word, but a name: it says what it is about (in lower case it could be either)
         ("What happened in Raqqa?", RUSSIA, None),
         ("what happened in raqqa?", RUSSIA, "What did the Russian Defense Ministry announce?"),
+        ("what happened in 2003?", RUSSIA, None),
         # nothing to lean on: no earlier user turn with any text
         ("where was he born", [], None),
         ("where was he born", [Turn(role="assistant", content="Hello! Ask me about the article.")], None),

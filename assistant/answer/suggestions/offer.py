@@ -32,6 +32,9 @@ MAX_VALIDATED = 24
 NEARBY = 4
 """Sentences after an answer's last citation whose questions count as "what comes next"."""
 
+STARTER_KINDS = {"speaker": 0, "place": 1, "person": 2, "number": 3, "topic": 4, "date": 5}
+"""The order in which kinds of questions are offered to start a conversation."""
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -163,7 +166,8 @@ class Suggestions:
             chosen.extend([s for s in pool if s.kind == kind][:1])
         kinds = {"about", "overview", "conclusion"}
         sections: set[str | None] = set()
-        for suggestion in pool:
+        # Who said what and where it happened open an article better than a bare date or a phrase.
+        for suggestion in sorted(pool, key=lambda s: (STARTER_KINDS.get(s.kind, len(STARTER_KINDS)), s.rank)):
             if suggestion.kind in kinds or suggestion.section in sections:
                 continue
             kinds.add(suggestion.kind)
