@@ -52,6 +52,14 @@ def test_a_close_runner_up_is_cited_too_in_article_order():
     assert cited(choice) == [0, 1]
 
 
+def test_a_second_sentence_in_the_same_voice_is_not_attributed_twice():
+    draft = answerer().draft(evidence("What happened at Deir Ezzor?", towards(1, 0, 1), rerank=(5, -8, 4)))
+    assert draft.text == (
+        "The author writes: “Iran fired six missiles at Deir Ezzor on Sunday.” [1] "
+        "“Analysts expect further strikes in the coming months.” [2]"
+    )
+
+
 def test_a_runner_up_too_weak_to_answer_alone_is_not_cited_however_wide_the_margin():
     floor = answerer(second_margin=20.0, min_rerank=-5.0)
     choice = floor.choose(evidence("What happened at Deir Ezzor?", towards(1, 1), rerank=(5, -6, -8)))

@@ -40,6 +40,15 @@ _FOLLOWING_WINDOW = 6
 """How far after the previous quote a continuation looks for the same speaker's next words."""
 
 
+def _same_voice(before: Sentence, sentence: Sentence) -> bool:
+    """Quoted from the same speaker, or the author's narration again (not a caption or page text)."""
+    return (
+        sentence.voice is before.voice
+        and sentence.voice in (Voice.AUTHOR, Voice.QUOTE)
+        and sentence.speaker == before.speaker
+    )
+
+
 def _quoted_in(previous_answer: str, sentences: Sequence[Sentence]) -> list[Sentence]:
     """The article's sentences the previous answer quoted, found by exact lookup of our own quotes."""
     return [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
@@ -236,6 +245,7 @@ class ExtractiveAnswerer:
                 opinion=bool(_OPINION_CUES.search(sentence.text)),
                 quote=sentence.text,
                 marker=f"[{n}]",
+                continues=n > 1 and _same_voice(choice.cited[n - 2], sentence),
             )
             for n, sentence in enumerate(choice.cited, start=1)
         ]

@@ -27,6 +27,7 @@ _REQUIRED = {
     ("attribution", "author_opinion"): {"quoted", "marker"},
     ("attribution", "caption"): {"quoted", "marker"},
     ("attribution", "metadata"): {"quoted", "marker"},
+    ("attribution", "continued"): {"quoted", "marker"},
     ("decline", "question"): {"question"},
     ("decline", "task"): {"question"},
     ("decline", "context"): {"markers"},
@@ -112,9 +113,14 @@ class AnswerTemplates:
                 raise PromptError(msg)
         return cls(attribution=data["attribution"], declines=data["decline"], overview=data["overview"])
 
-    def attribute(self, voice: str, speaker: str | None, opinion: bool, quote: str, marker: str) -> str:
-        """One sentence of the answer: who says what, quoted, with its marker."""
-        if voice == "quote" and speaker and speaker not in quote:
+    def attribute(
+        self, voice: str, speaker: str | None, opinion: bool, quote: str, marker: str, continues: bool = False
+    ) -> str:
+        """One sentence of the answer: who says what, quoted, with its marker; ``continues``: the same
+        voice as the sentence before it, which already said who speaks."""
+        if continues:
+            key = "continued"
+        elif voice == "quote" and speaker and speaker not in quote:
             key = "quote"
         elif voice == "quote":
             key = "quote_named"
