@@ -51,6 +51,8 @@ class ItemResult:
     cited_chars: int
     seconds: float
     answer: str
+    answered_by: str = "extractive"
+    guardrail_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ class Report:
     mean_cited_chars: float
     latency_p50_ms: float
     latency_p95_ms: float
+    answered_by_llm: int = 0
+    """Answers the LLM wrote (after its guardrails); the rest are extractive."""
+    llm_fallbacks: int = 0
+    """Answers where the LLM was asked but the extractive answer was given (failure or nothing kept)."""
 
 
 # How `assistant eval` names an article given on its command line, in error messages.
@@ -153,6 +159,8 @@ def score_item(assistant: Assistant, item: GoldenItem, answer: Answer, seconds: 
         cited_chars=sum(len(c.text) for c in answer.citations),
         seconds=seconds,
         answer=answer.text,
+        answered_by=answer.answered_by,
+        guardrail_notes=tuple(answer.guardrail_notes),
     )
 
 
@@ -181,6 +189,8 @@ def summarise(results: Sequence[ItemResult]) -> Report:
         mean_cited_chars=statistics.fmean([r.cited_chars for r in answered]) if answered else 0.0,
         latency_p50_ms=statistics.median(latencies) if latencies else 0.0,
         latency_p95_ms=percentile(latencies, 0.95),
+        answered_by_llm=sum(r.answered_by == "llm" for r in results),
+        llm_fallbacks=sum(r.answered_by == "extractive" and bool(r.guardrail_notes) for r in results),
     )
 
 
@@ -213,6 +223,10 @@ def report_table(report: Report) -> str:
         ("latency p50 (ms)", f"{report.latency_p50_ms:.1f}"),
         ("latency p95 (ms)", f"{report.latency_p95_ms:.1f}"),
     ]
+    if report.answered_by_llm or report.llm_fallbacks:
+        extractive = report.questions - report.answered_by_llm
+        rows.append(("answered by", f"llm {report.answered_by_llm}, extractive {extractive}"))
+        rows.append(("llm fell back", f"{report.llm_fallbacks}"))
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 

@@ -25,12 +25,23 @@ class Citation(BaseModel):
     speaker: str | None = Field(None, description="Who says it: the author or a quoted source.")
 
 
+AnsweredBy = Literal["extractive", "llm"]
+
+
 class Answer(BaseModel):
     """A short answer with inline [n] markers, or a decline with the closest passages as context."""
 
     text: str
     answerable: bool
     citations: list[Citation]
+    answered_by: AnsweredBy = Field(
+        "extractive",
+        description="Who wrote the text: the LLM (checked by the guardrails) or the extractive answerer.",
+    )
+    guardrail_notes: list[str] = Field(
+        default_factory=list,
+        description="What the guardrails removed from the LLM's answer and why, or why it fell back.",
+    )
 
 
 class AskResponse(BaseModel):
@@ -39,10 +50,24 @@ class AskResponse(BaseModel):
     answer: str = Field(description="Short answer with [n] markers pointing at the citations.")
     answerable: bool = Field(description="False when the article does not answer the question.")
     citations: list[Citation]
+    answered_by: AnsweredBy = Field(
+        "extractive",
+        description="`llm` when a model wrote the answer, `extractive` when it quotes the article.",
+    )
+    guardrail_notes: list[str] = Field(
+        default_factory=list,
+        description="What the guardrails removed from the LLM's answer, or why it fell back.",
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
-        return cls(answer=answer.text, answerable=answer.answerable, citations=answer.citations)
+        return cls(
+            answer=answer.text,
+            answerable=answer.answerable,
+            citations=answer.citations,
+            answered_by=answer.answered_by,
+            guardrail_notes=answer.guardrail_notes,
+        )
 
 
 class ErrorResponse(BaseModel):

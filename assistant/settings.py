@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -22,8 +22,13 @@ DEFAULT_ARTICLE = PACKAGE_DIR / "data" / "henningsen-2017-iran-missile-strike.tx
 MIN_API_KEY_CHARS = 16
 # UTF-8 spends at most 4 bytes on a character: a bigger file is over the limit without reading it.
 MAX_UTF8_BYTES_PER_CHAR = 4
-SECRET_FIELDS = frozenset({"api_keys"})
+SECRET_FIELDS = frozenset({"api_keys", "llm_api_key"})
 _MAX_ECHO = 80
+# With an LLM and no ASSISTANT_REQUEST_TIMEOUT given, a request may take the LLM's time plus this much
+# more: retrieval before the model call, and the extractive answer after a slow backend gave up.
+LLM_REQUEST_MARGIN = 10.0
+# Given explicitly, ASSISTANT_REQUEST_TIMEOUT must leave at least this much beyond ASSISTANT_LLM_TIMEOUT.
+MIN_LLM_FALLBACK_SECONDS = 2.0
 # What a public base URL may contain: unreserved and path characters, percent-escapes, IPv6 brackets.
 _URL_CHARS = re.compile(r"https?://[A-Za-z0-9._~:/\[\]%-]+")
 
@@ -50,7 +55,9 @@ class Settings(BaseSettings):
         description="Where the built index lives (default: index/ in the working directory).",
     )
     prompts_dir: Path | None = Field(
-        None, description="Answer templates folder (default: the templates shipped in the package)."
+        None,
+        description="Prompts folder: the answer templates and the LLM prompt (default: the ones shipped "
+        "in the package, the project's prompts/).",
     )
     chroma_url: str | None = Field(
         None,
@@ -62,12 +69,36 @@ class Settings(BaseSettings):
     )
     retrieval_k: int = Field(10, ge=1, le=50, description="Passages handed to the answerer.")
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
-    answerer: Literal["extractive"] = Field(
-        "extractive", description="Which answerer writes the answers (assistant/answer/factory.py)."
+    answerer: Literal["auto", "extractive", "llm"] = Field(
+        "auto",
+        description="Which answerer writes the answers: `llm` (a model server, checked by guardrails), "
+        "`extractive` (quotes, no model), or `auto`: llm when ASSISTANT_LLM_BASE_URL is set, else "
+        "extractive.",
     )
+    llm_base_url: str | None = Field(
+        None,
+        description="An OpenAI-compatible server's API base URL (e.g. http://localhost:11434/v1 for "
+        "Ollama); unset: no LLM, extractive answers.",
+    )
+    llm_model: str | None = Field(None, description="The model the LLM server should answer with.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer key for the LLM server, if it needs one (local servers usually do not)."
+    )
+    llm_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Seconds the LLM may take for one answer, retries included; then the extractive answer.",
+    )
+    llm_max_tokens: int = Field(200, ge=16, le=8192, description="Longest LLM answer, in tokens.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(50, ge=0, description="History turns considered (newest kept).")
-    request_timeout: float = Field(10.0, gt=0, description="Seconds an HTTP request may take to be answered.")
+    request_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds an HTTP request may take to be answered (with an LLM, unless given: "
+        f"ASSISTANT_LLM_TIMEOUT + {LLM_REQUEST_MARGIN:g}).",
+    )
     health_timeout: float = Field(
         2.0, gt=0, description="Seconds /healthz waits for its probe of index and model."
     )
@@ -275,6 +306,60 @@ class Settings(BaseSettings):
             msg = f"ASSISTANT_FEEDBACK_DB: {str(path)!r} is a directory; give a file path, e.g. {example!r}"
             raise ValueError(msg)
         return path
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_base_url_is_a_url(cls, url: str | None) -> str | None:
+        """Checked now, so a typo fails at start-up with the variable named, not at the first answer."""
+        if url is None or not url.strip():
+            return None
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+            msg = (
+                f"ASSISTANT_LLM_BASE_URL: {_shown(url)} is not an API base URL; give "
+                "scheme://host[:port]/path without query or fragment, e.g. http://localhost:11434/v1 (Ollama)"
+            )
+            raise ValueError(msg)
+        return url.rstrip("/")
+
+    @field_validator("llm_model")
+    @classmethod
+    def _blank_llm_model_means_unset(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether answers are written by the LLM: ``answerer`` ``llm``, or ``auto`` with a base URL."""
+        return self.answerer == "llm" or (self.answerer == "auto" and self.llm_base_url is not None)
+
+    @model_validator(mode="after")
+    def _llm_is_configured_whole(self) -> Settings:
+        """An LLM answerer needs a server and a model, and a request deadline its fallback fits in."""
+        if self.answerer == "llm" and self.llm_base_url is None:
+            msg = (
+                "ASSISTANT_ANSWERER=llm needs ASSISTANT_LLM_BASE_URL, the model server's API base URL "
+                "(e.g. http://localhost:11434/v1 for Ollama); set it, or use ASSISTANT_ANSWERER=extractive"
+            )
+            raise ValueError(msg)
+        if not self.llm_enabled:
+            return self
+        if self.llm_model is None:
+            msg = (
+                f"ASSISTANT_LLM_MODEL is unset; name the model {self.llm_base_url} should answer with "
+                "(e.g. llama3.2 for Ollama, gpt-4o-mini for OpenAI), or unset ASSISTANT_LLM_BASE_URL"
+            )
+            raise ValueError(msg)
+        if "request_timeout" not in self.model_fields_set:
+            self.request_timeout = self.llm_timeout + LLM_REQUEST_MARGIN
+        elif self.request_timeout < self.llm_timeout + MIN_LLM_FALLBACK_SECONDS:
+            msg = (
+                f"ASSISTANT_REQUEST_TIMEOUT={self.request_timeout:g} leaves no time for the extractive "
+                f"answer after ASSISTANT_LLM_TIMEOUT={self.llm_timeout:g}; make it at least "
+                f"{self.llm_timeout + MIN_LLM_FALLBACK_SECONDS:g} or lower ASSISTANT_LLM_TIMEOUT"
+            )
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _article_is_a_file_within_limit(self) -> Settings:

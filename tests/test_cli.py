@@ -36,8 +36,9 @@ def test_ask_json_matches_the_api_shape(index_env, assistant):
     result = runner.invoke(app, ["ask", "--json", "When was the article published on Global Research?"])
     assert result.exit_code == 0
     body = json.loads(result.stdout)
-    assert set(body) == set(AskResponse.model_fields) == {"answer", "answerable", "citations"}
-    assert body["answerable"] is True
+    fields = {"answer", "answerable", "citations", "answered_by", "guardrail_notes"}
+    assert set(body) == set(AskResponse.model_fields) == fields
+    assert body["answerable"] is True and body["answered_by"] == "extractive"
     for citation in body["citations"]:
         assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]
 

@@ -65,10 +65,11 @@ def test_top_level_prompts_is_the_packaged_folder_under_another_name():
 
 
 def test_a_missing_packaged_folder_says_to_reinstall(monkeypatch, tmp_path):
-    from assistant.answer.extractive import templates
+    from assistant.answer import prompt_files
+    from assistant.errors import PromptError
 
-    monkeypatch.setattr(templates, "packaged_prompts", lambda: tmp_path / "gone")
-    with pytest.raises(templates.PromptError) as refused:
+    monkeypatch.setattr(prompt_files, "packaged_prompts", lambda: tmp_path / "gone")
+    with pytest.raises(PromptError) as refused:
         AnswerTemplates.load()
     message = str(refused.value)
     assert "shipped in the package" in message and "reinstall article-assistant" in message

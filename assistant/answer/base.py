@@ -9,7 +9,7 @@ them. So a new answerer (an LLM one, say) is one module implementing ``Answerer`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from assistant.schema import Answer
 if TYPE_CHECKING:
     from langchain_core.documents import Document
 
-__all__ = ["Answerer", "Draft", "Evidence", "RankedSentence", "RetrievedPassage", "answer"]
+__all__ = ["Answerer", "Draft", "Evidence", "Monitored", "RankedSentence", "RetrievedPassage", "answer"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,20 @@ class Answerer(Protocol):
     """
 
     def draft(self, evidence: Evidence) -> Draft: ...
+
+
+@runtime_checkable
+class Monitored(Protocol):
+    """An answerer leaning on a service that can fail on its own (a model server): it still answers
+    (falling back), but ``/healthz`` reports the failure until the service works again."""
+
+    def problem(self) -> str | None:
+        """Why the service failed last, or None while it works."""
+        ...
+
+    def recheck(self) -> str | None:
+        """Try the service again after a failure (cheaply, bounded); ``problem()`` afterwards."""
+        ...
 
 
 def answer(answerer: Answerer, evidence: Evidence) -> Answer:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.article import Article, Sentence
-from assistant.schema import Answer, Citation
+from assistant.schema import Answer, AnsweredBy, Citation
 
 _SHOWN = 80
 
@@ -25,12 +25,15 @@ class CitationMismatch(RuntimeError):
 class Draft:
     """What an answerer decides: the text, whether it answers, and the sentences it cites.
 
-    ``text`` carries ``[n]`` markers; ``[n]`` points at ``cited[n - 1]``.
+    ``text`` carries ``[n]`` markers; ``[n]`` points at ``cited[n - 1]``. ``notes`` say what the
+    guardrails removed from a model's answer, or why it fell back to the extractive one.
     """
 
     text: str
     answerable: bool
     cited: tuple[Sentence, ...] = ()
+    answered_by: AnsweredBy = "extractive"
+    notes: tuple[str, ...] = ()
 
 
 def _shown(text: str) -> str:
@@ -67,4 +70,10 @@ def cite(sentences: Sequence[Sentence], article: Article) -> list[Citation]:
 
 def finish(draft: Draft, article: Article) -> Answer:
     """The answer a surface shows: the draft's text, with its citations built and checked here."""
-    return Answer(text=draft.text, answerable=draft.answerable, citations=cite(draft.cited, article))
+    return Answer(
+        text=draft.text,
+        answerable=draft.answerable,
+        citations=cite(draft.cited, article),
+        answered_by=draft.answered_by,
+        guardrail_notes=list(draft.notes),
+    )

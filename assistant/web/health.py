@@ -3,6 +3,9 @@
 The probe itself runs on one thread at a time (``Assistant.start_check``). A probe stuck on a lock
 held elsewhere may be awaited by many requests, so waiting adds no thread and no callback per
 request: one event per probe and event loop, set when the probe finishes.
+
+An answerer leaning on a model server (``Monitored``) adds its last failure: answers still come
+(extractive), but the status is ``degraded`` until a request or a probe here finds it working again.
 """
 
 from __future__ import annotations
@@ -10,9 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import weakref
 from concurrent.futures import Future
 
+import anyio
+
+from assistant.answer.base import Monitored
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.web.deadline import too_slow
@@ -45,8 +52,28 @@ def _finished_event(probe: Future[None]) -> asyncio.Event:
     return event
 
 
+async def answerer_problem(assistant: Assistant, seconds: float) -> str | None:
+    """The answerer's service failure, if it had one and it persists: tried again, waiting ``seconds``."""
+    answerer = assistant.answerer
+    if not isinstance(answerer, Monitored) or answerer.problem() is None:
+        return None
+    try:
+        with anyio.fail_after(max(seconds, 0.0)):
+            return await anyio.to_thread.run_sync(answerer.recheck, abandon_on_cancel=True)
+    except TimeoutError:
+        return answerer.problem()
+
+
 async def health_problem(assistant: Assistant, seconds: float) -> str | None:
     """What keeps the assistant from answering well, or None; waits at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    problems = [await _probe_problem(assistant, seconds)]
+    problems.append(await answerer_problem(assistant, deadline - time.monotonic()))
+    found = [p for p in problems if p is not None]
+    return "; ".join(found) if found else None
+
+
+async def _probe_problem(assistant: Assistant, seconds: float) -> str | None:
     probe = assistant.start_check()
     if not probe.done():
         try:

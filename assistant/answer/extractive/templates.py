@@ -7,13 +7,10 @@ checkout does; ``ASSISTANT_PROMPTS_DIR`` names another folder.
 
 from __future__ import annotations
 
-import string
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from assistant.answer.prompt_files import packaged_prompts, placeholders, read_prompt_file
 from assistant.errors import PromptError
 
 __all__ = ["EXTRACTIVE_TEMPLATES", "AnswerTemplates", "PromptError", "packaged_prompts"]
@@ -37,49 +34,6 @@ _REQUIRED = {
 _FILLED = {"attribution": {"speaker", "quoted", "marker"}}
 
 
-def _placeholders(template: str) -> set[str]:
-    """Every ``{field}`` of a template; ``{}`` or ``{0}`` show up as names the code never fills."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-
-
-def packaged_prompts() -> Traversable:
-    """The templates folder shipped as package data (declared in pyproject's package-data)."""
-    return resources.files("assistant.answer") / "prompts"
-
-
-def _read(prompts_dir: Path | None) -> tuple[dict, str]:
-    """The templates file as TOML and its name, or a ``PromptError`` saying where it was looked for."""
-    folder: Traversable
-    if prompts_dir is None:
-        folder = packaged_prompts()
-        cannot = f"cannot load the answer templates shipped in the package ({str(folder)!r})"
-        fix = (
-            "reinstall article-assistant, or point ASSISTANT_PROMPTS_DIR at "
-            f"a folder holding {EXTRACTIVE_TEMPLATES}"
-        )
-    else:
-        folder = prompts_dir
-        cannot = f"cannot load answer templates: ASSISTANT_PROMPTS_DIR={str(prompts_dir)!r}"
-        fix = (
-            f"point ASSISTANT_PROMPTS_DIR at a folder holding {EXTRACTIVE_TEMPLATES} "
-            "(a copy of the project's prompts/), or unset it to use the packaged templates"
-        )
-    path = folder / EXTRACTIVE_TEMPLATES
-    if not folder.is_dir():
-        raise PromptError(f"{cannot} is not a directory; {fix}")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), str(path)
-    except FileNotFoundError:
-        raise PromptError(f"{cannot} has no {EXTRACTIVE_TEMPLATES}; {fix}") from None
-    except OSError as error:
-        raise PromptError(f"{cannot}: {str(path)!r} cannot be read ({error.strerror}); {fix}") from None
-    except UnicodeDecodeError as error:
-        msg = f"{cannot}: {str(path)!r} is not UTF-8 text (offset {error.start}); save it as UTF-8"
-        raise PromptError(msg) from None
-    except tomllib.TOMLDecodeError as error:
-        raise PromptError(f"{cannot}: {str(path)!r} is not valid TOML ({error}); fix that line") from None
-
-
 def _quoted(sentence: str) -> str:
     return sentence if sentence[:1] in '"“' else f"“{sentence}”"
 
@@ -95,14 +49,14 @@ class AnswerTemplates:
     @classmethod
     def load(cls, prompts_dir: Path | None = None) -> AnswerTemplates:
         """The templates of ``prompts_dir``, or the packaged ones when it is ``None`` (the default)."""
-        data, path = _read(prompts_dir)
+        data, path = read_prompt_file(prompts_dir, EXTRACTIVE_TEMPLATES, "answer templates")
         for (table, key), needed in _REQUIRED.items():
             section = data.get(table)
             template = section.get(key) if isinstance(section, dict) else None
             if not isinstance(template, str):
                 raise PromptError(f"{path}: [{table}] {key} is missing (a text template is expected)")
             try:
-                used = _placeholders(template)
+                used = placeholders(template)
             except ValueError as error:  # e.g. an unclosed "{"
                 raise PromptError(f"{path}: [{table}] {key} is not a valid template: {error}") from None
             if missing := needed - used:

@@ -1,0 +1,70 @@
+"""The LLM settings: unset changes nothing; set, they are checked at start-up. Fast: no server."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.factory import make_answerer
+from assistant.answer.llm import LLMAnswerer
+from assistant.errors import InvalidConfiguration
+from assistant.settings import LLM_REQUEST_MARGIN, Settings, load_settings
+
+URL = "http://127.0.0.1:9/v1"
+
+
+def test_without_a_base_url_the_answerer_stays_extractive():
+    settings = Settings()
+    assert settings.answerer == "auto" and not settings.llm_enabled
+    assert type(make_answerer(settings)).__name__ == "ExtractiveAnswerer"
+    assert settings.request_timeout == 10.0
+
+
+def test_a_base_url_switches_auto_to_the_llm_with_room_for_the_fallback(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", URL + "/")
+    monkeypatch.setenv("ASSISTANT_LLM_MODEL", "llama3.2")
+    monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT", "20")
+    settings = load_settings()
+    assert settings.llm_enabled and settings.llm_base_url == URL
+    assert settings.request_timeout == 20 + LLM_REQUEST_MARGIN
+    answerer = make_answerer(settings)
+    assert isinstance(answerer, LLMAnswerer) and answerer.backend.timeout == 20
+
+
+def test_extractive_can_be_forced_with_a_base_url_set(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", URL)
+    monkeypatch.setenv("ASSISTANT_ANSWERER", "extractive")
+    assert not load_settings().llm_enabled
+
+
+def test_llm_without_a_base_url_is_refused_at_start_up(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_ANSWERER", "llm")
+    with pytest.raises(InvalidConfiguration, match="ASSISTANT_ANSWERER=llm needs ASSISTANT_LLM_BASE_URL"):
+        load_settings()
+
+
+def test_an_llm_without_a_model_name_is_refused(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", URL)
+    with pytest.raises(InvalidConfiguration, match="ASSISTANT_LLM_MODEL is unset"):
+        load_settings()
+
+
+@pytest.mark.parametrize("url", ["localhost:11434", "ftp://host/v1", "http://host/v1?x=1"])
+def test_a_base_url_that_is_not_one_is_named(monkeypatch, url):
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", url)
+    with pytest.raises(InvalidConfiguration, match="ASSISTANT_LLM_BASE_URL: .* is not an API base URL"):
+        load_settings()
+
+
+def test_a_request_timeout_leaving_no_time_for_the_fallback_is_refused(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BASE_URL", URL)
+    monkeypatch.setenv("ASSISTANT_LLM_MODEL", "m")
+    monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT", "30")
+    monkeypatch.setenv("ASSISTANT_REQUEST_TIMEOUT", "30")
+    with pytest.raises(InvalidConfiguration, match="ASSISTANT_REQUEST_TIMEOUT=30 leaves no time"):
+        load_settings()
+
+
+def test_the_llm_api_key_is_never_shown(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_API_KEY", "sk-very-secret-key-0123456789")
+    settings = load_settings()
+    assert "sk-very-secret" not in repr(settings) and "sk-very-secret" not in str(settings.model_dump())
