@@ -177,6 +177,17 @@ def support(claim: str, cited: Sequence[Sentence]) -> tuple[float, list[str]]:
     return sum(_found(t, known) for t in words) / len(words), missing
 
 
+def _best_support(claim: str, provided: Sequence[Sentence]) -> tuple[int, float] | None:
+    """The one provided sentence (its [n]) that supports an uncited claim, with its share, if any
+    holds ``MIN_SUPPORT`` of its words and every number it states; the first of equals."""
+    best: tuple[int, float] | None = None
+    for n, sentence in enumerate(provided, start=1):
+        share, missing = support(claim, [sentence])
+        if not missing and share >= MIN_SUPPORT and (best is None or share > best[1]):
+            best = (n, share)
+    return best
+
+
 def check(reply: str, provided: Sequence[Sentence], article_text: str, no_answer: str) -> Checked:
     """Keep the sentences of ``reply`` that cite ``provided`` sentences which support them."""
     reply = reply.strip()
@@ -203,6 +214,11 @@ def check(reply: str, provided: Sequence[Sentence], article_text: str, no_answer
                 f"dropped {_shown(claim)}: it quotes {_shown(quote)}, which the article does not say"
             )
             continue
+        if not valid and not groups and (found := _best_support(claim, provided)) is not None:
+            # No marker at all (small models often forget them): cited where its words are, and said so.
+            n, share = found
+            notes.append(f"cited [{n}] for {_shown(claim)}: the model cited nothing; [{n}] holds {share:.0%}")
+            sentence, valid = f"{sentence} [{n}]", [n]
         if not valid:
             notes.append(f"dropped {_shown(claim)}: it cites no sentence it was given")
             continue

@@ -53,10 +53,19 @@ def test_the_pieces_around_an_ellipsis_are_checked_separately():
     assert unverbatim_quote('He said "the strike punished … Tehran allies"', ARTICLE.text) == "Tehran allies"
 
 
-def test_an_uncited_sentence_is_dropped():
-    result = checked("Iran fired six missiles. Analysts expect further strikes [3].")
+def test_an_uncited_sentence_no_given_sentence_supports_is_dropped():
+    result = checked("Iran is very powerful. Analysts expect further strikes [3].")
     assert result.text == "Analysts expect further strikes [1]."
-    assert result.notes == ("dropped “Iran fired six missiles.”: it cites no sentence it was given",)
+    assert result.notes == ("dropped “Iran is very powerful.”: it cites no sentence it was given",)
+
+
+def test_an_uncited_sentence_is_cited_where_its_words_are_and_noted():
+    result = checked("Iran fired six missiles at Deir Ezzor. Analysts expect further strikes [3].")
+    assert result.text == "Iran fired six missiles at Deir Ezzor. [1] Analysts expect further strikes [2]."
+    assert result.cited == (0, 2)
+    assert result.notes == (
+        "cited [1] for “Iran fired six missiles at Deir Ezzor.”: the model cited nothing; [1] holds 100%",
+    )
 
 
 def test_a_sentence_its_citation_does_not_support_is_dropped():
