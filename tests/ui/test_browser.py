@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -20,11 +19,11 @@ from playwright.sync_api import Page, expect
 
 from assistant.web.app import create_app
 from tests.conftest import free_port
+from tests.ui.pages import only_loopback
 
 pytestmark = [pytest.mark.integration, pytest.mark.server, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LOOPBACK = {"127.0.0.1", "localhost"}
 TIMEOUT = 30_000
 
 
@@ -60,15 +59,8 @@ def urls(assistant, serve) -> dict[str, str]:
 def requests_seen(page: Page) -> list[str]:
     """Every URL the page (and its frames) requested; checked against loopback at the end of a test,
     and none of them refused (the Gradio route guard must open everything the page uses)."""
-    seen: list[str] = []
-    refused: list[str] = []
-    page.on("request", lambda request: seen.append(request.url))
-    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    yield seen
-    assert not refused, f"the route guard refused something the page needs: {refused}"
-    outside = [u for u in seen if urlsplit(u).scheme in {"http", "https", "ws", "wss"}]
-    outside = [u for u in outside if urlsplit(u).hostname not in LOOPBACK]
-    assert not outside, f"requests left loopback: {outside}"
+    with only_loopback(page) as seen:
+        yield seen
 
 
 def shot(page: Page, name: str) -> None:

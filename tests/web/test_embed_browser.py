@@ -18,11 +18,11 @@ from playwright.sync_api import Page, expect
 from assistant.web.app import create_app
 from assistant.web.portal import IFRAME_HEIGHT
 from tests.conftest import free_port
+from tests.ui.pages import only_loopback
 
 pytestmark = [pytest.mark.integration, pytest.mark.server, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LOOPBACK = {"127.0.0.1", "localhost"}
 TIMEOUT = 30_000
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -65,15 +65,8 @@ def urls(assistant, serve, tmp_path_factory) -> dict[str, str]:
 @pytest.fixture()
 def requests_seen(page: Page) -> list[str]:
     """Every URL the page (and its frames) requested: none outside loopback, none refused."""
-    seen: list[str] = []
-    refused: list[str] = []
-    page.on("request", lambda request: seen.append(request.url))
-    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    yield seen
-    assert not refused, f"refused: {refused}"
-    outside = [u for u in seen if urlsplit(u).scheme in {"http", "https", "ws", "wss"}]
-    outside = [u for u in outside if urlsplit(u).hostname not in LOOPBACK]
-    assert not outside, f"requests left loopback: {outside}"
+    with only_loopback(page) as seen:
+        yield seen
 
 
 def shot(page: Page, name: str, *, full_page: bool = False) -> None:
