@@ -17,7 +17,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answer.base import Evidence, RankedSentence, RetrievedPassage, answer
+from assistant.answer.base import Evidence, Partial, RankedSentence, RetrievedPassage, answer, stream_answer
 from assistant.answer.extractive.intents import asks_about_article, mentions_the_page
-from assistant.answer.factory import make_answerer
+from assistant.answer.factory import make_answerer, make_extractive
 from assistant.article import Article, Sentence
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
 from assistant.index.builds import IndexDirectory, OpenIndex, Progress
@@ -96,17 +96,20 @@ class Assistant:
         embeddings: Embedder | None = None,
         chroma_client: ClientAPI | None = None,
         reranker: CrossEncoderReranker | None = None,
+        scope: str = "",
     ) -> None:
         """Parts not given are built from ``settings``: the packaged MiniLM model, and the index's
         Chroma collections in the index directory (or on ``ASSISTANT_CHROMA_URL``'s server). An
-        injected ``chroma_client`` (``chromadb.EphemeralClient()`` for tests) holds them instead."""
+        injected ``chroma_client`` (``chromadb.EphemeralClient()`` for tests) holds them instead.
+        ``scope`` keeps this index apart from others on one Chroma server (a library article's id)."""
         self.settings = settings or Settings()
         self.embeddings: Embedder = embeddings or MiniLMEmbeddings()
         self.reranker = reranker or CrossEncoderReranker()
-        self.answerer = make_answerer(self.settings)
+        self.extractive = make_extractive(self.settings)
+        self.answerer = make_answerer(self.settings, self.extractive)
         self._article = self._read_article()
         self.index_directory = IndexDirectory(
-            self.settings.index_dir, chroma_store(self.settings.chroma_url, chroma_client)
+            self.settings.index_dir, chroma_store(self.settings.chroma_url, chroma_client), scope
         )
         self._ready: _Ready | None = None
         self._refused: _Refused | None = None
@@ -247,7 +250,7 @@ class Assistant:
         article = self._read_article()
         manifest = self.index_directory.current_manifest()
         if manifest is None:
-            msg = f"no index in {str(self.index_directory.root)!r}; run `assistant index` to build it"
+            msg = f"no index in {self.index_directory.where}; run `assistant index` to build it"
             raise IndexUnavailable(msg)
         self._same_article(manifest.article_sha256, article)
         index = self.index_directory.open(min(LOCK_WAIT, self.settings.request_timeout / 2))
@@ -257,7 +260,7 @@ class Assistant:
     def _same_article(self, built_from: str, article: Article) -> None:
         if built_from != article.sha256:
             msg = (
-                f"the index in {str(self.index_directory.root)!r} was built from another article "
+                f"the index in {self.index_directory.where} was built from another article "
                 f"(sha256 {built_from[:12]}) than {str(self.settings.article_path)!r} holds now "
                 f"(sha256 {article.sha256[:12]}); run `assistant index` to index that file"
             )
@@ -349,9 +352,38 @@ class Assistant:
         """Answer from the article, citing it; declines (answerable=False) when it does not say."""
         return self.ask_with_article(question, history)[0]
 
-    def ask_with_article(self, question: str, history: Sequence[Turn] = ()) -> tuple[Answer, Article]:
-        """``ask``, and the article its citations point into (the pair served when it was answered)."""
+    def ask_with_article(
+        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+    ) -> tuple[Answer, Article]:
+        """``ask``, and the article its citations point into (the pair served when it was answered).
+
+        ``extractive`` answers with the extractive answerer whatever ``ASSISTANT_ANSWERER`` says:
+        deterministic and fast, for what asks many questions at once (suggested questions are checked
+        by asking them; a reloaded chat replays its questions)."""
         cleaned = self.validate(question)
         turns = self._turns(history)
         ready = self._get_ready()
-        return ready.chain.invoke({"question": cleaned, "history": turns}), ready.article
+        inputs = {"question": cleaned, "history": turns}
+        if extractive:
+            return answer(self.extractive, ready.evidence_chain.invoke(inputs)), ready.article
+        return ready.chain.invoke(inputs), ready.article
+
+    def stream_with_article(
+        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+    ) -> Iterator[Partial | Answered]:
+        """``ask_with_article`` as it happens: ``Partial`` texts while a model writes the answer (none
+        from the extractive answerer), then ``Answered``, the checked answer and its article."""
+        cleaned = self.validate(question)
+        turns = self._turns(history)
+        ready = self._get_ready()
+        evidence = ready.evidence_chain.invoke({"question": cleaned, "history": turns})
+        for item in stream_answer(self.extractive if extractive else self.answerer, evidence):
+            yield Answered(item, ready.article) if isinstance(item, Answer) else item
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The end of a streamed answer: the checked answer, and the article its citations point into."""
+
+    answer: Answer
+    article: Article

@@ -42,6 +42,9 @@ class Answer(BaseModel):
         default_factory=list,
         description="What the guardrails removed from the LLM's answer and why, or why it fell back.",
     )
+    notice: str | None = Field(
+        None, description="A line for the reader when the LLM could not answer (the server failed)."
+    )
 
 
 class AskResponse(BaseModel):
@@ -58,6 +61,11 @@ class AskResponse(BaseModel):
         default_factory=list,
         description="What the guardrails removed from the LLM's answer, or why it fell back.",
     )
+    notice: str | None = Field(
+        None,
+        description="For the reader, when the configured LLM could not answer (its server failed) and "
+        "the answer quotes the article instead; null otherwise.",
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:
@@ -67,6 +75,7 @@ class AskResponse(BaseModel):
             citations=answer.citations,
             answered_by=answer.answered_by,
             guardrail_notes=answer.guardrail_notes,
+            notice=answer.notice,
         )
 
 

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     index_lock_timeout: float = Field(
         120.0, ge=0, description="Seconds to wait for another process's index build before giving up."
     )
+    # Generated state like the index: by default a library/ folder inside the index directory.
+    library_dir: Path | None = Field(
+        None,
+        description="Where `assistant add` keeps the library of articles, one folder each (default: "
+        "library/ in the index directory; their indexes go to articles/ there).",
+    )
     retrieval_k: int = Field(10, ge=1, le=50, description="Passages handed to the answerer.")
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
     answerer: Literal["auto", "extractive", "llm"] = Field(
@@ -91,6 +97,13 @@ class Settings(BaseSettings):
         description="Seconds the LLM may take for one answer, retries included; then the extractive answer.",
     )
     llm_max_tokens: int = Field(200, ge=16, le=8192, description="Longest LLM answer, in tokens.")
+    llm_cool_down: float = Field(
+        15.0,
+        ge=0,
+        le=3600,
+        description="Seconds after an LLM backend failure during which answers are extractive without "
+        "trying it (/healthz probes it meanwhile); 0 tries it for every answer.",
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(50, ge=0, description="History turns considered (newest kept).")
     request_timeout: float = Field(
@@ -292,6 +305,19 @@ class Settings(BaseSettings):
                 raise ValueError(msg)
             break
         return path
+
+    @model_validator(mode="after")
+    def _library_dir_defaults_into_the_index_dir(self) -> Settings:
+        """Unset or blank: ``library/`` in the index directory (generated state, never committed)."""
+        if self.library_dir is None or not str(self.library_dir).strip() or str(self.library_dir) == ".":
+            self.library_dir = self.index_dir / "library"
+        elif self.library_dir.exists() and not self.library_dir.is_dir():
+            msg = (
+                f"ASSISTANT_LIBRARY_DIR: {str(self.library_dir)!r} is a file; point it at a directory "
+                "it may write, or unset it for library/ in the index directory"
+            )
+            raise ValueError(msg)
+        return self
 
     @field_validator("feedback_db")
     @classmethod

@@ -27,6 +27,10 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ("index_build.py", {"rebuild_s", "noop_s"}),
         ("soak.py", {"api_errors", "chat_errors", "rss_end_mb"}),
         ("memory_growth.py", {"growth_mb", "growth_second_half_mb", "errors"}),
+        (
+            "first_token.py",
+            {"backend_first_token_p50_ms", "page_first_token_p50_ms", "page_over_backend_p50"},
+        ),
     ],
 )
 def test_benchmark_runs_in_quick_mode(script, expected_keys, tmp_path):

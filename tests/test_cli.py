@@ -36,7 +36,7 @@ def test_ask_json_matches_the_api_shape(index_env, assistant):
     result = runner.invoke(app, ["ask", "--json", "When was the article published on Global Research?"])
     assert result.exit_code == 0
     body = json.loads(result.stdout)
-    fields = {"answer", "answerable", "citations", "answered_by", "guardrail_notes"}
+    fields = {"answer", "answerable", "citations", "answered_by", "guardrail_notes", "notice"}
     assert set(body) == set(AskResponse.model_fields) == fields
     assert body["answerable"] is True and body["answered_by"] == "extractive"
     for citation in body["citations"]:

@@ -8,6 +8,7 @@ them. So a new answerer (an LLM one, say) is one module implementing ``Answerer`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -21,7 +22,18 @@ from assistant.schema import Answer
 if TYPE_CHECKING:
     from langchain_core.documents import Document
 
-__all__ = ["Answerer", "Draft", "Evidence", "Monitored", "RankedSentence", "RetrievedPassage", "answer"]
+__all__ = [
+    "Answerer",
+    "Draft",
+    "Evidence",
+    "Monitored",
+    "Partial",
+    "RankedSentence",
+    "RetrievedPassage",
+    "Streaming",
+    "answer",
+    "stream_answer",
+]
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,23 @@ class Answerer(Protocol):
     def draft(self, evidence: Evidence) -> Draft: ...
 
 
+@dataclass(frozen=True)
+class Partial:
+    """The answer as it is being written (by a model), before any check: shown while it streams,
+    then replaced by the checked ``Answer``. Markers in it name sentences the writer was shown."""
+
+    text: str
+
+
+@runtime_checkable
+class Streaming(Protocol):
+    """An answerer that can show its answer while writing it (a model server streaming tokens)."""
+
+    def stream_draft(self, evidence: Evidence) -> Iterator[Partial | Draft]:
+        """Partials as the answer grows, then the ``Draft`` (always last, always one)."""
+        ...
+
+
 @runtime_checkable
 class Monitored(Protocol):
     """An answerer leaning on a service that can fail on its own (a model server): it still answers
@@ -140,3 +169,12 @@ class Monitored(Protocol):
 def answer(answerer: Answerer, evidence: Evidence) -> Answer:
     """Run an answerer: its draft, with the citations built and checked in the one shared place."""
     return finish(answerer.draft(evidence), evidence.article)
+
+
+def stream_answer(answerer: Answerer, evidence: Evidence) -> Iterator[Partial | Answer]:
+    """``answer``, showing a streaming answerer's text as it grows: partials, then the ``Answer``."""
+    if not isinstance(answerer, Streaming):
+        yield answer(answerer, evidence)
+        return
+    for item in answerer.stream_draft(evidence):
+        yield finish(item, evidence.article) if isinstance(item, Draft) else item

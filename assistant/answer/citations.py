@@ -34,6 +34,8 @@ class Draft:
     cited: tuple[Sentence, ...] = ()
     answered_by: AnsweredBy = "extractive"
     notes: tuple[str, ...] = ()
+    notice: str | None = None
+    """One line for the reader when the answer is not from the configured answerer (its model failed)."""
 
 
 def _shown(text: str) -> str:
@@ -76,4 +78,5 @@ def finish(draft: Draft, article: Article) -> Answer:
         citations=cite(draft.cited, article),
         answered_by=draft.answered_by,
         guardrail_notes=list(draft.notes),
+        notice=draft.notice,
     )

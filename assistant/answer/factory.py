@@ -15,23 +15,37 @@ from assistant.answer.extractive.templates import AnswerTemplates
 from assistant.settings import Settings
 
 
-def _extractive(settings: Settings) -> ExtractiveAnswerer:
+def make_extractive(settings: Settings) -> ExtractiveAnswerer:
+    """The extractive answerer: the default, the LLM answerer's judge and fallback, and what suggested
+    questions are checked with (deterministic, milliseconds)."""
     return ExtractiveAnswerer(AnswerTemplates.load(settings.prompts_dir), settings.max_citations)
 
 
-def _llm(settings: Settings) -> Answerer:
+def _extractive(settings: Settings, extractive: ExtractiveAnswerer) -> Answerer:
+    return extractive
+
+
+def _llm(settings: Settings, extractive: ExtractiveAnswerer) -> Answerer:
     # Imported here: the openai client loads only when an LLM is configured.
     from assistant.answer.llm import AnswerPrompt, ChatBackend, LLMAnswerer
 
     assert settings.llm_base_url is not None and settings.llm_model is not None  # Settings checks both
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
     backend = ChatBackend(
-        settings.llm_base_url, settings.llm_model, key, settings.llm_timeout, settings.llm_max_tokens
+        settings.llm_base_url,
+        settings.llm_model,
+        key,
+        settings.llm_timeout,
+        settings.llm_max_tokens,
+        settings.llm_cool_down,
     )
-    return LLMAnswerer(_extractive(settings), AnswerPrompt.load(settings.prompts_dir), backend)
+    return LLMAnswerer(extractive, AnswerPrompt.load(settings.prompts_dir), backend)
 
 
-ANSWERERS: dict[str, Callable[[Settings], Answerer]] = {"extractive": _extractive, "llm": _llm}
+ANSWERERS: dict[str, Callable[[Settings, ExtractiveAnswerer], Answerer]] = {
+    "extractive": _extractive,
+    "llm": _llm,
+}
 
 
 def answerer_name(settings: Settings) -> str:
@@ -39,6 +53,7 @@ def answerer_name(settings: Settings) -> str:
     return "llm" if settings.llm_enabled else "extractive"
 
 
-def make_answerer(settings: Settings) -> Answerer:
-    """The answerer ``ASSISTANT_ANSWERER`` names, with what it loads (templates, prompts) checked now."""
-    return ANSWERERS[answerer_name(settings)](settings)
+def make_answerer(settings: Settings, extractive: ExtractiveAnswerer | None = None) -> Answerer:
+    """The answerer ``ASSISTANT_ANSWERER`` names, with what it loads (templates, prompts) checked now;
+    built on ``extractive`` when given (the pipeline shares one)."""
+    return ANSWERERS[answerer_name(settings)](settings, extractive or make_extractive(settings))

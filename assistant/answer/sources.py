@@ -44,6 +44,7 @@ def sources_text(answer: Answer) -> str:
 
 
 def answer_with_sources(answer: Answer) -> str:
-    """The answer text with its [n] markers, then the sources they point at."""
-    text = sources_text(answer)
-    return f"{answer.text}\n\n{text}" if text else answer.text
+    """The answer text with its [n] markers, then the sources they point at (then the notice, if
+    the configured model could not answer)."""
+    parts = [answer.text, sources_text(answer), f"({answer.notice})" if answer.notice else ""]
+    return "\n\n".join(p for p in parts if p)

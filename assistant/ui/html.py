@@ -92,6 +92,8 @@ def answer_html(answer: Answer, partial_text: str | None = None, kind: str = "aa
     if partial_text is not None:
         return f'<div class="{kind} aa-streaming"><p class="aa-text">{body}</p></div>'
     copy = f'<div class="aa-copy" hidden>{_lines(answer_markdown(answer))}</div>'
+    if answer.notice:
+        copy = f'<p class="aa-notice">{text(answer.notice)}</p>{copy}'
     if not answer.citations:
         return f'<div class="{kind}"><p class="aa-text">{body}</p>{copy}</div>'
     items = "".join(
@@ -105,6 +107,12 @@ def answer_html(answer: Answer, partial_text: str | None = None, kind: str = "aa
         f'<div class="aa-sources"><div class="aa-sources-title">{escape(sources_heading(answer))}</div>'
         f"<ol>{items}</ol></div>{copy}</div>"
     )
+
+
+def partial_html(text_so_far: str) -> str:
+    """An answer a model is still writing: plain text, its [n] not yet links (the citations come
+    with the checked answer, which replaces this)."""
+    return f'<div class="aa-answer aa-streaming"><p class="aa-text">{text(text_so_far)}</p></div>'
 
 
 def header_html(article: Article) -> str:

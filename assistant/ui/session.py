@@ -22,10 +22,10 @@ from assistant.answer.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.article import Article
 from assistant.errors import AssistantError, InvalidQuestion
 from assistant.feedback import Feedback
-from assistant.pipeline import Assistant
+from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Citation, Turn
 from assistant.ui import html as chat_html
-from assistant.web.deadline import ask_within_sync
+from assistant.web.deadline import ask_within_sync, stream_within_sync
 
 Message = dict[str, Any]
 
@@ -122,16 +122,28 @@ class ChatSession:
             yield "", self._offer(messages, turns), turns, self.article_view(turns, _current(turns))
             return
         messages.append({"role": "user", "content": chat_html.question_html(question)})
-        try:
-            answer, article = ask_within_sync(self.assistant, question, _history(turns))
-        except AssistantError as error:
-            messages.append({"role": "assistant", "content": chat_html.error_html(str(error))})
-            turns.append({"role": "user", "content": question, "failed": True})
-            yield "", messages, turns, self.article_view(turns)
-            return
         earlier = turns
         turns = [*turns, {"role": "user", "content": question}]
-        for prefix in stream_prefixes(answer.text) if stream else ():
+        answered: Answered | None = None
+        written = False  # a model wrote the answer before our eyes: no need to replay it
+        try:
+            for event in stream_within_sync(
+                self.assistant, question, _history(earlier), extractive=not stream
+            ):
+                if isinstance(event, Answered):
+                    answered = event
+                elif stream:
+                    written = True
+                    partial = {"role": "assistant", "content": chat_html.partial_html(event.text)}
+                    yield "", [*messages, partial], turns, self.article_view(earlier)
+        except AssistantError as error:
+            messages.append({"role": "assistant", "content": chat_html.error_html(str(error))})
+            failed = [*earlier, {"role": "user", "content": question, "failed": True}]
+            yield "", messages, failed, self.article_view(failed)
+            return
+        assert answered is not None  # the stream ends with its answer
+        answer, article = answered.answer, answered.article
+        for prefix in stream_prefixes(answer.text) if stream and not written else ():
             partial = {"role": "assistant", "content": chat_html.answer_html(answer, partial_text=prefix)}
             yield "", [*messages, partial], turns, self.article_view(earlier, article=article)
             time.sleep(self.delay)
@@ -140,8 +152,9 @@ class ChatSession:
         yield "", self._offer(messages, turns), turns, self.article_view(earlier, answer.citations, article)
 
     def replay(self, questions: object) -> Update:
-        """The conversation of a reloaded tab, rebuilt from its questions alone (the answerer is
-        deterministic): the browser keeps only their text, the server never trusts shown HTML.
+        """The conversation of a reloaded tab, rebuilt from its questions alone by the extractive
+        answerer (deterministic, milliseconds: a model would take seconds for each): the browser
+        keeps only their text, the server never trusts shown HTML.
 
         ``questions`` comes from the client: anything but a JSON list of question strings starts a
         fresh conversation; a longer list keeps its last ``MAX_RESTORED_QUESTIONS``."""

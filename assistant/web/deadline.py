@@ -8,7 +8,10 @@ handler runs on Gradio's worker threads and waits synchronously (``ask_within_sy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
@@ -16,9 +19,10 @@ from typing import TypeVar
 
 import anyio
 
+from assistant.answer.base import Partial
 from assistant.article import Article
 from assistant.errors import AnswerTimeout
-from assistant.pipeline import Assistant
+from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Turn
 
 T = TypeVar("T")
@@ -62,3 +66,53 @@ def ask_within_sync(assistant: Assistant, question: str, history: Sequence[Turn]
     """``Assistant.ask_with_article`` bounded by ``ASSISTANT_REQUEST_TIMEOUT``, for the chat page."""
     work = partial(assistant.ask_with_article, question, history)
     return within_sync(assistant.settings.request_timeout, "answering", work)
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+def stream_within_sync(
+    assistant: Assistant, question: str, history: Sequence[Turn], *, extractive: bool = False
+) -> Iterator[Partial | Answered]:
+    """``Assistant.stream_with_article`` bounded by ``ASSISTANT_REQUEST_TIMEOUT`` in all: its events as
+    a worker thread produces them, ``AnswerTimeout`` once the deadline passes. A caller that stops
+    listening (closes this generator) stops the worker at its next event."""
+    seconds = assistant.settings.request_timeout
+    deadline = time.monotonic() + seconds
+    events: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+
+    def produce() -> None:
+        stream = assistant.stream_with_article(question, history, extractive=extractive)
+        try:
+            for event in stream:
+                if stop.is_set():
+                    break
+                events.put(event)
+        except BaseException as error:  # noqa: BLE001 - handed to the listening thread
+            events.put(_Failed(error))
+        else:
+            events.put(_DONE)
+        finally:
+            stream.close()
+
+    _CHAT_ANSWERS.submit(produce)
+    try:
+        while True:
+            try:
+                event = events.get(timeout=max(deadline - time.monotonic(), 0.0))
+            except queue.Empty:
+                raise too_slow("answering", seconds) from None
+            if event is _DONE:
+                return
+            if isinstance(event, _Failed):
+                raise event.error
+            assert isinstance(event, Partial | Answered)
+            yield event
+    finally:
+        stop.set()

@@ -2,27 +2,41 @@
 official ``openai`` client work unchanged. Thin over ``Assistant.ask``.
 
 The message text carries the [n] markers and a sources list; the structured citations (the
-``/api/ask`` shape) ride along in an extra ``citations`` field, on the response and on the final chunk.
+``/api/ask`` shape), ``answered_by`` and ``guardrail_notes`` ride along in extra fields, on the
+response and on the final chunk.
+
+Streaming (``stream: true``) sends a model's words as it writes them (with an LLM answerer; the
+extractive answer is sent in growing pieces). The guardrails judge the whole answer, so the final
+chunk also carries ``content``: the checked message text, exactly what a non-streamed response
+holds. It usually continues what was streamed; when the guardrails removed something (or gave the
+extractive answer instead), ``replaces_streamed`` is true and a client shows ``content`` in place of
+the streamed text, as the chat page does.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.answer.base import Partial
 from assistant.answer.sources import answer_with_sources
-from assistant.errors import InvalidQuestion
-from assistant.pipeline import Assistant
-from assistant.schema import ERROR_RESPONSES, Answer, Citation, ErrorResponse, Turn
+from assistant.errors import AssistantError, InvalidQuestion
+from assistant.pipeline import Answered, Assistant
+from assistant.schema import ERROR_RESPONSES, AnsweredBy, Citation, ErrorResponse, Turn
 from assistant.ui.session import stream_prefixes
-from assistant.web.deadline import ask_within
+from assistant.web.deadline import ask_within, stream_within_sync
+
+logger = logging.getLogger(__name__)
 
 MODEL_ID = "article-assistant"
 
@@ -90,6 +104,11 @@ class ChatCompletion(BaseModel):
     usage: Usage
     answerable: bool = Field(description="Extra: False when the article does not answer the question.")
     citations: list[Citation] = Field(description="Extra: the verbatim spans behind the [n] markers.")
+    answered_by: AnsweredBy = Field(description="Extra: which answerer wrote the answer.")
+    guardrail_notes: list[str] = Field(
+        description="Extra: what the guardrails removed from a model's answer."
+    )
+    notice: str | None = Field(description="Extra: for the reader, when the LLM could not answer.")
 
 
 class OpenAIError(BaseModel):
@@ -137,17 +156,43 @@ def _chunk(completion_id: str, created: int, delta: dict[str, str], **extra: Any
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-def _stream(answer: Answer, completion_id: str, created: int) -> Iterator[str]:
-    """Role first, then the text in growing pieces, then the final chunk with citations, then [DONE]."""
+def _stream(
+    first: Partial | Answered, rest: Iterator[Partial | Answered], completion_id: str, created: int
+) -> Iterator[str]:
+    """Role first, then the text as it grows, then the final chunk with the checked answer's
+    citations (and its whole text), then [DONE]. A failure after the first chunk is OpenAI's error event."""
     yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
     sent = ""
-    for prefix in stream_prefixes(answer_with_sources(answer)):
-        yield _chunk(completion_id, created, {"content": prefix[len(sent) :]})
-        sent = prefix
-    citations = [c.model_dump() for c in answer.citations]
-    yield _chunk(
-        completion_id, created, {}, finish_reason="stop", answerable=answer.answerable, citations=citations
-    )
+    try:
+        for event in itertools.chain([first], rest):
+            if isinstance(event, Partial):
+                if event.text.startswith(sent) and len(event.text) > len(sent):
+                    yield _chunk(completion_id, created, {"content": event.text[len(sent) :]})
+                    sent = event.text
+                continue
+            answer, content = event.answer, answer_with_sources(event.answer)
+            pieces = stream_prefixes(content) if not sent else [content] if content.startswith(sent) else []
+            for prefix in pieces:
+                yield _chunk(completion_id, created, {"content": prefix[len(sent) :]})
+                sent = prefix
+            yield _chunk(
+                completion_id,
+                created,
+                {},
+                finish_reason="stop",
+                answerable=answer.answerable,
+                citations=[c.model_dump() for c in answer.citations],
+                answered_by=answer.answered_by,
+                guardrail_notes=answer.guardrail_notes,
+                notice=answer.notice,
+                content=content,
+                replaces_streamed=sent != content,
+            )
+    except AssistantError as error:
+        logger.warning("a streamed answer failed after it started: %s", error)
+        error_body = {"error": {"message": str(error), "type": "server_error", "param": None, "code": None}}
+        yield f"data: {json.dumps(error_body, ensure_ascii=False)}\n\n"
+        return
     yield "data: [DONE]\n\n"
 
 
@@ -174,15 +219,18 @@ def openai_router(assistant: Assistant, require_api_key: Callable[..., None]) ->
         question, history = _question_and_history(request)
         if not question.strip():
             raise InvalidQuestion("the last user message is empty: put the question about the article there")
-        answer = await ask_within(assistant, question, history)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if request.stream:
+            events = stream_within_sync(assistant, question, history)
+            # The first event before any byte is sent: a refused question is still a 4xx, a dead index a 503.
+            first = await anyio.to_thread.run_sync(next, events)
             return StreamingResponse(
-                _stream(answer, completion_id, created),
+                _stream(first, events, completion_id, created),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
+        answer = await ask_within(assistant, question, history)
         content = answer_with_sources(answer)
         prompt_words = sum(len(m.text().split()) for m in request.messages)
         return ChatCompletion(
@@ -196,6 +244,9 @@ def openai_router(assistant: Assistant, require_api_key: Callable[..., None]) ->
             ),
             answerable=answer.answerable,
             citations=answer.citations,
+            answered_by=answer.answered_by,
+            guardrail_notes=answer.guardrail_notes,
+            notice=answer.notice,
         )
 
     return router

@@ -179,6 +179,7 @@ class _Counting:
     def __init__(self, real: Assistant) -> None:
         self.real = real
         self.asked = 0
+        self.extractive: set[bool] = set()
         self.sha256: str | None = None
 
     def contents(self):
@@ -187,9 +188,10 @@ class _Counting:
             article = dataclasses.replace(article, sha256=self.sha256)
         return article, sentences, keys
 
-    def ask_with_article(self, question: str, history: Sequence[Turn] = ()):
+    def ask_with_article(self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False):
         self.asked += 1
-        answer, _ = self.real.ask_with_article(question, history)
+        self.extractive.add(extractive)
+        answer, _ = self.real.ask_with_article(question, history, extractive=extractive)
         return answer, self.contents()[0]
 
 
@@ -205,7 +207,9 @@ def test_the_pool_is_built_once_per_article_however_many_readers_ask(other):
         thread.join()
     built = counting.asked
     assert 0 < built
-    suggestions.starters()
+    assert counting.extractive == {
+        True
+    }  # checked by the extractive answerer, never a model    suggestions.starters()
     suggestions.follow_ups(answer, [])
     assert counting.asked == built  # follow-ups cost no question
 
@@ -217,12 +221,12 @@ def test_the_pool_is_built_once_per_article_however_many_readers_ask(other):
 class _NoOverview(_Counting):
     """An engine that declines the overview question (an index without key sentences, say)."""
 
-    def ask_with_article(self, question: str, history: Sequence[Turn] = ()):
+    def ask_with_article(self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False):
         if question == OVERVIEW_QUESTION:
             return Answer(text="The article does not say.", answerable=False, citations=[]), self.contents()[
                 0
             ]
-        return super().ask_with_article(question, history)
+        return super().ask_with_article(question, history, extractive=extractive)
 
 
 def test_the_opening_is_never_a_decline_the_articles_first_sentences_stand_in(other):

@@ -35,6 +35,9 @@ class Reply:
     status: int = 200
     raw: bytes | None = None
     delay: float = 0.0
+    pace: float = 0.0
+    """Seconds between streamed words (a model writing)."""
+    content_type: str = "application/json"
     written: Callable[[dict[str, Any]], str] | None = None
 
     @classmethod
@@ -56,6 +59,23 @@ class Reply:
     @classmethod
     def garbage(cls, raw: bytes = b'{"choices": [{"message": ') -> Reply:
         return cls(raw=raw)
+
+    @classmethod
+    def paced(cls, content: str, pace: float) -> Reply:
+        """The text streamed a word every ``pace`` seconds."""
+        return cls(content=content, pace=pace)
+
+    @classmethod
+    def malformed_stream(cls, start: str = "Iran fired") -> Reply:
+        """A stream that begins well, then sends a chunk that is not JSON."""
+        good = _chunk({"role": "assistant", "content": ""}) + _chunk({"content": start})
+        return cls(raw=good + b'data: {"choices": [{"delta": \n\n', content_type="text/event-stream")
+
+    @classmethod
+    def cut_stream(cls, start: str = "Iran fired") -> Reply:
+        """A stream that stops mid-answer: no finishing chunk, no [DONE]."""
+        good = _chunk({"role": "assistant", "content": ""}) + _chunk({"content": start})
+        return cls(raw=good, content_type="text/event-stream")
 
 
 def completion(content: str) -> dict[str, Any]:
@@ -146,15 +166,15 @@ class ScriptedServer:
                     time.sleep(reply.delay)
                 try:
                     if reply.raw is not None:
-                        self._send(reply.status, reply.raw)
+                        self._send(reply.status, reply.raw, reply.content_type)
                     elif body.get("stream"):
-                        self._stream(reply.content_for(body))
+                        self._stream(reply.content_for(body), reply.pace)
                     else:
                         self._send(reply.status, json.dumps(completion(reply.content_for(body))).encode())
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to do
 
-            def _stream(self, content: str) -> None:
+            def _stream(self, content: str, pace: float) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
@@ -162,6 +182,8 @@ class ScriptedServer:
                 self.wfile.write(_chunk({"role": "assistant", "content": ""}))
                 for word in re.split(r"(?<= )", content):
                     self.wfile.write(_chunk({"content": word}))
+                    self.wfile.flush()
+                    time.sleep(pace)
                 self.wfile.write(_chunk({}, finish="stop"))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.close_connection = True

@@ -27,9 +27,9 @@ def test_ask_returns_answer_with_verbatim_citations(client, assistant):
     response = client.post("/api/ask", json={"question": "Which agency also cited General Ramazan Sharif?"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer", "answerable", "citations", "answered_by", "guardrail_notes"}
+    assert set(body) == {"answer", "answerable", "citations", "answered_by", "guardrail_notes", "notice"}
     assert body["answerable"] is True and "[1]" in body["answer"]
-    assert body["answered_by"] == "extractive" and body["guardrail_notes"] == []
+    assert body["answered_by"] == "extractive" and body["guardrail_notes"] == [] and body["notice"] is None
     for citation in body["citations"]:
         assert set(citation) == {"id", "text", "start", "end", "section", "speaker"}
         assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]

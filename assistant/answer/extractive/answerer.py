@@ -226,6 +226,17 @@ class ExtractiveAnswerer:
                 return (same[0],)
         return tuple(after[:1])
 
+    def attributed(self, sentence: Sentence, number: int, continues: bool = False) -> str:
+        """One sentence quoted, attributed to its speaker, with its marker ``[number]``."""
+        return self.templates.attribute(
+            voice=sentence.voice.value,
+            speaker=sentence.speaker,
+            opinion=bool(_OPINION_CUES.search(sentence.text)),
+            quote=sentence.text,
+            marker=f"[{number}]",
+            continues=continues,
+        )
+
     def draft(self, evidence: Evidence) -> Draft:
         """The chosen sentences, attributed to their speakers, or a decline (with the closest as
         context when something came close)."""
@@ -239,14 +250,7 @@ class ExtractiveAnswerer:
                 text = f"{text} {self.templates.context(markers=markers)}"
             return Draft(text=text, answerable=False, cited=cited)
         parts = [
-            self.templates.attribute(
-                voice=sentence.voice.value,
-                speaker=sentence.speaker,
-                opinion=bool(_OPINION_CUES.search(sentence.text)),
-                quote=sentence.text,
-                marker=f"[{n}]",
-                continues=n > 1 and _same_voice(choice.cited[n - 2], sentence),
-            )
+            self.attributed(sentence, n, continues=n > 1 and _same_voice(choice.cited[n - 2], sentence))
             for n, sentence in enumerate(choice.cited, start=1)
         ]
         if choice.overview:

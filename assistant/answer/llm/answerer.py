@@ -4,25 +4,31 @@
 decline stays its decline, and no model is called. Otherwise the model sees the chosen sentences
 and the next best ranked ones (``CONTEXT_SENTENCES`` in all, in article order), numbered, with their
 speakers, and writes a short answer citing ``[n]``. ``guardrails.check`` keeps what the cited
-sentences support; when nothing is left, when what is left does not cite every chosen sentence
-(so an LLM answer cites at least the evidence the extractive one would), or when the backend fails,
-the extractive answer is given, with a note saying why. The steps are an
-LCEL chain (prompt → generate → check), so the generate step can later stream tokens.
+sentences support; when nothing is left, when what is left does not cite the chosen sentence the
+cross-encoder ranked best, or when the backend fails, the extractive answer is given, with a note
+saying why. Other chosen sentences the model left out are quoted after its answer, so an LLM answer
+cites at least the evidence the extractive one would. The steps are an
+LCEL chain (prompt → write), whose write step streams: the model's words as they come (as
+``Partial`` texts, markers naming unknown sentences held back), then the checked ``Draft``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from assistant.answer.base import Evidence
+from assistant.answer.base import Evidence, Partial
 from assistant.answer.citations import Draft
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
 from assistant.answer.llm.backend import BackendFailure, ChatBackend
-from assistant.answer.llm.guardrails import check
+from assistant.answer.llm.guardrails import check, provisional
 from assistant.answer.llm.prompt import AnswerPrompt
 from assistant.article import Sentence
+
+UNAVAILABLE = "The language model is not answering right now, so this answer quotes the article directly."
+"""The reader's notice when the model server failed (``guardrail_notes`` say how)."""
 
 CONTEXT_SENTENCES = 6
 """Sentences shown to the model at least: the chosen ones, then the best ranked others."""
@@ -39,8 +45,10 @@ class _Task:
     evidence: Evidence
     provided: tuple[Sentence, ...]
     messages: list[dict[str, str]]
-    chosen: frozenset[int]
+    best: int
     """Position of the sentence the extractive decision found to answer best: the model must cite it."""
+    chosen: tuple[Sentence, ...]
+    """All the sentences the decision chose: those the model leaves out are quoted after its answer."""
 
 
 @dataclass(frozen=True)
@@ -78,47 +86,77 @@ class LLMAnswerer:
         self.extractive = extractive
         self.prompt = prompt
         self.backend = backend
-        self._chain: Runnable[tuple[Evidence, Choice], Draft] = (
-            RunnableLambda(self._task) | RunnableLambda(self._generate) | RunnableLambda(self._check)
+        self._chain: Runnable[tuple[Evidence, Choice], Partial | Draft] = (
+            RunnableLambda(self._task) | RunnableGenerator(self._write)
         ).with_config(run_name="llm_answer")
 
     def draft(self, evidence: Evidence) -> Draft:
+        """The checked answer (the stream run to its end)."""
+        *_, last = self.stream_draft(evidence)
+        assert isinstance(last, Draft)  # stream_draft ends with its Draft
+        return last
+
+    def stream_draft(self, evidence: Evidence) -> Iterator[Partial | Draft]:
+        """The model's answer as it grows, then the checked draft; a decline without asking it."""
         choice = self.extractive.choose(evidence)
         if not choice.answerable:
-            return self.extractive.draft(evidence)
-        return self._chain.invoke((evidence, choice))
+            yield self.extractive.draft(evidence)
+            return
+        yield from self._chain.stream((evidence, choice))
 
     def _task(self, decided: tuple[Evidence, Choice]) -> _Task:
         """The prompt step: what the model is shown."""
         evidence, choice = decided
         provided = shown_sentences(evidence, choice)
         messages = self.prompt.messages(question_for_model(evidence), provided)
-        return _Task(evidence, provided, messages, frozenset({best_of(evidence, choice).position}))
+        return _Task(evidence, provided, messages, best_of(evidence, choice).position, choice.cited)
 
-    def _generate(self, task: _Task) -> _Reply:
-        try:
-            return _Reply(task, self.backend.complete(task.messages))
-        except BackendFailure as failure:
-            return _Reply(task, None, str(failure))
+    def _write(self, tasks: Iterator[_Task]) -> Iterator[Partial | Draft]:
+        """The generate-and-check step: partial texts while the model writes, then the checked draft."""
+        for task in tasks:
+            text, shown = "", ""
+            try:
+                for piece in self.backend.stream(task.messages):
+                    text += piece
+                    now = provisional(text, len(task.provided))
+                    if now != shown:
+                        shown = now
+                        yield Partial(now)
+            except BackendFailure as failure:
+                yield self._check(_Reply(task, None, str(failure)))
+                continue
+            yield self._check(_Reply(task, text))
 
     def _check(self, reply: _Reply) -> Draft:
         evidence = reply.task.evidence
         if reply.text is None:
-            return self._fallback(evidence, (f"the LLM {reply.failure}; the extractive answer is given",))
+            notes = (f"the LLM {reply.failure}; the extractive answer is given",)
+            return replace(self._fallback(evidence, notes), notice=UNAVAILABLE)
         checked = check(reply.text, reply.task.provided, evidence.article.text, self.prompt.no_answer)
         if checked.empty:
             why = "nothing it wrote was supported" if not checked.declined else "it found no answer"
             return self._fallback(evidence, (*checked.notes, f"the extractive answer is given: {why}"))
         cited = tuple(reply.task.provided[i] for i in checked.cited)
-        left_out = reply.task.chosen - {s.position for s in cited}
-        if left_out:
+        task = reply.task
+        if task.best not in {s.position for s in cited}:
             # The decision found which sentence answers best; an answer without it may miss the point.
-            # (Its runner-up is the model's to use or not: requiring it too left the model 1 answer of
-            # 18 on the shared dev set with the 1.5B model.)
-            shown = "".join(f"[{n}]" for n, s in enumerate(reply.task.provided, 1) if s.position in left_out)
+            shown = "".join(f"[{n}]" for n, s in enumerate(task.provided, 1) if s.position == task.best)
             why = f"it left out {shown}, found to answer the question"
             return self._fallback(evidence, (*checked.notes, f"the extractive answer is given: {why}"))
-        return Draft(text=checked.text, answerable=True, cited=cited, answered_by="llm", notes=checked.notes)
+        text, notes = checked.text, checked.notes
+        left_out = [s for s in task.chosen if s.position not in {c.position for c in cited}]
+        if left_out:
+            # The other chosen sentences answer too (the extractive answer would cite them): quoted after
+            # the model's words, so its evidence is never less than the extractive answer's.
+            added = range(len(cited) + 1, len(cited) + len(left_out) + 1)
+            quotes = " ".join(self.extractive.attributed(s, n) for s, n in zip(left_out, added, strict=True))
+            text, cited = f"{text} {quotes}", (*cited, *left_out)
+            markers = "".join(f"[{n}]" for n in added)
+            notes = (
+                *notes,
+                f"quoted {markers} after the answer: found to answer the question, the model left it out",
+            )
+        return Draft(text=text, answerable=True, cited=cited, answered_by="llm", notes=notes)
 
     def _fallback(self, evidence: Evidence, notes: tuple[str, ...]) -> Draft:
         return replace(self.extractive.draft(evidence), notes=notes)

@@ -1,22 +1,31 @@
-"""The model server, through the ``openai`` client: one chat completion within a time budget.
+"""The model server, through the ``openai`` client: one streamed chat completion within a time budget.
 
-Any OpenAI-compatible server works (Ollama, vLLM, llama.cpp's server, OpenAI). The client's own
-retries are off: its backoff honours a server's ``Retry-After`` (up to a minute), which would outlive
-the request deadline. Here at most ``RETRIES`` retries, only for what may pass (no connection, HTTP
-5xx, 408, 409, 429), all within ``timeout`` seconds in total; a timeout, a refusal (another 4xx) or a
-reply that is not an answer ends the attempt at once. Every outcome is remembered, so ``/healthz``
-can say the backend is failing, and that it recovered.
+Any OpenAI-compatible server works (Ollama, vLLM, llama.cpp's server, OpenAI). Replies are always
+streamed (``stream: true``), so the chat page shows the model's words as they come; a whole reply is
+the joined stream. The client's own retries are off: its backoff honours a server's ``Retry-After``
+(up to a minute), which would outlive the request deadline. Here at most ``RETRIES`` retries, only
+before the first word arrived and only for what may pass (no connection, HTTP 5xx, 408, 409, 429), all
+within ``timeout`` seconds in total; a timeout, a refusal (another 4xx), a broken-off stream or a reply
+that is not an answer ends the attempt at once.
+
+After a failure the backend rests for ``COOL_DOWN`` seconds: answers go straight to the extractive
+answerer instead of each waiting out a dead or hung server. ``probe`` (``/healthz``) ends the rest as
+soon as the server answers again. Every outcome is remembered, so ``/healthz`` can say the backend is
+failing, and that it recovered.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
+import httpx
 import openai
 
 RETRIES = 2
+COOL_DOWN = 15.0
+"""Seconds after a failure during which answers do not call the backend (``probe`` still does)."""
 _BACKOFF = 0.25
 """Seconds before the first retry; doubled for the next."""
 _RETRIED_STATUSES = frozenset({408, 409, 429})
@@ -28,7 +37,11 @@ class BackendFailure(Exception):
 
 
 class _NotAnAnswer(Exception):
-    """A reply that arrived but holds no answer text (a refusal, no content)."""
+    """A reply that arrived but holds no answer text (a refusal)."""
+
+
+class _Retry(Exception):
+    """A failure that may pass: worth another attempt while time is left."""
 
 
 def _status_reason(error: openai.APIStatusError) -> str:
@@ -49,16 +62,19 @@ class ChatBackend:
         api_key: str | None = None,
         timeout: float = 30.0,
         max_tokens: int = 300,
+        cool_down: float = COOL_DOWN,
     ) -> None:
         self.base_url = base_url
         self.model = model
         self.timeout = timeout
         self.max_tokens = max_tokens
+        self.cool_down = cool_down
         # A local server needs no key, but the client insists on one (and would read OPENAI_API_KEY).
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "unused", timeout=timeout, max_retries=0
         )
         self._problem: str | None = None
+        self._resting_until = 0.0
         self._probing = threading.Lock()
 
     @property
@@ -70,55 +86,107 @@ class ChatBackend:
         self._problem = (
             f"the LLM backend at {self.base_url} {reason}; answers fall back to the extractive answerer"
         )
+        self._resting_until = time.monotonic() + self.cool_down
         return BackendFailure(reason)
 
+    def _worked(self) -> None:
+        self._problem, self._resting_until = None, 0.0
+
     def complete(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> str:
-        """The model's reply text, or ``BackendFailure`` within ``timeout`` seconds, retries included."""
+        """The model's whole reply, or ``BackendFailure`` within ``timeout`` seconds, retries included."""
+        return "".join(self.stream(messages, max_tokens))
+
+    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
+        """The model's reply, piece by piece as it is written; ``BackendFailure`` (raised at any point
+        of the iteration) when the server fails, within ``timeout`` seconds in all."""
+        resting = self._resting_until - time.monotonic()
+        if resting > 0 and self._problem is not None:
+            raise BackendFailure(f"failed moments ago; tried again in {resting:.0f} s")
+        yield from self._attempts(messages, max_tokens or self.max_tokens)
+
+    def _attempts(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
         deadline = time.monotonic() + self.timeout
+        too_slow = f"gave no answer within {self.timeout:g} s (ASSISTANT_LLM_TIMEOUT)"
         reason = "gave no answer"
         for attempt in range(RETRIES + 1):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                reason = f"gave no answer within {self.timeout:g} s (ASSISTANT_LLM_TIMEOUT)"
+            if time.monotonic() >= deadline:
+                reason = too_slow
                 break
+            started = False
             try:
-                text = self._once(messages, max_tokens or self.max_tokens, remaining)
+                for piece in self._once(messages, max_tokens, deadline):
+                    started = True
+                    yield piece
+            except _Retry as retry:
+                reason = str(retry)
+                if started:
+                    raise self._failed(f"broke off its answer ({reason})") from None
             except openai.APITimeoutError:
-                raise self._failed(
-                    f"gave no answer within {self.timeout:g} s (ASSISTANT_LLM_TIMEOUT)"
-                ) from None
-            except openai.APIConnectionError:
-                reason = "cannot be reached"
-            except openai.APIStatusError as error:
-                reason = _status_reason(error)
-                if error.status_code < 500 and error.status_code not in _RETRIED_STATUSES:
-                    raise self._failed(reason) from None
+                raise self._failed(too_slow) from None
+            except TimeoutError:
+                raise self._failed(too_slow) from None
             except _NotAnAnswer as error:
                 raise self._failed(str(error)) from None
-            except (openai.APIError, ValueError, TypeError, AttributeError, IndexError):
-                raise self._failed("returned something that is not a chat completion") from None
+            except BackendFailure as failure:
+                raise self._failed(str(failure)) from None
+            except (openai.APIError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+                raise self._failed("returned something that is not a chat completion stream") from None
             else:
-                self._problem = None
-                return text
+                self._worked()
+                return
             pause = _BACKOFF * 2**attempt
             if attempt < RETRIES and time.monotonic() + pause < deadline:
                 time.sleep(pause)
         raise self._failed(reason)
 
-    def _once(self, messages: Sequence[dict[str, str]], max_tokens: int, timeout: float) -> str:
-        response = self._client.chat.completions.create(
-            model=self.model,
-            messages=list(messages),  # type: ignore[arg-type]
-            max_tokens=max_tokens,
-            temperature=0,
-            timeout=timeout,
-        )
-        message = response.choices[0].message
-        if getattr(message, "refusal", None):
-            raise _NotAnAnswer("refused to answer")
-        if not isinstance(message.content, str):
-            raise _NotAnAnswer("returned a reply without text")
-        return message.content
+    def _once(self, messages: Sequence[dict[str, str]], max_tokens: int, deadline: float) -> Iterator[str]:
+        """One streamed request: its text pieces; ``_Retry`` for failures that may pass."""
+        try:
+            chunks = self._client.chat.completions.create(
+                model=self.model,
+                messages=list(messages),  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=0,
+                stream=True,
+                timeout=max(deadline - time.monotonic(), 0.001),
+            )
+        except openai.APIConnectionError as error:
+            if isinstance(error, openai.APITimeoutError):
+                raise
+            raise _Retry("cannot be reached") from None
+        except openai.APIStatusError as error:
+            reason = _status_reason(error)
+            if error.status_code >= 500 or error.status_code in _RETRIED_STATUSES:
+                raise _Retry(reason) from None
+            raise BackendFailure(reason) from None
+        with chunks:
+            if "text/event-stream" not in chunks.response.headers.get("content-type", ""):
+                raise ValueError("not a stream of server-sent events")
+            for chunk in self._pieces(chunks):
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                yield chunk
+
+    @staticmethod
+    def _pieces(chunks: openai.Stream) -> Iterator[str]:
+        """The text of each chunk; a stream ending before a chunk said why it finished broke off."""
+        finished = False
+        try:
+            for chunk in chunks:
+                if not chunk.choices:
+                    continue  # a usage-only chunk
+                choice = chunk.choices[0]
+                if getattr(choice.delta, "refusal", None):
+                    raise _NotAnAnswer("refused to answer")
+                if choice.delta.content:
+                    yield choice.delta.content
+                finished = finished or choice.finish_reason is not None
+        except (httpx.TimeoutException, openai.APITimeoutError):
+            raise TimeoutError from None
+        except (httpx.TransportError, openai.APIConnectionError):
+            raise _Retry("cannot be reached (the stream broke off)") from None
+        if not finished:
+            raise _Retry("stopped its stream before the answer was finished")
 
     def probe(self) -> str | None:
         """After a failure, try a one-token completion: whether the backend is back. ``problem`` after.
@@ -127,6 +195,7 @@ class ChatBackend:
         if self._problem is None or not self._probing.acquire(blocking=False):
             return self._problem
         try:
+            self._resting_until = 0.0
             self.complete([{"role": "user", "content": "ping"}], max_tokens=_PROBE_MAX_TOKENS)
         except BackendFailure:
             pass

@@ -254,6 +254,23 @@ def check(reply: str, provided: Sequence[Sentence], article_text: str, no_answer
     return Checked(text, tuple(n - 1 for n in order), _bounded(notes))
 
 
+_OPEN_MARKER = re.compile(r"\[[^\[\]]{0,24}$")
+
+
+def provisional(text: str, provided: int) -> str:
+    """The answer so far, as a reader may see it while the model is still writing: a marker still
+    being written is held back, one naming no sentence the model was given is never shown, the
+    others are numbered in order of first citation (as ``check`` numbers them). Only ``check`` on the
+    whole reply decides what is kept; the chat page then shows its result in place of this."""
+    order: dict[int, int] = {}
+
+    def markers(match: re.Match[str]) -> str:
+        numbers = [n for n in dict.fromkeys(_numbers(match.group(1))) if 1 <= n <= provided]
+        return "".join(f"[{order.setdefault(n, len(order) + 1)}]" for n in numbers)
+
+    return _tidy(_MARKER.sub(markers, _OPEN_MARKER.sub("", text)))
+
+
 def _cited_at_the_end(sentence: str, labels: set[str]) -> str:
     """A sentence opening with its markers (and the speaker label it was shown), as a model echoing
     the prompt's "[n] (speaker) text" lines writes it: the markers moved to its end, the label gone."""

@@ -88,7 +88,7 @@ class Suggestions:
         cached = self._opening
         if cached is not None and cached[0] == article.sha256:
             return cached[1]
-        answer, answered_from = self.assistant.ask_with_article(OVERVIEW_QUESTION)
+        answer, answered_from = self.assistant.ask_with_article(OVERVIEW_QUESTION, extractive=True)
         if not answer.answerable or not answer.citations or answered_from.sha256 != article.sha256:
             answer = self._lead(article, sentences)
         self._opening = (article.sha256, answer)
@@ -139,7 +139,7 @@ class Suggestions:
         kept: list[Suggestion] = []
         for candidate in unique[:MAX_VALIDATED]:
             try:
-                answer, answered_from = self.assistant.ask_with_article(candidate.question)
+                answer, answered_from = self.assistant.ask_with_article(candidate.question, extractive=True)
             except AssistantError as error:
                 logger.debug("suggestion %r not asked: %s", candidate.question, error)
                 continue

@@ -5,70 +5,20 @@ failures the guardrails and the fallback exist for happen on demand."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from assistant import Assistant, Settings
 from assistant.answer.llm import LLMAnswerer
+from assistant.answer.llm.answerer import UNAVAILABLE, best_of
 from assistant.answer.llm.backend import RETRIES
 from assistant.evaluation import GoldenItem, evaluate, report_table
 from assistant.schema import Answer
-from assistant.web.app import create_app
+from tests.answer.llm.replies import LLM_TIMEOUT, QUESTION, SLOWER_THAN_TIMEOUT, UNANSWERED, restating, shown
 from tests.llm.scripted import Reply, ScriptedServer
 
 pytestmark = pytest.mark.integration
-
-QUESTION = "Where were the missiles fired from?"
-UNANSWERED = "What is the capital of Peru?"
-LLM_TIMEOUT = 2.0
-SLOWER_THAN_TIMEOUT = LLM_TIMEOUT + 2.0
-_SHOWN = re.compile(r"^\[(\d+)\] \((.*?)\) (.*)$", re.M)
-
-
-def shown(body: dict[str, Any]) -> dict[int, tuple[str, str]]:
-    """The numbered sentences the model was shown: n → (speaker, text)."""
-    user = body["messages"][-1]["content"]
-    return {int(n): (speaker, text) for n, speaker, text in _SHOWN.findall(user)}
-
-
-def restating(answering: set[str], extra: str = "") -> Reply:
-    """A faithful answer: the shown sentences that answer (``answering``: the extractive answer's
-    quotes), each restated with its speaker and cited; then ``extra``."""
-
-    def write(body: dict[str, Any]) -> str:
-        said = [
-            f"According to {speaker}, {text.rstrip('.')} [{n}]."
-            for n, (speaker, text) in shown(body).items()
-            if text in answering
-        ]
-        return " ".join([*said, extra]).strip()
-
-    return Reply.from_request(write)
-
-
-@pytest.fixture(scope="module")
-def answering(assistant: Assistant) -> set[str]:
-    """The sentences the extractive decision cites for ``QUESTION``: what an answer must rest on."""
-    return {c.text for c in assistant.ask(QUESTION).citations}
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[ScriptedServer]:
-    with ScriptedServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def llm_assistant(assistant: Assistant, index_dir, embeddings, model_server: ScriptedServer) -> Assistant:
-    settings = Settings(
-        index_dir=index_dir, llm_base_url=model_server.base_url, llm_model="scripted", llm_timeout=LLM_TIMEOUT
-    )
-    ready = Assistant(settings, embeddings=embeddings, reranker=assistant.reranker)
-    ready.open()
-    return ready
 
 
 def ask(
@@ -93,6 +43,7 @@ def assert_verbatim_and_shown(answer: Answer, llm_assistant: Assistant, server: 
 def test_a_faithful_answer_is_the_models_with_verbatim_citations(llm_assistant, model_server, answering):
     answer = ask(llm_assistant, model_server, restating(answering))
     assert answer.answered_by == "llm" and answer.answerable and answer.guardrail_notes == []
+    assert answer.notice is None
     assert answer.text.startswith("According to ") and answer.text.endswith(f"[{len(answering)}].")
     assert {c.text for c in answer.citations} == answering
     assert_verbatim_and_shown(answer, llm_assistant, model_server)
@@ -156,6 +107,27 @@ def test_an_answer_leaving_out_a_sentence_that_answers_gives_the_extractive_one(
     assert {c.text for c in answer.citations} == answering
 
 
+def test_chosen_sentences_the_model_left_out_are_quoted_after_its_answer(llm_assistant, model_server):
+    evidence = llm_assistant.evidence(QUESTION)
+    choice = llm_assistant.extractive.choose(evidence)
+    best = best_of(evidence, choice)
+    assert len(choice.cited) >= 2  # the question's answer rests on more than its best sentence
+
+    def only_the_best(body: dict[str, Any]) -> str:
+        n, (speaker, text) = next((n, st) for n, st in shown(body).items() if st[1] == best.text)
+        return f"According to {speaker}, {text.rstrip('.')} [{n}]."
+
+    answer = ask(llm_assistant, model_server, Reply.from_request(only_the_best))
+    assert answer.answered_by == "llm" and answer.text.startswith("According to")
+    assert [c.text for c in answer.citations][0] == best.text
+    assert {c.text for c in answer.citations} == {s.text for s in choice.cited}
+    assert (
+        answer.guardrail_notes[-1].startswith("quoted [2]")
+        and "the model left it out" in answer.guardrail_notes[-1]
+    )
+    assert_verbatim_and_shown(answer, llm_assistant, model_server)
+
+
 def test_the_models_own_decline_gives_the_extractive_answer(llm_assistant, model_server):
     answer = ask(llm_assistant, model_server, Reply.text("NOT IN THE ARTICLE"))
     assert answer.answered_by == "extractive" and answer.answerable
@@ -178,8 +150,20 @@ def test_a_question_the_article_does_not_answer_is_declined_without_asking_the_m
         ([Reply.error(401)], 1, "refused the request (HTTP 401)"),
         ([Reply.garbage()], 1, "returned something that is not a chat completion"),
         ([Reply.text("late", delay=SLOWER_THAN_TIMEOUT)], 1, f"gave no answer within {LLM_TIMEOUT:g} s"),
+        ([Reply.malformed_stream()], 1, "returned something that is not a chat completion stream"),
+        ([Reply.cut_stream()], 1, "broke off its answer"),
+        ([Reply.paced("Iran fired " * 20, pace=0.25)], 1, f"gave no answer within {LLM_TIMEOUT:g} s"),
     ],
-    ids=["http-500", "retried-503", "refused", "garbage", "timeout"],
+    ids=[
+        "http-500",
+        "retried-503",
+        "refused",
+        "garbage",
+        "timeout",
+        "malformed-stream",
+        "cut-stream",
+        "slow-stream",
+    ],
 )
 def test_a_failing_backend_gives_the_extractive_answer_with_a_notice(
     llm_assistant, model_server, answering, replies, requests, notice
@@ -192,6 +176,7 @@ def test_a_failing_backend_gives_the_extractive_answer_with_a_notice(
         return
     assert answer.answered_by == "extractive" and answer.answerable and answer.citations
     assert len(answer.guardrail_notes) == 1 and notice in answer.guardrail_notes[0]
+    assert answer.notice == UNAVAILABLE  # the reader is told; the notes say why
     assert answer.guardrail_notes[0].endswith("the extractive answer is given")
 
 
@@ -204,12 +189,6 @@ def test_an_unreachable_backend_gives_the_extractive_answer(llm_assistant, assis
     assert answer.answered_by == "extractive" and answer.answerable
     assert "cannot be reached" in answer.guardrail_notes[0]
     assert isinstance(down.answerer, LLMAnswerer) and "cannot be reached" in (down.answerer.problem() or "")
-
-
-@pytest.fixture(scope="module")
-def api(llm_assistant, serve) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=serve(create_app(llm_assistant, with_ui=False)), timeout=60) as client:
-        yield client
 
 
 def test_api_ask_json_says_who_answered_and_what_was_removed(api, model_server, answering):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from assistant import Assistant, Settings
 from assistant.answer.llm import LLMAnswerer
 from assistant.answer.llm.answerer import shown_sentences
+from assistant.web.app import create_app
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]
 
@@ -51,16 +53,29 @@ def test_whatever_the_model_writes_citations_are_verbatim_and_were_shown_to_it(s
         assert answer.guardrail_notes[-1].startswith("the extractive answer is given")
 
 
-def test_a_backend_killed_mid_run_leaves_answers_extractive_until_it_returns(smol: Assistant, llm_server):
+def test_a_backend_killed_mid_run_leaves_answers_extractive_until_it_returns(
+    smol: Assistant, llm_server, serve
+):
+    """Over HTTP: every request still answered (extractively, at once while the backend rests),
+    ``/healthz`` degraded naming the backend, and answers from the model again once it is back."""
     answerer = smol.answerer
     assert isinstance(answerer, LLMAnswerer)
-    smol.ask(QUESTIONS[0])
-    llm_server.stop()
-    try:
-        answer = smol.ask(QUESTIONS[0])
-        assert answer.answered_by == "extractive" and answer.answerable and answer.citations
-        assert "cannot be reached" in answer.guardrail_notes[0]
-        assert "cannot be reached" in (answerer.problem() or "")
-    finally:
-        llm_server.start()
-    assert answerer.recheck() is None and answerer.problem() is None
+    with httpx.Client(base_url=serve(create_app(smol, with_ui=False)), timeout=90) as api:
+        assert api.post("/api/ask", json={"question": QUESTIONS[0]}).status_code == 200
+        llm_server.stop()
+        try:
+            answers = [api.post("/api/ask", json={"question": q}).json() for q in QUESTIONS[:3]]
+            assert all(
+                a["answered_by"] == "extractive" and a["answerable"] and a["citations"] for a in answers
+            )
+            assert "cannot be reached" in answers[0]["guardrail_notes"][0]
+            assert all("failed moments ago" in a["guardrail_notes"][0] for a in answers[1:])  # resting
+            health = api.get("/healthz")
+            assert health.status_code == 503 and health.json()["status"] == "degraded"
+            assert "the LLM backend at" in health.json()["detail"]
+        finally:
+            llm_server.start()
+        assert api.get("/healthz").json()["status"] == "ok"  # the probe saw it back: the rest is over
+        again = api.post("/api/ask", json={"question": QUESTIONS[0]}).json()
+        assert not any("cannot be reached" in n or "moments ago" in n for n in again["guardrail_notes"])
+        assert answerer.problem() is None
