@@ -8,6 +8,7 @@ real model answers is checked by the integration tier (``tests/answer/test_golde
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import chromadb
@@ -16,6 +17,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from assistant import Assistant, Settings
 from assistant.schema import Turn
+from tests.index.chroma_server import ChromaServer
 from tests.index.fakes import HashingEmbedder
 
 
@@ -31,11 +33,28 @@ def _fast_assistant(index_dir: Path, client: chromadb.api.ClientAPI | None = Non
     )
 
 
-@pytest.fixture(scope="module")
-def fast(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    assistant = _fast_assistant(tmp_path_factory.mktemp("fast") / "index")
-    assistant.open()
-    return assistant
+@pytest.fixture(
+    scope="module",
+    params=["in-memory", pytest.param("chroma-server", marks=pytest.mark.integration)],
+)
+def fast(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The answering tests run twice: on an in-memory client, and on a real `chroma run` server
+    (ASSISTANT_CHROMA_URL: the pointer and the lock on the server too), a few seconds more."""
+    folder = tmp_path_factory.mktemp("fast")
+    if request.param == "in-memory":
+        assistant = _fast_assistant(folder / "index")
+        assistant.open()
+        yield assistant
+        return
+    server = ChromaServer(folder / "chroma-data").start()
+    try:
+        assistant = Assistant(
+            Settings(index_dir=folder / "index", chroma_url=server.url), embeddings=HashingEmbedder()
+        )
+        assistant.open()
+        yield assistant
+    finally:
+        server.stop()
 
 
 def _collections(assistant: Assistant) -> dict[str, int]:

@@ -8,6 +8,9 @@ A build counts as fresh only when its store also opens and holds what the manife
 (``assistant.index.store``), so an emptied or damaged store is rebuilt, never called "up to date".
 Where the Chroma collections live (each build's folder, a server, a given client) is the
 ``BuildStore`` that ``assistant.index.chroma`` picks; the embeddings come from any ``Embedder``.
+Where the truth about builds lives (which is current, their manifests, the build lock) is the
+``Catalog``: the files above (``FileCatalog``), or, with a Chroma server that workers on several
+hosts share, the server itself (``assistant.index.server_catalog``).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.article import Article, Passage, Sentence, Voice
 from assistant.errors import IndexBusy, IndexUnavailable
-from assistant.index.chroma import WRITABLE_FIX, BuildStore, FolderStores
+from assistant.index.chroma import WRITABLE_FIX, BuildStore, FolderStores, SharedClient
 from assistant.index.overview import key_sentences
+from assistant.index.server_catalog import ServerCatalog
 from assistant.index.store import LOCK_WAIT, Gate
 from assistant.ingest.split import SPLITTER_VERSION, split_article
 from assistant.ingest.tagging import TAGGER_ID, tag_entities
@@ -101,64 +105,104 @@ class OpenIndex:
     passage_rows: tuple[tuple[str, str, dict[str, Any]], ...]  # (id, text, metadata), read once
 
 
-class IndexDirectory:
-    """Builds, finds and opens the index builds in one directory; ``store`` says where their
-    collections live (default: an embedded Chroma store in each build's folder)."""
+class Catalog(Protocol):
+    """Where the truth about builds lives: which one is current, their manifests, the build lock."""
 
-    def __init__(self, root: Path, store: BuildStore | None = None) -> None:
+    where: str  # named in messages
+
+    def marker(self) -> object:
+        """Changes whenever another build becomes current; cheap enough to ask on every request."""
+        ...
+
+    def current(self) -> tuple[str, dict[str, Any] | None] | None:
+        """The current build's name and its manifest (None if unreadable), or None if there is none."""
+        ...
+
+    def build_path(self, name: str) -> Path:
+        """What identifies a build to its ``BuildStore``: its folder, or just its name."""
+        ...
+
+    def begin(self, name: str) -> Path:
+        """Make room for a new build (its folder, if builds have one); the path's name is the build's."""
+        ...
+
+    def abandon(self, build: Path) -> None:
+        """Forget a build that ``begin`` made room for but that was never written."""
+        ...
+
+    def describe(self, build: Path) -> str:
+        """A build as messages name it."""
+        ...
+
+    def locked(self, wait_seconds: float, progress: Progress) -> contextlib.AbstractContextManager[None]:
+        """Hold the build lock; wait for another build up to ``wait_seconds``, then ``IndexBusy``."""
+        ...
+
+    def publish(self, name: str, manifest: dict[str, Any]) -> None:
+        """Record the finished build's manifest and make it current, atomically."""
+        ...
+
+    def remove_old(self, keep: str, prefix: str) -> None:
+        """Delete builds older than ``keep`` and the one before it (whose collections start with
+        ``prefix``): a server may still be reading that one."""
+        ...
+
+
+class FileCatalog:
+    """``CURRENT``, each build's ``manifest.json`` and a lock file in the index directory: one host."""
+
+    def __init__(self, root: Path, store: BuildStore) -> None:
         self.root = root
-        self.store = store or FolderStores()
+        self.store = store
+        self.where = repr(str(root))
         self.builds = root / "builds"
         self.current_file = root / "CURRENT"
         self.lock_file = root / ".lock"
 
     def marker(self) -> tuple[int, int] | None:
-        """Changes whenever ``CURRENT`` is replaced: a stat, cheap enough to check on every request."""
+        """A stat of ``CURRENT``, which every rebuild replaces."""
         try:
             stat = self.current_file.stat()
         except OSError:
             return None
         return stat.st_ino, stat.st_mtime_ns
 
-    def current_build(self) -> Path | None:
+    def current(self) -> tuple[str, dict[str, Any] | None] | None:
         try:
             name = self.current_file.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
         except OSError as error:
             raise IndexUnavailable(f"cannot read {self.current_file}: {error.strerror}") from error
-        build = self.builds / name
-        return build if (build / "manifest.json").is_file() else None
-
-    def current_manifest(self) -> Manifest | None:
-        build = self.current_build()
-        if build is None:
+        manifest_file = self.builds / name / "manifest.json"
+        if not manifest_file.is_file():
             return None
         try:
-            return Manifest(**json.loads((build / "manifest.json").read_text(encoding="utf-8")))
-        except (ValueError, TypeError):
-            return None
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        except ValueError:
+            manifest = None
+        return name, manifest if isinstance(manifest, dict) else None
 
-    def is_fresh(self, article: Article, model_id: str) -> bool:
-        return self.staleness(article, model_id) is None
+    def build_path(self, name: str) -> Path:
+        return self.builds / name
 
-    def staleness(self, article: Article, model_id: str) -> str | None:
-        """Why the current build must be rebuilt (missing, stale, damaged or locked store), or None.
+    def begin(self, name: str) -> Path:
+        build_dir = self.builds / name
+        try:
+            build_dir.mkdir(parents=True)
+        except OSError as error:
+            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
+            raise IndexUnavailable(msg) from error
+        return build_dir
 
-        With the default store, opens it with ``sqlite3`` only: no Chroma, no model, a few milliseconds.
-        """
-        build = self.current_build()
-        manifest = self.current_manifest()
-        if build is None or manifest is None:
-            return f"there is no index in {str(self.root)!r} yet"
-        if reason := manifest.staleness(article, model_id):
-            return reason
-        problem = self.store.problem(build, manifest.expected_rows(), LOCK_WAIT)
-        return problem.text if problem else None
+    def abandon(self, build: Path) -> None:
+        shutil.rmtree(build, ignore_errors=True)
+
+    def describe(self, build: Path) -> str:
+        return str(build)
 
     @contextlib.contextmanager
     def locked(self, wait_seconds: float, progress: Progress) -> Iterator[None]:
-        """Hold the build lock; wait for another build up to ``wait_seconds``, then refuse."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             handle = self.lock_file.open("a+")
@@ -188,6 +232,81 @@ class IndexDirectory:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def publish(self, name: str, manifest: dict[str, Any]) -> None:
+        _write_atomically(self.builds / name / "manifest.json", json.dumps(manifest, indent=2))
+        _write_atomically(self.current_file, name + "\n")
+
+    def remove_old(self, keep: str, prefix: str) -> None:
+        others = sorted((p for p in self.builds.iterdir() if p.name != keep), reverse=True)
+        for old in others[KEEP_OLD_BUILDS:]:
+            self.store.remove(old, _collections_of(old))
+
+
+class IndexDirectory:
+    """Builds, finds and opens the index builds; ``store`` says where their collections live
+    (default: an embedded Chroma store in each build's folder), ``catalog`` where the truth about
+    them does (``root``, or the Chroma server when the collections are on one)."""
+
+    def __init__(self, root: Path, store: BuildStore | None = None, scope: str = "") -> None:
+        """``scope`` tells apart several indexes sharing one Chroma server (an article's id, say): the
+        same on every host, unlike ``root``; unused for files, where ``root`` already does."""
+        self.root = root
+        self.store = store or FolderStores()
+        self.builds = root / "builds"
+        self.current_file = root / "CURRENT"
+        self.lock_file = root / ".lock"
+        server = isinstance(self.store, SharedClient) and self.store.url
+        self.catalog: Catalog = ServerCatalog(self.store, scope) if server else FileCatalog(root, self.store)
+        self.where = self.catalog.where
+
+    def marker(self) -> object:
+        """Changes whenever another build becomes current: cheap enough to check on every request."""
+        return self.catalog.marker()
+
+    def _current(self) -> tuple[Path, Manifest | None] | None:
+        found = self.catalog.current()
+        if found is None:
+            return None
+        name, stored = found
+        try:
+            manifest = Manifest(**stored) if stored is not None else None
+        except TypeError:
+            manifest = None
+        return self.catalog.build_path(name), manifest
+
+    def current_build(self) -> Path | None:
+        current = self._current()
+        return current[0] if current else None
+
+    def current_manifest(self) -> Manifest | None:
+        current = self._current()
+        return current[1] if current else None
+
+    def describe(self, build: Path) -> str:
+        """A build as messages name it: its folder, or its name on the Chroma server."""
+        return self.catalog.describe(build)
+
+    def is_fresh(self, article: Article, model_id: str) -> bool:
+        return self.staleness(article, model_id) is None
+
+    def staleness(self, article: Article, model_id: str) -> str | None:
+        """Why the current build must be rebuilt (missing, stale, damaged or locked store), or None.
+
+        With the default store, opens it with ``sqlite3`` only: no Chroma, no model, a few milliseconds.
+        """
+        current = self._current()
+        if current is None or current[1] is None:
+            return f"there is no index in {self.where} yet"
+        build, manifest = current
+        if reason := manifest.staleness(article, model_id):
+            return reason
+        problem = self.store.problem(build, manifest.expected_rows(), LOCK_WAIT)
+        return problem.text if problem else None
+
+    def locked(self, wait_seconds: float, progress: Progress) -> contextlib.AbstractContextManager[None]:
+        """Hold the build lock; wait for another build up to ``wait_seconds``, then refuse."""
+        return self.catalog.locked(wait_seconds, progress)
+
     def build(
         self,
         article: Article,
@@ -199,16 +318,12 @@ class IndexDirectory:
         sentences, passages = split_article(article)
         progress(f"Split the article into {len(sentences)} sentences and {len(passages)} passages.")
         build_name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        build_dir = self.builds / build_name
-        try:
-            build_dir.mkdir(parents=True)
-        except OSError as error:
-            msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
-            raise IndexUnavailable(msg) from error
+        build_dir = self.catalog.begin(build_name)
+        build_name = build_dir.name  # the catalog may qualify it (a scope on a shared server)
         try:
             client = self.store.client(build_dir)  # an unreachable server fails now, not after embedding
         except BaseException:
-            shutil.rmtree(build_dir, ignore_errors=True)
+            self.catalog.abandon(build_dir)
             raise
         progress(f"Tagging the sentences' named entities with {TAGGER_ID}…")
         labels = tag_entities([s.text for s in sentences])
@@ -247,30 +362,25 @@ class IndexDirectory:
                     metadatas=[r[2] for r in chunk],
                     embeddings=unit_vectors[first : first + batch],
                 )
-        _write_atomically(build_dir / "manifest.json", json.dumps(asdict(manifest), indent=2))
-        _write_atomically(self.current_file, build_name + "\n")
-        progress(f"Index ready: {build_dir}")
-        self._remove_old_builds(keep=build_name)
+        self.catalog.publish(build_name, asdict(manifest))
+        progress(f"Index ready: {self.describe(build_dir)}")
+        self.catalog.remove_old(keep=build_name, prefix=f"article-{article.source_id}-")
         return build_dir
-
-    def _remove_old_builds(self, keep: str) -> None:
-        """Keep the new build and the one before it (a server may still be reading it)."""
-        others = sorted((p for p in self.builds.iterdir() if p.name != keep), reverse=True)
-        for old in others[KEEP_OLD_BUILDS:]:
-            self.store.remove(old, _collections_of(old))
 
     def open(self, lock_wait: float = LOCK_WAIT) -> OpenIndex:
         """Open the current build for reading; its store is checked first (see ``assistant.index.store``)."""
-        build_dir = self.current_build()
-        manifest = self.current_manifest()
-        if build_dir is None or manifest is None:
-            msg = f"no index in {str(self.root)!r}; run `assistant index` to build it"
+        current = self._current()
+        if current is None or current[1] is None:
+            msg = f"no index in {self.where}; run `assistant index` to build it"
             raise IndexUnavailable(msg)
+        build_dir, manifest = current
         gate = self.store.open_gate(build_dir, manifest.expected_rows(), lock_wait)
         try:
             return self._open_checked(build_dir, manifest, gate)
         except Exception as error:
             logger.info("opening the index store in %s failed: %r", build_dir, error)
+            if isinstance(self.store, SharedClient):
+                raise IndexUnavailable(self.store.failure(error)) from None
             msg = f"cannot open the index in {str(build_dir)!r}; rebuild it with `assistant index --rebuild`"
             raise IndexUnavailable(msg) from None
 

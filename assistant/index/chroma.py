@@ -7,14 +7,20 @@ Three places, picked in one spot (``chroma_store``), langchain-chroma style:
 - a Chroma server, when ``ASSISTANT_CHROMA_URL`` is set (``chromadb.HttpClient``);
 - a client the caller passes in (``chromadb.EphemeralClient()`` keeps the fast tests in memory).
 
-With one shared client every build is its own pair of collections, named after the build. The
-manifest, ``CURRENT`` and the build lock stay in the index directory in every case, so a rebuild
-still swaps atomically, and collections that vanished (a restarted in-memory client, a wiped server)
-make the build stale rather than "up to date".
+With one shared client every build is its own pair of collections, named after the build, and
+collections that vanished (a restarted in-memory client, a wiped server) make the build stale rather
+than "up to date". Which build is current, and the build lock, live in the index directory for the
+embedded store and an injected client (one process, or one host), and on the server for a Chroma
+server, which workers on several hosts share (``assistant.index.server_catalog``).
+
+A server that stops answering is an ``IndexUnavailable`` naming it (a 503, ``/healthz`` degraded).
+``chromadb.HttpClient`` holds no connection state worth keeping: each call is a new request, so once
+the server is back the same client and collections answer again, and nothing has to be restarted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -34,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 WRITABLE_FIX = "make it writable, or point ASSISTANT_INDEX_DIR at a writable directory"
 URL_EXAMPLE = "http://localhost:8000"
+# Seconds a call to a Chroma server may take: to connect, and in all (a build's largest upsert takes a
+# second or two). chromadb's own client waits without a limit, so a hung server (stopped, or cut off
+# without a reset) would hold every request thread for ever; past these a call fails, as an outage.
+SERVER_CONNECT_SECONDS = 5.0
+SERVER_CALL_SECONDS = 30.0
 
 
 def _chroma_settings() -> Any:
@@ -88,7 +99,7 @@ def http_client(url: str) -> ClientAPI:
     import chromadb
 
     try:
-        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
     except Exception as error:
         msg = (
             f"cannot reach the Chroma server at ASSISTANT_CHROMA_URL={url!r} ({error}); start it "
@@ -96,6 +107,20 @@ def http_client(url: str) -> ClientAPI:
             "in ASSISTANT_INDEX_DIR"
         )
         raise IndexUnavailable(msg) from None
+    _bound_waits(client)
+    return client
+
+
+def _bound_waits(client: ClientAPI) -> None:
+    """Give chromadb's HTTP session time limits (it has none): its ``httpx.Client`` is not public API,
+    so a chromadb that moves it only loses the limits, which ``tests/index/test_chroma_server.py`` sees."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(SERVER_CALL_SECONDS, connect=SERVER_CONNECT_SECONDS)
+    else:
+        logger.warning("cannot bound the Chroma client's waits: a hung Chroma server will hold requests")
 
 
 class BuildStore(Protocol):
@@ -146,25 +171,39 @@ class SharedClient:
     The client is made on first use, so constructing an ``Assistant`` never waits for a server.
     """
 
-    def __init__(self, connect: Callable[[], ClientAPI], where: str) -> None:
+    def __init__(self, connect: Callable[[], ClientAPI], where: str, url: str | None = None) -> None:
         self._connect = connect
         self._client: ClientAPI | None = None
         self.where = where
+        self.url = url  # a Chroma server's: then the server also keeps which build is current
 
-    def client(self, build_dir: Path) -> ClientAPI:
+    def client(self, build_dir: Path | None) -> ClientAPI:
+        """The client, made on first use; a server down at that moment is tried again next time."""
         if self._client is None:
             self._client = self._connect()
         return self._client
 
+    def failure(self, error: Exception) -> str:
+        """What a failed call to the store means for the user: an outage, or a damaged index."""
+        if _is_outage(error):
+            return (
+                f"{self.where} does not answer ({type(error).__name__}); start it again (answers resume "
+                "by themselves once it is back), or check ASSISTANT_CHROMA_URL"
+            )
+        return f"cannot read the index collections from {self.where}; if this persists, rebuild the index"
+
     def problem(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> StoreProblem | None:
+        from chromadb.errors import NotFoundError
+
         client = self.client(build_dir)
+        counts = {}
         try:
-            stored = {c.name: c for c in client.list_collections()}
-            counts = {name: stored[name].count() for name in expected_rows if name in stored}
+            for name in expected_rows:  # by name: a server holding many collections is not listed
+                with contextlib.suppress(NotFoundError):
+                    counts[name] = client.get_collection(name).count()
         except Exception as error:
             logger.info("reading the collections of %s from %s failed: %r", build_dir, self.where, error)
-            msg = f"cannot read the index collections from {self.where}; if this persists, rebuild the index"
-            raise IndexUnavailable(msg) from None
+            raise IndexUnavailable(self.failure(error)) from None
         for name, count in expected_rows.items():
             if name not in counts:
                 return self._damaged(build_dir, f"the collection {name!r} is missing")
@@ -187,7 +226,8 @@ class SharedClient:
                 self.client(build_dir).delete_collection(name)
             except Exception as error:  # noqa: BLE001 - an old build left behind costs space, not answers
                 logger.info("could not delete the old collection %r from %s: %r", name, self.where, error)
-        shutil.rmtree(build_dir, ignore_errors=True)
+        if self.url is None:  # a build folder holds the manifest; a server's builds are bare names
+            shutil.rmtree(build_dir, ignore_errors=True)
 
 
 class ClientGate:
@@ -222,5 +262,14 @@ def chroma_store(url: str | None = None, client: ClientAPI | None = None) -> Bui
     if client is not None:
         return SharedClient(lambda: client, f"the given Chroma client ({type(client).__name__})")
     if url:
-        return SharedClient(lambda: http_client(url), f"the Chroma server at {url}")
+        return SharedClient(lambda: http_client(url), f"the Chroma server at {url}", url=url)
     return FolderStores()
+
+
+def _is_outage(error: BaseException) -> bool:
+    """A transport failure (refused, reset, timed out) or a server that says it is unavailable."""
+    import httpx
+
+    if isinstance(error, httpx.TransportError | IndexUnavailable):
+        return True
+    return isinstance(error, httpx.HTTPStatusError) and error.response.status_code in {502, 503, 504}

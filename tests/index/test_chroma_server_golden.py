@@ -1,0 +1,42 @@
+"""The golden set answered from a real ``chroma run`` server, with the real models: every answer, its
+text and its citations' offsets, is the one the embedded store gives. So the quality floors of
+``tests/answer/test_golden.py`` hold in server mode too, for the cost of one pass, not a second suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.evaluation import CHECKOUT_GOLDEN_SET, load_golden_set, run_item
+from tests.index.chroma_server import ChromaServer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def on_server(tmp_path_factory: pytest.TempPathFactory, assistant: Assistant) -> Iterator[Assistant]:
+    folder: Path = tmp_path_factory.mktemp("golden-on-server")
+    server = ChromaServer(folder / "chroma-data").start()
+    try:
+        served = Assistant(
+            Settings(index_dir=folder / "index", chroma_url=server.url),
+            embeddings=assistant.embeddings,
+            reranker=assistant.reranker,
+        )
+        served.open()
+        yield served
+    finally:
+        server.stop()
+
+
+def test_golden_answers_from_the_server_are_the_embedded_stores(on_server, assistant):
+    different = []
+    for item in load_golden_set(CHECKOUT_GOLDEN_SET):
+        embedded, _ = run_item(assistant, item)
+        served, _ = run_item(on_server, item)
+        if (served.text, served.citations) != (embedded.text, embedded.citations):
+            different.append(f"{item.id}: {served.text!r} != {embedded.text!r}")
+    assert not different, "\n".join(different)
