@@ -1,4 +1,4 @@
-"""Command line: ``assistant index | ask | serve | eval | tune | feedback export``.
+"""Command line: ``assistant index | ask | serve | eval | tune | add | list | remove | feedback export``.
 
 Thin: formats what ``Assistant`` returns."""
 
@@ -38,8 +38,8 @@ def _assistant():  # noqa: ANN202 - the model stack is slow to import
     return Assistant(_settings())
 
 
-def _current_fresh_build() -> Path | None:
-    """The up-to-date build, found without loading LangChain or the model (the no-op path)."""
+def _current_fresh_build() -> str | None:
+    """The up-to-date build (named), found without loading LangChain or the model (the no-op path)."""
     from assistant.index.builds import IndexDirectory
     from assistant.index.chroma import chroma_store
     from assistant.index.model import embedding_model_id  # the default embedder's, without loading it
@@ -49,7 +49,8 @@ def _current_fresh_build() -> Path | None:
     directory = IndexDirectory(settings.index_dir, chroma_store(settings.chroma_url))
     article = load_article(settings.article_path, settings.max_article_chars)
     fresh = directory.is_fresh(article, embedding_model_id())
-    return directory.current_build() if fresh else None
+    build = directory.current_build() if fresh else None
+    return directory.describe(build) if build else None
 
 
 def _fail(error: Exception) -> None:
@@ -69,7 +70,8 @@ def index(
             return
         assistant = _assistant()
         if not assistant.build_index(rebuild=rebuild, progress=_progress):
-            typer.echo(f"Index is up to date: {assistant.index_directory.current_build()}")
+            directory = assistant.index_directory
+            typer.echo(f"Index is up to date: {directory.describe(directory.current_build())}")
     except AssistantError as error:
         _fail(error)
 
@@ -102,12 +104,31 @@ def ask(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes answering on the port; above 1: the APIs only, with ASSISTANT_CHROMA_URL.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the chat page (/), the APIs (/api/ask, /api/feedback, /v1/…), /embed, /healthz and the docs."""
     from assistant.web import serving
 
     try:
-        listener = serving.prepare(_settings(), host, port)  # a bad address fails before the model loads
+        settings = _settings()
+        if workers > 1 and not settings.chroma_url:
+            msg = (
+                f"--workers {workers} needs ASSISTANT_CHROMA_URL: the embedded Chroma store is "
+                "single-process (every worker would open and write it); run a server (`chroma run --path "
+                "DIR --port 8000`), set ASSISTANT_CHROMA_URL=http://127.0.0.1:8000, or serve with one worker"
+            )
+            _fail(ValueError(msg))
+        listener = serving.prepare(settings, host, port)  # a bad address fails before the model loads
+        if workers > 1:
+            from assistant.web.workers import serve_workers
+
+            raise typer.Exit(serve_workers(workers, listener))
         assistant = _assistant()
         assistant.open(progress=_progress)
     except AssistantError as error:
@@ -274,6 +295,96 @@ def llm_serve(
     typer.echo(f"ASSISTANT_LLM_BASE_URL={running.base_url}")
     typer.echo(f"ASSISTANT_LLM_MODEL={running.model}")
     serve_forever(running)
+
+
+# -- The library of articles (opt-in: `assistant serve` still answers from ASSISTANT_ARTICLE_PATH) --
+
+
+def _library():  # noqa: ANN202 - imported lazily, like everything past the command line
+    from assistant.library import Library
+
+    return Library(_settings())
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
+
+
+@app.command()
+def add(
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH", help="Article files: .txt, .md or .html (.htm).")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was done with each file as JSON.")
+    ] = False,
+) -> None:
+    """Add articles to the library (ASSISTANT_LIBRARY_DIR), each with its own index; a changed file
+    replaces its old version, an unchanged one is left alone. A bad file is reported and skipped:
+    the others are still added, and the exit code is 1."""
+    import json
+
+    try:
+        library = _library()
+    except AssistantError as error:
+        _fail(error)
+    reports: list[dict[str, object]] = []
+    for path in paths:
+        try:
+            result = library.add(path, progress=_progress)
+        except AssistantError as error:
+            typer.secho(f"Error: {_one_line(error)}", err=True, fg=typer.colors.RED)
+            reports.append({"path": str(path), "outcome": "failed", "error": _one_line(error)})
+            continue
+        entry = result.entry
+        reports.append(
+            {"path": str(path), "outcome": result.outcome.value, "id": entry.id, "title": entry.title}
+        )
+        if not as_json:
+            note = " (no change: already in the library)" if result.outcome == "unchanged" else ""
+            typer.echo(f"{result.outcome.value:<9} {entry.id}: {entry.title}{note}")
+    if as_json:
+        typer.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    if any(report["outcome"] == "failed" for report in reports):
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_articles(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON.")] = False,
+) -> None:
+    """List the library's articles: id, title, byline, date, size and source file."""
+    import json
+
+    try:
+        library = _library()
+        entries = library.entries()
+    except AssistantError as error:
+        _fail(error)
+    if as_json:
+        typer.echo(json.dumps([e.model_dump() for e in entries], indent=2, ensure_ascii=False))
+        return
+    if not entries:
+        typer.echo(f"No articles in the library ({library.root}) yet; add one with `assistant add FILE`.")
+        return
+    for entry in entries:
+        facts = [f"By {entry.byline}" if entry.byline else None, entry.date]
+        facts.append(f"{entry.sentences:,} sentences, {entry.chars:,} characters")
+        typer.echo(f"{entry.id}: {entry.title}")
+        typer.echo(f"    {' · '.join(f for f in facts if f)}")
+        typer.echo(f"    {entry.source_format}: {entry.source_path}")
+
+
+@app.command()
+def remove(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article's id (see `assistant list`).")],
+) -> None:
+    """Remove an article from the library, with its index."""
+    try:
+        entry = _library().remove(article_id, progress=_progress)
+    except AssistantError as error:
+        _fail(error)
+    typer.echo(f"Removed {entry.id}: {entry.title}")
 
 
 def main() -> None:

@@ -1,0 +1,171 @@
+"""The library of articles: add, list and remove, each article with its own text and index.
+
+``Library`` is what the command line uses now and the serving layer will use next: ``entries()``,
+``entry(id)``, ``article_path(id)``, ``index_dir(id)`` and ``assistant(id)`` (an ``Assistant`` over one
+article that shares the library's models). Reading needs no lock; adding and removing hold the
+library's lock, one article at a time, so two ``assistant add`` processes queue instead of colliding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.library.catalog import LibraryCatalog, Progress
+from assistant.library.entry import LibraryEntry
+from assistant.library.errors import UnknownArticle
+from assistant.library.indexes import ArticleIndexes
+from assistant.library.slugs import unique_slug
+from assistant.library.sources import Source, read_source
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.index.embedder import Embedder
+    from assistant.pipeline import Assistant
+    from assistant.retrieve.rerank import CrossEncoderReranker
+
+
+def _silent(_: str) -> None:
+    """No progress messages."""
+
+
+class Outcome(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What ``Library.add`` did with one file."""
+
+    outcome: Outcome
+    entry: LibraryEntry
+
+
+class Library:
+    """The articles in ``settings.library_dir`` and their indexes under ``settings.index_dir``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embedder | None = None,
+        reranker: CrossEncoderReranker | None = None,
+    ) -> None:
+        """``embeddings`` and ``reranker`` default to the packaged models, loaded once, on first need."""
+        self.settings = settings
+        self.root = settings.library_dir or settings.index_dir / "library"
+        self.catalog = LibraryCatalog(self.root)
+        self.indexes = ArticleIndexes(settings, embeddings, reranker)
+
+    # -- reading --
+
+    def entries(self) -> list[LibraryEntry]:
+        """Every article, by id."""
+        return self.catalog.entries()
+
+    def entry(self, article_id: str) -> LibraryEntry:
+        """The article with this id, or ``UnknownArticle`` listing the ids there are."""
+        found = self.catalog.entry(article_id)
+        if found is None:
+            raise UnknownArticle(article_id, self.catalog.ids())
+        return found
+
+    def article_path(self, article_id: str) -> Path:
+        """The article's ``article.txt``: the text its answers' offsets refer to."""
+        self.entry(article_id)
+        return self.catalog.article_path(article_id)
+
+    def index_dir(self, article_id: str) -> Path:
+        self.entry(article_id)
+        return self.indexes.index_dir(article_id)
+
+    def settings_for(self, article_id: str) -> Settings:
+        """Settings for an ``Assistant`` over one article (article path and index directory set)."""
+        return self.indexes.settings_for(article_id, self.article_path(article_id))
+
+    def assistant(self, article_id: str) -> Assistant:
+        """An ``Assistant`` answering from one article, sharing the library's models."""
+        return self.indexes.assistant(article_id, self.article_path(article_id))
+
+    # -- changing --
+
+    def add(self, path: Path, progress: Progress = _silent) -> AddResult:
+        """Add the file, replace its changed version (keeping its id), or do nothing if unchanged.
+
+        The file is read and checked before the lock is taken; a bad one changes nothing.
+        """
+        source = read_source(path, self.settings.max_article_chars)
+        with self.catalog.locked(self.settings.index_lock_timeout, progress):
+            self._realign_indexes()
+            existing = self._by_source(source.path)
+            if existing is not None and self._unchanged(existing, source):
+                return AddResult(Outcome.UNCHANGED, existing)
+            article_id = existing.id if existing else unique_slug(source.path.stem, set(self.catalog.ids()))
+            entry = self._publish(article_id, source, existing, progress)
+        return AddResult(Outcome.UPDATED if existing else Outcome.ADDED, entry)
+
+    def remove(self, article_id: str, progress: Progress = _silent) -> LibraryEntry:
+        """Remove the article and its index; ``UnknownArticle`` if there is none with this id."""
+        with self.catalog.locked(self.settings.index_lock_timeout, progress):
+            self._realign_indexes()
+            entry = self.entry(article_id)
+            self.catalog.remove(article_id)
+            self.indexes.remove(article_id)
+        return entry
+
+    def _realign_indexes(self) -> None:
+        """Each article's current index build is of its current text: what a process killed mid-update
+        may have left otherwise is put right before anything else changes."""
+        for entry in self.catalog.entries():
+            self.indexes.realign(entry.id, entry.text_sha256)
+
+    def _by_source(self, path: Path) -> LibraryEntry | None:
+        return next((e for e in self.catalog.entries() if e.source_path == str(path)), None)
+
+    def _unchanged(self, entry: LibraryEntry, source: Source) -> bool:
+        """Same file, same text, and an index that still fits it (else: rebuilt, as an update)."""
+        return (
+            entry.source_sha256 == source.sha256
+            and entry.text_sha256 == source.article.sha256
+            and self.indexes.is_fresh(entry.id, source.article)
+        )
+
+    def _publish(
+        self, article_id: str, source: Source, existing: LibraryEntry | None, progress: Progress
+    ) -> LibraryEntry:
+        """Write the new version and its index; only then make it the article's current version.
+
+        Should anything fail before that (or the process be interrupted), the new version is deleted
+        and the index built before it is made current again: the old version stays whole.
+        """
+        version = self.catalog.write_version(article_id, source.text)
+        previous_index = self.indexes.current(article_id)
+        try:
+            manifest = self.indexes.build(article_id, version / "article.txt", progress)
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            article = source.article
+            entry = LibraryEntry(
+                id=article_id,
+                title=article.title,
+                byline=article.author,
+                date=article.dates[0] if article.dates else None,
+                source_path=str(source.path),
+                source_format=source.format,
+                source_sha256=source.sha256,
+                text_sha256=article.sha256,
+                chars=len(article.text),
+                sentences=manifest.sentences,
+                added_at=existing.added_at if existing else now,
+                updated_at=now,
+            )
+            self.catalog.write_entry(version, entry)
+            self.catalog.publish(article_id, version)
+        except BaseException:
+            self.catalog.discard(version)
+            self.indexes.restore(article_id, previous_index)
+            raise
+        return entry
