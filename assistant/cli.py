@@ -80,10 +80,19 @@ def index(
 def ask(
     question: Annotated[str, typer.Argument(help="Your question about the article.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    article: Annotated[
+        str | None,
+        typer.Option(
+            "--article", help="The id of a library article (`assistant list`); default: the configured one."
+        ),
+    ] = None,
 ) -> None:
     """Ask one question; prints the answer and its numbered, quoted sources."""
     try:
-        answer = _assistant().ask(question)
+        from assistant.library.shelf import Shelf
+
+        scoped = Shelf(_assistant()).scoped(article)
+        answer = scoped.assistant.ask(question).attributed(scoped.source)
     except AssistantError as error:
         _fail(error)
     if as_json:

@@ -14,6 +14,13 @@ class Turn(BaseModel):
     content: str
 
 
+class ArticleRef(BaseModel):
+    """Which article a citation's offsets point into."""
+
+    id: str = Field(description="The article's id (as `GET /api/articles` and `/v1/models` list it).")
+    title: str
+
+
 class Citation(BaseModel):
     """A verbatim span of the article: ``article_text[start:end] == text``."""
 
@@ -23,6 +30,9 @@ class Citation(BaseModel):
     end: int = Field(ge=0)
     section: str | None = None
     speaker: str | None = Field(None, description="Who says it: the author or a quoted source.")
+    source: ArticleRef | None = Field(
+        None, description="The article quoted: `start`/`end` are offsets into its text (set by the APIs)."
+    )
 
 
 AnsweredBy = Literal["extractive", "llm"]
@@ -45,6 +55,11 @@ class Answer(BaseModel):
     notice: str | None = Field(
         None, description="A line for the reader when the LLM could not answer (the server failed)."
     )
+
+    def attributed(self, source: ArticleRef) -> Answer:
+        """This answer with every citation naming the article it quotes."""
+        citations = [c.model_copy(update={"source": source}) for c in self.citations]
+        return self.model_copy(update={"citations": citations})
 
 
 class AskResponse(BaseModel):

@@ -10,6 +10,8 @@ MAX_SLUG_CHARS = 60
 # What an id may look like: also the guard that keeps an id given on the command line inside the library.
 ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 FALLBACK = "article"
+RESERVED = frozenset({"all", "article-assistant"})
+"""Names the APIs give a meaning of their own ("all" articles, the default model): never an article's id."""
 
 
 def slugify(name: str) -> str:
@@ -23,10 +25,10 @@ def slugify(name: str) -> str:
 def unique_slug(name: str, taken: Container[str]) -> str:
     """The slug of ``name``, with ``-2``, ``-3``… appended when another article already has it."""
     base = slugify(name)
-    if base not in taken:
+    if base not in taken and base not in RESERVED:
         return base
     number = 2
-    while f"{base}-{number}" in taken:
+    while f"{base}-{number}" in taken or f"{base}-{number}" in RESERVED:
         number += 1
     return f"{base}-{number}"
 

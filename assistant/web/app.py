@@ -1,11 +1,12 @@
-"""The HTTP app: ``POST /api/ask``, ``POST /api/feedback``, the OpenAI-compatible ``/v1``, ``/embed``,
-``GET /healthz``, OpenAPI docs at ``/docs`` and ``/redoc``, and the chat page at ``/``. Thin over
-``Assistant``."""
+"""The HTTP app: ``POST /api/ask``, ``GET /api/articles``, ``POST /api/feedback``, the OpenAI-compatible
+``/v1``, ``/embed``, ``GET /healthz``, OpenAPI docs at ``/docs`` and ``/redoc``, and the chat page at ``/``.
+Thin over ``Assistant``: the ``Shelf`` says which one answers about which article."""
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Literal
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -19,8 +20,10 @@ from assistant.errors import (
     InvalidQuestion,
 )
 from assistant.feedback import open_feedback_store
+from assistant.library.shelf import Shelf, ShelfArticle
+from assistant.library.slugs import ID_PATTERN
 from assistant.pipeline import Assistant
-from assistant.schema import ERROR_RESPONSES, AskResponse, Turn
+from assistant.schema import ERROR_RESPONSES, AskResponse, ErrorResponse, Turn
 from assistant.settings import Settings
 from assistant.web.deadline import ask_within
 from assistant.web.docs import add_offline_docs
@@ -56,8 +59,46 @@ def ask_request_model(max_question_chars: int) -> type[BaseModel]:
             description="The question: some text to ask, at most ASSISTANT_MAX_QUESTION_CHARS characters.",
         )
         history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+        article: str | None = Field(
+            None,
+            max_length=80,
+            pattern=f"^{ID_PATTERN.pattern}$",
+            description="The id of the article to answer from (`GET /api/articles` lists them); "
+            "left out, the default article (ASSISTANT_ARTICLE_PATH). `all` is not available yet.",
+        )
 
     return AskRequest
+
+
+class ArticleListing(BaseModel):
+    """One article the API answers about."""
+
+    id: str = Field(description="What `article` in `POST /api/ask` and `model` in `/v1` take.")
+    title: str
+    byline: str | None = None
+    date: str | None = None
+    source: Literal["configured", "library"] = Field(
+        description="`configured`: ASSISTANT_ARTICLE_PATH; `library`: added with `assistant add`."
+    )
+    default: bool = Field(description="True for the article answered when no `article` is given.")
+
+    @classmethod
+    def of(cls, article: ShelfArticle) -> "ArticleListing":
+        return cls(
+            id=article.id,
+            title=article.title,
+            byline=article.byline,
+            date=article.date,
+            source=article.source,
+            default=article.default,
+        )
+
+
+class ArticleList(BaseModel):
+    articles: list[ArticleListing]
+
+
+UNKNOWN_ARTICLE = {404: {"model": ErrorResponse, "description": "No article with this id."}}
 
 
 class Health(BaseModel):
@@ -121,9 +162,20 @@ def _unknown_v1_route(v1: APIRouter) -> Callable[[Request], Awaitable[None]]:
     return unknown_v1_route
 
 
-def create_app(assistant: Assistant, settings: Settings | None = None, *, with_ui: bool = True) -> FastAPI:
-    """The ASGI app. ``settings`` (default: the assistant's) decides origins and API keys."""
+def create_app(
+    assistant: Assistant,
+    settings: Settings | None = None,
+    *,
+    with_ui: bool = True,
+    shelf: Shelf | None = None,
+) -> FastAPI:
+    """The ASGI app. ``settings`` (default: the assistant's) decides origins and API keys; ``assistant``
+    answers about the default article, ``shelf`` (default: it and the settings' library) about each."""
     settings = settings or assistant.settings
+    if shelf is None:
+        from assistant.library.library import Library
+
+        shelf = Shelf(assistant, Library(settings, assistant.embeddings, assistant.reranker))
     app = FastAPI(
         title="article-assistant",
         summary="Questions about one news article, answered with verbatim citations.",
@@ -162,12 +214,21 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
     @api.post(
         "/ask",
         response_model=AskResponse,
-        responses=ERROR_RESPONSES,
+        responses={**ERROR_RESPONSES, **UNKNOWN_ARTICLE},
     )
     async def ask(request: AskRequest) -> AskResponse:  # type: ignore[valid-type]  (built per app)
-        """Answer a question from the article, citing it verbatim (or decline when it does not say)."""
-        answer = await ask_within(assistant, request.question, request.history)
-        return AskResponse.of(answer)
+        """Answer a question from the article (`article`, or the default one), citing it verbatim (or
+        decline when it does not say); every citation names its article in `source`."""
+        article = request.article
+        scoped = shelf.scoped() if article is None else await anyio.to_thread.run_sync(shelf.scoped, article)
+        answer = await ask_within(scoped.assistant, request.question, request.history)
+        return AskResponse.of(answer.attributed(scoped.source))
+
+    @api.get("/articles", response_model=ArticleList, responses=ERROR_RESPONSES)
+    async def articles() -> ArticleList:
+        """The articles questions can be about: the default one first, then the library's, by id."""
+        listed = await anyio.to_thread.run_sync(shelf.articles)
+        return ArticleList(articles=[ArticleListing.of(a) for a in listed])
 
     @app.get(
         "/healthz",
@@ -185,7 +246,7 @@ def create_app(assistant: Assistant, settings: Settings | None = None, *, with_u
 
     feedback_route(api, assistant, settings)
     app.include_router(api)
-    v1 = openai_router(assistant, require_api_key)
+    v1 = openai_router(shelf, require_api_key)
     app.include_router(v1)
     app.add_api_route(
         UNKNOWN_V1_PATH,

@@ -1,6 +1,9 @@
 """OpenAI-compatible ``/v1/chat/completions`` and ``/v1/models``, so existing chat front ends and the
 official ``openai`` client work unchanged. Thin over ``Assistant.ask``.
 
+Each article is a model: ``model`` is an article id (``/v1/models`` lists them), or ``article-assistant``
+for the default article. Any other name is OpenAI's 404 ``model_not_found``.
+
 The message text carries the [n] markers and a sources list; the structured citations (the
 ``/api/ask`` shape), ``answered_by`` and ``guardrail_notes`` ride along in extra fields, on the
 response and on the final chunk.
@@ -24,17 +27,19 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import anyio
-from fastapi import APIRouter, Depends
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answer.base import Partial
 from assistant.answer.sources import answer_with_sources
 from assistant.errors import AssistantError, InvalidQuestion
-from assistant.pipeline import Answered, Assistant
-from assistant.schema import ERROR_RESPONSES, AnsweredBy, Citation, ErrorResponse, Turn
+from assistant.library.shelf import IDS_IN_MESSAGES, ArticleNotFound, Scoped, Shelf
+from assistant.pipeline import Answered
+from assistant.schema import ERROR_RESPONSES, AnsweredBy, ArticleRef, Citation, ErrorResponse, Turn
 from assistant.ui.session import stream_prefixes
 from assistant.web.deadline import ask_within, stream_within_sync
+from assistant.web.errors import error_content
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +66,10 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(MODEL_ID, description=f"Any name is accepted; answers come from {MODEL_ID!r}.")
+    model: str = Field(
+        MODEL_ID,
+        description=f"An article id from /v1/models, or {MODEL_ID!r} for the default article.",
+    )
     messages: list[ChatMessage] = Field(
         min_length=1, description="The conversation; the last one is the question."
     )
@@ -144,12 +152,12 @@ def _question_and_history(request: ChatCompletionRequest) -> tuple[str, list[Tur
     return request.messages[-1].text(), history
 
 
-def _chunk(completion_id: str, created: int, delta: dict[str, str], **extra: Any) -> str:
+def _chunk(completion_id: str, created: int, delta: dict[str, str], model: str, **extra: Any) -> str:
     body = {
         "id": completion_id,
         "object": "chat.completion.chunk",
         "created": created,
-        "model": MODEL_ID,
+        "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": extra.pop("finish_reason", None)}],
         **extra,
     }
@@ -157,28 +165,34 @@ def _chunk(completion_id: str, created: int, delta: dict[str, str], **extra: Any
 
 
 def _stream(
-    first: Partial | Answered, rest: Iterator[Partial | Answered], completion_id: str, created: int
+    first: Partial | Answered,
+    rest: Iterator[Partial | Answered],
+    completion_id: str,
+    created: int,
+    model: str,
+    source: ArticleRef,
 ) -> Iterator[str]:
     """Role first, then the text as it grows, then the final chunk with the checked answer's
     citations (and its whole text), then [DONE]. A failure after the first chunk is OpenAI's error event."""
-    yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
+    yield _chunk(completion_id, created, {"role": "assistant", "content": ""}, model)
     sent = ""
     try:
         for event in itertools.chain([first], rest):
             if isinstance(event, Partial):
                 if event.text.startswith(sent) and len(event.text) > len(sent):
-                    yield _chunk(completion_id, created, {"content": event.text[len(sent) :]})
+                    yield _chunk(completion_id, created, {"content": event.text[len(sent) :]}, model)
                     sent = event.text
                 continue
-            answer, content = event.answer, answer_with_sources(event.answer)
+            answer, content = event.answer.attributed(source), answer_with_sources(event.answer)
             pieces = stream_prefixes(content) if not sent else [content] if content.startswith(sent) else []
             for prefix in pieces:
-                yield _chunk(completion_id, created, {"content": prefix[len(sent) :]})
+                yield _chunk(completion_id, created, {"content": prefix[len(sent) :]}, model)
                 sent = prefix
             yield _chunk(
                 completion_id,
                 created,
                 {},
+                model,
                 finish_reason="stop",
                 answerable=answer.answerable,
                 citations=[c.model_dump() for c in answer.citations],
@@ -196,7 +210,19 @@ def _stream(
     yield "data: [DONE]\n\n"
 
 
-def openai_router(assistant: Assistant, require_api_key: Callable[..., None]) -> APIRouter:
+def _model_not_found(request: Request, model: str, known: list[str]) -> JSONResponse:
+    """OpenAI's answer to a model it does not serve: 404, ``code`` ``model_not_found``, ``param`` model."""
+    named = ", ".join([MODEL_ID, *known][:IDS_IN_MESSAGES])
+    detail = (
+        f"the model {model!r} does not exist: use an article id from GET /v1/models (such as {named}); "
+        f"{MODEL_ID!r} answers from the default article"
+    )
+    content = error_content(request.url.path, 404, detail, "model")
+    content["error"]["code"] = "model_not_found"  # type: ignore[index]
+    return JSONResponse(status_code=404, content=content)
+
+
+def openai_router(shelf: Shelf, require_api_key: Callable[..., None]) -> APIRouter:
     router = APIRouter(
         prefix="/v1",
         tags=["OpenAI-compatible"],
@@ -206,16 +232,30 @@ def openai_router(assistant: Assistant, require_api_key: Callable[..., None]) ->
 
     @router.get("/models", response_model=ModelList)
     def models() -> ModelList:
-        """The one model this server offers: the article assistant."""
-        return ModelList(data=[Model()])
+        """One model per article (its id), and ``article-assistant``: the default article."""
+        return ModelList(data=[Model(), *(Model(id=article_id) for article_id in shelf.ids())])
 
     @router.post(
         "/chat/completions",
         response_model=ChatCompletion,
-        responses={200: {"content": {"text/event-stream": {}}}},
+        responses={
+            200: {"content": {"text/event-stream": {}}},
+            404: {"model": OpenAIErrorResponse, "description": "No such model (`model_not_found`)."},
+        },
     )
-    async def chat_completions(request: ChatCompletionRequest) -> ChatCompletion | StreamingResponse:
-        """Answer the last user message from the article; ``stream: true`` sends SSE chunks, then [DONE]."""
+    async def chat_completions(
+        request: ChatCompletionRequest, http: Request
+    ) -> ChatCompletion | StreamingResponse | JSONResponse:
+        """Answer the last user message from the article ``model`` names; ``stream: true`` sends SSE
+        chunks, then [DONE]."""
+        try:
+            if request.model == MODEL_ID:
+                scoped: Scoped = shelf.scoped()
+            else:
+                scoped = await anyio.to_thread.run_sync(shelf.scoped, request.model)
+        except ArticleNotFound as error:
+            return _model_not_found(http, error.article_id, shelf.ids())
+        assistant = scoped.assistant
         question, history = _question_and_history(request)
         if not question.strip():
             raise InvalidQuestion("the last user message is empty: put the question about the article there")
@@ -226,16 +266,17 @@ def openai_router(assistant: Assistant, require_api_key: Callable[..., None]) ->
             # The first event before any byte is sent: a refused question is still a 4xx, a dead index a 503.
             first = await anyio.to_thread.run_sync(next, events)
             return StreamingResponse(
-                _stream(first, events, completion_id, created),
+                _stream(first, events, completion_id, created, request.model, scoped.source),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
-        answer = await ask_within(assistant, question, history)
+        answer = (await ask_within(assistant, question, history)).attributed(scoped.source)
         content = answer_with_sources(answer)
         prompt_words = sum(len(m.text().split()) for m in request.messages)
         return ChatCompletion(
             id=completion_id,
             created=created,
+            model=request.model,
             choices=[Choice(message=AssistantMessage(content=content))],
             usage=Usage(
                 prompt_tokens=prompt_words,

@@ -17,6 +17,7 @@ from assistant.index.builds import IndexDirectory
 from assistant.ingest.parse import load_article
 from assistant.library import Library, LibraryBusy, Outcome, UnknownArticle
 from assistant.library.catalog import LibraryCatalog
+from assistant.library.slugs import RESERVED, unique_slug
 from assistant.settings import DEFAULT_ARTICLE, Settings
 from tests.index.fakes import HashingEmbedder
 
@@ -233,3 +234,9 @@ def test_seed_article_is_still_the_default(
     assert assistant.ask("Who fired the missiles?").citations
     assert library.entry("riverside-park").sentences > 0
     assert IndexDirectory(library.index_dir("riverside-park")).current_manifest() is not None
+
+
+@pytest.mark.parametrize("name", ["all.md", "article-assistant.txt", "ALL.html"])
+def test_names_the_apis_reserve_are_never_an_articles_id(name: str) -> None:
+    slug = unique_slug(name.rsplit(".", 1)[0], taken=set())
+    assert slug not in RESERVED and slug.endswith("-2")

@@ -9,6 +9,8 @@ import pytest
 
 from assistant.web.app import create_app
 
+DEFAULT_ID = "henningsen-2017-iran-missile-strike"  # the seed article's file name, as an id
+
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
 
@@ -31,7 +33,8 @@ def test_ask_returns_answer_with_verbatim_citations(client, assistant):
     assert body["answerable"] is True and "[1]" in body["answer"]
     assert body["answered_by"] == "extractive" and body["guardrail_notes"] == [] and body["notice"] is None
     for citation in body["citations"]:
-        assert set(citation) == {"id", "text", "start", "end", "section", "speaker"}
+        assert set(citation) == {"id", "text", "start", "end", "section", "speaker", "source"}
+        assert citation["source"] == {"id": DEFAULT_ID, "title": assistant.article.title}
         assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]
     assert any("(also cited by AP)" in c["text"] for c in body["citations"])
 

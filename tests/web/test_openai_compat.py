@@ -24,13 +24,17 @@ def client(base_url) -> openai.OpenAI:
 
 
 def _check_citations(citations, assistant):
-    assert citations and set(citations[0]) == {"id", "text", "start", "end", "section", "speaker"}
+    assert citations and set(citations[0]) == {"id", "text", "start", "end", "section", "speaker", "source"}
     for c in citations:
         assert assistant.article.text[c["start"] : c["end"]] == c["text"]
 
 
 def test_models_lists_the_assistant(client):
-    assert [m.id for m in client.models.list()] == ["article-assistant"]
+    # the default article twice: as the legacy name and as its id (no library articles here)
+    assert [m.id for m in client.models.list()] == [
+        "article-assistant",
+        "henningsen-2017-iran-missile-strike",
+    ]
 
 
 def test_completion_carries_markers_sources_and_citations(client, assistant):
@@ -50,7 +54,9 @@ def test_completion_carries_markers_sources_and_citations(client, assistant):
 
 def test_streaming_sends_chunks_then_citations_on_the_last(client, assistant):
     stream = client.chat.completions.create(
-        model="any-name", messages=[{"role": "user", "content": QUESTION}], stream=True
+        model="henningsen-2017-iran-missile-strike",
+        messages=[{"role": "user", "content": QUESTION}],
+        stream=True,
     )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
@@ -61,7 +67,7 @@ def test_streaming_sends_chunks_then_citations_on_the_last(client, assistant):
 
 
 def test_stream_ends_with_done(base_url):
-    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
+    body = {"model": "article-assistant", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
     with httpx.stream("POST", f"{base_url}/v1/chat/completions", json=body, timeout=30) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events = [line for line in response.iter_lines() if line]
