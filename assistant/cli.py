@@ -288,11 +288,16 @@ def llm_serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8080,
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads (default: half the cores).")] = None,
     ctx_size: Annotated[int, typer.Option(min=256, help="Context window in tokens.")] = 4096,
+    prompt_cache: Annotated[
+        bool, typer.Option(help="Restore earlier prompts' state from memory (off: for fair timings).")
+    ] = True,
 ) -> None:
     """Run llama.cpp's OpenAI-compatible server on a packaged model, until Ctrl-C."""
     from assistant.llm import ServerOptions, packaged_model, serve_forever, start
 
-    options = ServerOptions(host=host, port=port, threads=threads, ctx_size=ctx_size)
+    options = ServerOptions(
+        host=host, port=port, threads=threads, ctx_size=ctx_size, prompt_cache=prompt_cache
+    )
     try:
         running = start(packaged_model(model.value), options, progress=_progress)
     except AssistantError as error:

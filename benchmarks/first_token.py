@@ -8,7 +8,8 @@ answerable golden-set question measures, in one run and alternating:
 - the chat page's: from pressing Enter in Debian's chromium to the first words of the answer in the page;
 - ``/v1/chat/completions``'s: from sending a streamed request to its first content chunk.
 
-llama.cpp's server keeps the last prompt's prefix cached, so before every measurement a request with
+llama.cpp restores earlier prompts from a cache in memory: the model server runs with it off
+(`--no-prompt-cache`), and it keeps the last prompt's prefix, so before every measurement a request with
 another question (the same system prompt) leaves each side with the same cache.
 
     .venv/bin/python benchmarks/first_token.py [--model smollm2|qwen2.5-coder-1.5b] [--questions 8] [--quick]
@@ -47,7 +48,9 @@ def _options() -> argparse.Namespace:
 def model_server(model: str, threads: int) -> Iterator[str]:
     port = common.free_port()
     command = [sys.executable, "-m", "assistant.cli", "llm", "serve", "--model", model]
-    command += ["--port", str(port), "--threads", str(threads)]
+    # No prompt cache in memory: else the page's request would find the prompt the backend was just
+    # timed on, and be served from it.
+    command += ["--port", str(port), "--threads", str(threads), "--no-prompt-cache"]
     with common.running_server(command, port):
         url = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + 300
@@ -101,7 +104,7 @@ def main() -> None:
                 tasks.append((question, messages))
             if len(tasks) == args.questions:
                 break
-        flush = answerer.prompt.messages(FLUSH_QUESTION, provided)
+        flush = answerer.prompt.messages(FLUSH_QUESTION, ())  # shares the system prompt only
         backend = openai.OpenAI(base_url=llm_url, api_key="unused", max_retries=0, timeout=120)
         max_tokens = assistant.settings.llm_max_tokens
 

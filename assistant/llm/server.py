@@ -35,6 +35,9 @@ class ServerOptions:
     port: int = 8080  # llama.cpp's own default
     threads: int | None = None  # None: half the cores (see ``default_threads``)
     ctx_size: int = 4096  # tokens; the models' own (8k, 32k) would reserve far more memory
+    prompt_cache: bool = True
+    """llama.cpp keeps earlier prompts' state in memory and restores the best match for a new one;
+    off, each prompt is read afresh but for its prefix shared with the one before (benchmarks)."""
 
 
 @dataclass
@@ -77,6 +80,8 @@ def start(
     params.offline = True  # never fetch a model or a template from a hub
     params.cors_origins = ""  # no web page on another origin may call a loopback model server
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = options.threads or default_threads()
+    if not options.prompt_cache:
+        params.cache_ram_mib = 0
     if progress:
         progress(f"Loading {model.name} from {path}")
     began = time.perf_counter()
