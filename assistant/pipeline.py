@@ -30,7 +30,7 @@ from assistant.answer.extractive.intents import asks_about_article, mentions_the
 from assistant.answer.factory import make_answerer, make_extractive
 from assistant.article import Article, Sentence
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
-from assistant.index.builds import IndexDirectory, OpenIndex, Progress
+from assistant.index.builds import IndexDirectory, OpenIndex, Progress, silent
 from assistant.index.chroma import chroma_store
 from assistant.index.embedder import Embedder
 from assistant.index.embeddings import MiniLMEmbeddings
@@ -53,10 +53,6 @@ logger = logging.getLogger(__name__)
 REFUSED_RETRY_SECONDS = 5.0
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _silent(_: str) -> None:
-    """Default progress sink."""
 
 
 def clean_text(text: str) -> str:
@@ -138,7 +134,7 @@ class Assistant:
             return None
         return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
-    def build_index(self, rebuild: bool = False, progress: Progress = _silent) -> bool:
+    def build_index(self, rebuild: bool = False, progress: Progress = silent) -> bool:
         """Build the index of the article file if it is missing, stale or damaged (or always, with
         ``rebuild``); True if built."""
         article = self._read_article()
@@ -152,13 +148,13 @@ class Assistant:
             if reason and self.index_directory.current_build() is not None:
                 progress(f"Rebuilding the index: {reason}.")
             self.index_directory.build(
-                article, self.embeddings, progress, show_progress_bar=progress is not _silent
+                article, self.embeddings, progress, show_progress_bar=progress is not silent
             )
         with self._lock:
             self._article, self._ready, self._refused = article, None, None
         return True
 
-    def open(self, progress: Progress = _silent) -> None:
+    def open(self, progress: Progress = silent) -> None:
         """Build if needed, open the index and warm the model, so the first question is fast."""
         self._get_ready(progress)
         self.embeddings.embed_query_vector("warm-up")
@@ -197,7 +193,7 @@ class Assistant:
         else:
             probe.set_result(None)
 
-    def _get_ready(self, progress: Progress = _silent) -> _Ready:
+    def _get_ready(self, progress: Progress = silent) -> _Ready:
         """The served pair. A rebuild by another process (``CURRENT`` replaced) is followed when the
         article file is the one the new build was made from; otherwise the previous pair stays."""
         ready = self._ready

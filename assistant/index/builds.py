@@ -48,6 +48,11 @@ INDEX_FORMAT = "3"  # 3: the manifest ranks the key sentences (the overview)
 KEEP_OLD_BUILDS = 1
 Progress = Callable[[str], None]
 
+
+def silent(_: str) -> None:
+    """The progress sink that says nothing (and shows no progress bars): the default everywhere."""
+
+
 logger = logging.getLogger(__name__)
 
 

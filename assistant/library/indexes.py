@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.index.builds import FileCatalog, IndexDirectory, Manifest
+from assistant.index.builds import FileCatalog, IndexDirectory, Manifest, silent
 from assistant.index.chroma import SharedClient, chroma_store
 from assistant.settings import Settings
 
@@ -28,10 +28,6 @@ if TYPE_CHECKING:
     from assistant.retrieve.rerank import CrossEncoderReranker
 
 ARTICLES = "articles"
-
-
-def _silent(_: str) -> None:
-    """No progress messages."""
 
 
 class ArticleIndexes:
@@ -119,7 +115,7 @@ class ArticleIndexes:
             return
         build, manifest = previous
         directory = self.directory(article_id)
-        with directory.locked(self.settings.index_lock_timeout, _silent):
+        with directory.locked(self.settings.index_lock_timeout, silent):
             if directory.current_build() != build:
                 directory.catalog.publish(build.name, asdict(manifest))
 
@@ -141,7 +137,7 @@ class ArticleIndexes:
             except (OSError, ValueError, TypeError):
                 continue
             if candidate.article_sha256 == text_sha256:
-                with directory.locked(self.settings.index_lock_timeout, _silent):
+                with directory.locked(self.settings.index_lock_timeout, silent):
                     directory.catalog.publish(build.name, stored)
                 return True
         return False
@@ -155,7 +151,7 @@ class ArticleIndexes:
         """
         directory = self.directory(article_id)
         with contextlib.suppress(Exception):  # an unreadable or unreachable index costs space, not answers
-            with directory.locked(self.settings.index_lock_timeout, _silent):
+            with directory.locked(self.settings.index_lock_timeout, silent):
                 build, manifest = directory.current_build(), directory.current_manifest()
                 if build is not None and manifest is not None:
                     directory.store.remove(build, list(manifest.expected_rows()))

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.index.builds import silent
 from assistant.library.catalog import LibraryCatalog, Progress
 from assistant.library.entry import LibraryEntry
 from assistant.library.errors import UnknownArticle
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
     from assistant.index.embedder import Embedder
     from assistant.pipeline import Assistant
     from assistant.retrieve.rerank import CrossEncoderReranker
-
-
-def _silent(_: str) -> None:
-    """No progress messages."""
 
 
 class Outcome(StrEnum):
@@ -93,7 +90,7 @@ class Library:
 
     # -- changing --
 
-    def add(self, path: Path, progress: Progress = _silent) -> AddResult:
+    def add(self, path: Path, progress: Progress = silent) -> AddResult:
         """Add the file, replace its changed version (keeping its id), or do nothing if unchanged.
 
         The file is read and checked before the lock is taken; a bad one changes nothing.
@@ -108,7 +105,7 @@ class Library:
             entry = self._publish(article_id, source, existing, progress)
         return AddResult(Outcome.UPDATED if existing else Outcome.ADDED, entry)
 
-    def remove(self, article_id: str, progress: Progress = _silent) -> LibraryEntry:
+    def remove(self, article_id: str, progress: Progress = silent) -> LibraryEntry:
         """Remove the article and its index; ``UnknownArticle`` if there is none with this id."""
         with self.catalog.locked(self.settings.index_lock_timeout, progress):
             self._realign_indexes()
