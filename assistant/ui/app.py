@@ -28,6 +28,7 @@ from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.ui import html as chat_html
+from assistant.ui.articles import ArticleSessions, Chosen
 from assistant.ui.guard import GradioGuard
 from assistant.ui.session import ChatSession, Message, Rating, Update, asked_json
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from assistant.feedback import FeedbackStore
+    from assistant.library.shelf import Shelf
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ the questions asked as JSON: all a tab keeps, in its sessionStorage, to rebuild 
 SAVED_QUESTIONS_JS = "() => [window.aaChat ? window.aaChat.saved() : '[]']"
 AFTER_CHANGE_JS = "(asked) => { if (window.aaChat) window.aaChat.changed(asked); return []; }"
 EXPORT_JS = "() => { if (window.aaChat) window.aaChat.exportMarkdown(); return []; }"
+# With the article picker: the article a tab chose is kept beside its questions (validated on load).
+SAVED_CHOICE_JS = "() => window.aaChat ? [window.aaChat.saved(), window.aaChat.savedArticle()] : ['[]', '']"
+AFTER_CHOICE_JS = "(asked, id) => { if (window.aaChat) window.aaChat.changed(asked, id); return []; }"
 
 
 def _shown(update: Update) -> Shown:
@@ -65,14 +70,23 @@ def _streamed(handler: Callable[..., Iterator[Update]]) -> Callable[..., Iterato
 
 
 def build_ui(
-    assistant: Assistant, settings: Settings, feedback: "FeedbackStore | None" = None
+    assistant: Assistant,
+    settings: Settings,
+    feedback: "FeedbackStore | None" = None,
+    shelf: "Shelf | None" = None,
 ) -> "gr.Blocks":
-    """The chat page as Gradio Blocks, with an explicit, bounded queue. ``feedback`` None: no ratings."""
+    """The chat page as Gradio Blocks, with an explicit, bounded queue. ``feedback`` None: no ratings.
+
+    ``shelf`` with more than one article when the page is built: an article picker under the header
+    (see ``_wire_picker``); otherwise the page serves the default article alone.
+    """
     import gradio as gr
 
     session = ChatSession(assistant, Suggestions(assistant))
+    sessions = ArticleSessions(shelf, session) if shelf is not None else None
+    if sessions is not None and not sessions.several():
+        sessions = None
     _, opening, opening_turns, opening_view = session.start()  # also builds the suggestions once
-    private = {"api_visibility": "private", "show_progress": "hidden"}
     with gr.Blocks(
         title=f"Ask: {assistant.article.title}", analytics_enabled=False, fill_height=True
     ) as demo:
@@ -80,6 +94,14 @@ def build_ui(
         shown = gr.State(opening)
         rated = gr.State(None)
         header = gr.HTML(chat_html.header_html(assistant.article), elem_id="aa-header")
+        if sessions is not None:
+            picker = gr.Dropdown(
+                sessions.choices(),
+                value=sessions.default_id,
+                label="Article",
+                info="Choosing another article starts a new conversation about it.",
+                elem_id="aa-picker",
+            )
         with gr.Row(equal_height=False, elem_id="aa-main"):
             with gr.Column(scale=3, elem_id="aa-chat-column"):
                 export = gr.Button("Export", size="sm", elem_id="aa-export")
@@ -119,46 +141,170 @@ def build_ui(
         asked = gr.Textbox(asked_json(opening_turns), visible=False, elem_id="aa-asked")
         saved = gr.Textbox("[]", visible=False, elem_id="aa-saved")
 
-        outputs = [textbox, chatbot, shown, turns, article, asked]
-        after_change = {"fn": None, "inputs": [asked], "outputs": None, "js": AFTER_CHANGE_JS}
-
-        def opened(questions: str) -> tuple[str, list[Message], list[Message], list[Message], str, str]:
-            # Read again on every page load: a page opened after an index swap shows the new article.
-            _, messages, kept, view = session.replay(questions)
-            return chat_html.header_html(assistant.article), messages, messages, kept, view, asked_json(kept)
-
-        demo.load(
-            opened, [saved], [header, chatbot, shown, turns, article, asked], js=SAVED_QUESTIONS_JS, **private
-        ).then(**after_change)
-        respond = _streamed(session.respond)
-        submitted = textbox.submit(respond, [textbox, shown, turns], outputs, **private)
-        submitted.then(**after_change)
-
-        def pick_option(event: gr.SelectData) -> str:
-            return str(event.value)
-
-        picked = chatbot.option_select(pick_option, None, textbox, api_visibility="private").then(
-            respond, [textbox, shown, turns], outputs, **private
-        )
-        picked.then(**after_change)
-        # Undo and clear stop an answer still streaming in, or it would write itself back afterwards.
-        streaming = [submitted, picked]
-        chatbot.undo(
-            lambda *a: _shown(session.undo(*a)),
-            [shown, turns],
-            outputs,
-            api_visibility="private",
-            cancels=streaming,
-        ).then(**after_change)
-        chatbot.clear(
-            lambda: _shown(session.clear()), None, outputs, api_visibility="private", cancels=streaming
-        ).then(**after_change)
-        export.click(None, None, None, js=EXPORT_JS)
-        if feedback is not None:
-            _wire_ratings(session, feedback, chatbot, turns, rated, note_row, note, send_note, rating_status)
-        gr.api(_chat_api(session), api_name="chat")
+        if sessions is not None:
+            parts = (header, chatbot, textbox, export, shown, turns, article, asked, saved)
+            chosen = _wire_picker(demo, sessions, picker, *parts)
+            if feedback is not None:
+                rating_parts = (chatbot, turns, rated, note_row, note, send_note, rating_status)
+                _wire_ratings(session, feedback, *rating_parts, sessions=sessions, chosen=chosen)
+        else:
+            _wire_default(
+                demo, session, header, chatbot, textbox, export, shown, turns, article, asked, saved
+            )
+            if feedback is not None:
+                _wire_ratings(
+                    session, feedback, chatbot, turns, rated, note_row, note, send_note, rating_status
+                )
+        gr.api(_chat_api(session), api_name="chat")  # always the default article
     demo.queue(default_concurrency_limit=settings.ui_concurrency_limit, max_size=settings.ui_queue_size)
     return demo
+
+
+def _wire_default(
+    demo: "gr.Blocks",
+    session: ChatSession,
+    header: "gr.HTML",
+    chatbot: "gr.Chatbot",
+    textbox: "gr.Textbox",
+    export: "gr.Button",
+    shown: "gr.State",
+    turns: "gr.State",
+    article: "gr.HTML",
+    asked: "gr.Textbox",
+    saved: "gr.Textbox",
+) -> None:
+    """The page's events when it serves one article: opening (or replaying a reloaded tab), questions,
+    suggested questions, undo, clear and export."""
+    import gradio as gr
+
+    private = {"api_visibility": "private", "show_progress": "hidden"}
+    outputs = [textbox, chatbot, shown, turns, article, asked]
+    after_change = {"fn": None, "inputs": [asked], "outputs": None, "js": AFTER_CHANGE_JS}
+
+    def opened(questions: str) -> tuple[str, list[Message], list[Message], list[Message], str, str]:
+        # Read again on every page load: a page opened after an index swap shows the new article.
+        _, messages, kept, view = session.replay(questions)
+        header_html = chat_html.header_html(session.assistant.article)
+        return header_html, messages, messages, kept, view, asked_json(kept)
+
+    demo.load(
+        opened, [saved], [header, chatbot, shown, turns, article, asked], js=SAVED_QUESTIONS_JS, **private
+    ).then(**after_change)
+    respond = _streamed(session.respond)
+    submitted = textbox.submit(respond, [textbox, shown, turns], outputs, **private)
+    submitted.then(**after_change)
+
+    def pick_option(event: gr.SelectData) -> str:
+        return str(event.value)
+
+    picked = chatbot.option_select(pick_option, None, textbox, api_visibility="private").then(
+        respond, [textbox, shown, turns], outputs, **private
+    )
+    picked.then(**after_change)
+    # Undo and clear stop an answer still streaming in, or it would write itself back afterwards.
+    streaming = [submitted, picked]
+    chatbot.undo(
+        lambda *a: _shown(session.undo(*a)),
+        [shown, turns],
+        outputs,
+        api_visibility="private",
+        cancels=streaming,
+    ).then(**after_change)
+    chatbot.clear(
+        lambda: _shown(session.clear()), None, outputs, api_visibility="private", cancels=streaming
+    ).then(**after_change)
+    export.click(None, None, None, js=EXPORT_JS)
+
+
+def _wire_picker(
+    demo: "gr.Blocks",
+    sessions: ArticleSessions,
+    picker: "gr.Dropdown",
+    header: "gr.HTML",
+    chatbot: "gr.Chatbot",
+    textbox: "gr.Textbox",
+    export: "gr.Button",
+    shown: "gr.State",
+    turns: "gr.State",
+    article: "gr.HTML",
+    asked: "gr.Textbox",
+    saved: "gr.Textbox",
+) -> "gr.State":
+    """The page's events with an article picker: as ``_wire_default``, each answered by the session of
+    the article the tab chose. The choice is a ``gr.State`` (returned), checked against the shelf on
+    every event (``ArticleSessions.choose``); choosing starts a new conversation on that article; a
+    tab whose article was removed is told so and put back on the default article. A hidden textbox
+    mirrors the choice for the tab's sessionStorage, so a reload reopens it (validated again)."""
+    import gradio as gr
+
+    private = {"api_visibility": "private", "show_progress": "hidden"}
+    chosen = gr.State(sessions.default_id)
+    chosen_box = gr.Textbox(sessions.default_id, visible=False, elem_id="aa-chosen")
+    saved_choice = gr.Textbox("", visible=False, elem_id="aa-saved-article")
+    outputs = [textbox, chatbot, shown, turns, article, asked, header, chosen, chosen_box, picker]
+    after_change = {"fn": None, "inputs": [asked, chosen_box], "outputs": None, "js": AFTER_CHOICE_JS}
+    unchanged = (gr.skip(), gr.skip(), gr.skip(), gr.skip())
+
+    def scope(choice: Chosen) -> tuple[Any, ...]:
+        """The header, the choice and the picker for ``choice`` (the picker's list read again)."""
+        header_html = chat_html.header_html(choice.session.assistant.article)
+        picked = gr.update(choices=sessions.choices(), value=choice.article_id)
+        return header_html, choice.article_id, choice.article_id, picked
+
+    def fresh(choice: Chosen, textbox_value: str = "") -> tuple[Any, ...]:
+        return (*_shown(sessions.opening(choice, textbox_value)), *scope(choice))
+
+    def opened(questions: str, article_id: str) -> tuple[Any, ...]:
+        choice = sessions.choose(article_id or None)
+        if choice.problem:
+            return fresh(choice)
+        return (*_shown(choice.session.replay(questions)), *scope(choice))
+
+    def pick(article_id: str, current: str) -> tuple[Any, ...]:
+        if article_id == current:  # the server set the picker (on load, or back to the default)
+            return tuple(gr.skip() for _ in outputs)
+        return fresh(sessions.choose(article_id))
+
+    def respond(
+        question: str, messages: list[Message], kept: list[Message], article_id: str
+    ) -> Iterator[tuple[Any, ...]]:
+        choice = sessions.choose(article_id)
+        if choice.problem:
+            yield fresh(choice, question)
+            return
+        for update in choice.session.respond(question, messages, kept):
+            yield (*_shown(update), *unchanged)
+
+    def undo(messages: list[Message], kept: list[Message], article_id: str) -> tuple[Any, ...]:
+        choice = sessions.choose(article_id)
+        if choice.problem:
+            return fresh(choice)
+        return (*_shown(choice.session.undo(messages, kept)), *unchanged)
+
+    def clear(article_id: str) -> tuple[Any, ...]:
+        return fresh(sessions.choose(article_id))
+
+    demo.load(opened, [saved, saved_choice], outputs, js=SAVED_CHOICE_JS, **private).then(**after_change)
+    submitted = textbox.submit(respond, [textbox, shown, turns, chosen], outputs, **private)
+    submitted.then(**after_change)
+
+    def pick_option(event: gr.SelectData) -> str:
+        return str(event.value)
+
+    picked = chatbot.option_select(pick_option, None, textbox, api_visibility="private").then(
+        respond, [textbox, shown, turns, chosen], outputs, **private
+    )
+    picked.then(**after_change)
+    streaming = [submitted, picked]
+    # On any change, the keyboard's too (Gradio's ``input`` misses a choice made with Enter); an answer
+    # still streaming in about the previous article stops.
+    picker.change(pick, [picker, chosen], outputs, cancels=streaming, **private).then(**after_change)
+    chatbot.undo(undo, [shown, turns, chosen], outputs, api_visibility="private", cancels=streaming).then(
+        **after_change
+    )
+    chatbot.clear(clear, [chosen], outputs, api_visibility="private", cancels=streaming).then(**after_change)
+    export.click(None, None, None, js=EXPORT_JS)
+    return chosen
 
 
 def _wire_ratings(
@@ -171,15 +317,34 @@ def _wire_ratings(
     note: "gr.Textbox",
     send_note: "gr.Button",
     status: "gr.HTML",
+    *,
+    sessions: ArticleSessions | None = None,
+    chosen: "gr.State | None" = None,
 ) -> None:
     """👍/👎 under each answer, stored with the question, answer and citations the server recorded for
-    that message (the client only says which message); then an optional note, attached to that rating."""
+    that message (the client only says which message); then an optional note, attached to that rating.
+    With the article picker, the rating is stored against the article the tab has chosen."""
     import gradio as gr
 
     def client_of(request: gr.Request) -> str:
         return request.client.host if request and request.client else "unknown"
 
     def rate(kept: list[Message], event: gr.LikeData, request: gr.Request) -> tuple[Any, ...]:
+        return rate_in(session, kept, event, request)
+
+    def rate_chosen(
+        kept: list[Message], article_id: str, event: gr.LikeData, request: gr.Request
+    ) -> tuple[Any, ...]:
+        assert sessions is not None
+        choice = sessions.choose(article_id)
+        if choice.problem:
+            problem = f"Your rating was not saved: {choice.problem}"
+            return None, gr.update(visible=False), "", chat_html.status_html(problem, alert=True)
+        return rate_in(choice.session, kept, event, request)
+
+    def rate_in(
+        session: ChatSession, kept: list[Message], event: gr.LikeData, request: gr.Request
+    ) -> tuple[Any, ...]:
         if event.liked not in (True, False):  # a thumb clicked again: nothing new to store
             return None, gr.update(visible=False), "", ""
         rating = "up" if event.liked else "down"
@@ -211,7 +376,10 @@ def _wire_ratings(
             return rating, gr.update(visible=True), note_text, chat_html.status_html(problem, alert=True)
         return None, gr.update(visible=False), "", chat_html.status_html("Thanks for the note: it is saved.")
 
-    chatbot.like(rate, [turns], [rated, note_row, note, status], api_visibility="private")
+    if chosen is None:
+        chatbot.like(rate, [turns], [rated, note_row, note, status], api_visibility="private")
+    else:
+        chatbot.like(rate_chosen, [turns, chosen], [rated, note_row, note, status], api_visibility="private")
     outputs = [rated, note_row, note, status]
     send_note.click(send, [rated, note], outputs, api_visibility="private")
     note.submit(send, [rated, note], outputs, api_visibility="private")
@@ -250,15 +418,15 @@ def private_gradio_cache() -> Path:
     return cache
 
 
-def mount_ui(app: "FastAPI", assistant: Assistant, settings: Settings) -> None:
+def mount_ui(app: "FastAPI", assistant: Assistant, settings: Settings, shelf: "Shelf | None" = None) -> None:
     """Serve the chat page at ``/``: no share link, no flagging, errors not shown to users, local assets,
-    no uploads or files, and only the routes the page uses."""
+    no uploads or files, and only the routes the page uses. ``shelf``: the articles the picker offers."""
     import gradio as gr
     from gradio.routes import App
     from starlette.routing import Mount
 
     private_gradio_cache()  # before any component exists: each one records the cache directory
-    blocks = build_ui(assistant, settings, getattr(app.state, "feedback", None))
+    blocks = build_ui(assistant, settings, getattr(app.state, "feedback", None), shelf)
     gr.mount_gradio_app(
         app,
         blocks,

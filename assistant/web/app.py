@@ -261,5 +261,6 @@ def create_app(
     if with_ui:
         from assistant.ui.app import mount_ui
 
-        mount_ui(app, assistant, settings)  # last: the UI's catch-all mount at "/" goes after our routes
+        # Last: the UI's catch-all mount at "/" goes after our routes.
+        mount_ui(app, assistant, settings, shelf)
     return app

@@ -5,6 +5,7 @@
 (() => {
   const PREFIX = "#aa-span-";
   const STORE_KEY = "article-assistant:questions";
+  const ARTICLE_KEY = "article-assistant:article"; // the article picker's choice (the server checks it)
   const MAX_SAVED = 30;
   const MESSAGE = '[data-testid="bot"], [data-testid="user"]';
 
@@ -288,11 +289,19 @@
     }
     show(key, { focus: false, activate: false, pageScroll: false });
   };
-  const changed = (asked) => {
+  const savedArticle = () => {
+    try {
+      return sessionStorage.getItem(ARTICLE_KEY) || "";
+    } catch {
+      return "";
+    }
+  };
+  const changed = (asked, articleId) => {
     try {
       const questions = JSON.parse(asked || "[]");
       if (questions.length) sessionStorage.setItem(STORE_KEY, JSON.stringify(questions.slice(-MAX_SAVED)));
       else sessionStorage.removeItem(STORE_KEY);
+      if (typeof articleId === "string") sessionStorage.setItem(ARTICLE_KEY, articleId);
     } catch {
       /* storage full or disabled: the chat simply starts fresh on reload */
     }
@@ -324,5 +333,5 @@
     }
   }).observe(document.documentElement, { childList: true, subtree: true });
 
-  window.aaChat = { saved, changed, exportMarkdown, conversationMarkdown, messageText };
+  window.aaChat = { saved, savedArticle, changed, exportMarkdown, conversationMarkdown, messageText };
 })();

@@ -1,0 +1,77 @@
+"""The article picker, in Debian's chromium against the real app with a library of two articles beside
+the seed article (real MiniLM embeddings, real Chroma on disk): choosing an article changes the header
+and the side panel, questions are answered from it and their citations highlight in it, a reload keeps
+the choice, and the page stays axe-clean with the picker."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from assistant.library import Library
+from assistant.library.shelf import Shelf
+from assistant.web.app import create_app
+from tests.ui.pages import DESKTOP, PHONE, ask, bots, only_loopback, open_chat, shot
+from tests.ui.test_accessibility import blocking_violations
+
+pytestmark = [pytest.mark.integration, pytest.mark.server, pytest.mark.browser]
+
+ARTICLES = Path(__file__).resolve().parents[1] / "ingest" / "articles"
+
+
+@pytest.fixture(scope="module")
+def url(assistant, serve, tmp_path_factory) -> str:
+    root = tmp_path_factory.mktemp("picker")
+    settings = assistant.settings.model_copy(
+        update={"index_dir": root / "index", "library_dir": root / "library"}
+    )
+    library = Library(settings, assistant.embeddings, assistant.reranker)
+    library.add(ARTICLES / "lighthouse.txt")
+    return serve(create_app(assistant, assistant.settings, shelf=Shelf(assistant, library)))
+
+
+def test_picking_an_article_moves_the_header_panel_and_answers_to_it(page: Page, url: str) -> None:
+    page.set_viewport_size(DESKTOP)
+    with only_loopback(page):
+        open_chat(page, url)
+        header, panel = page.locator(".aa-header h1"), page.locator("#aa-article")
+        default_title = header.inner_text()
+        picker = page.get_by_label("Article", exact=True)
+        expect(picker).to_be_visible()
+
+        picker.focus()  # by keyboard: the list opens; arrows move through it (wrapping), Enter chooses
+        picker.press("ArrowDown")
+        second = page.get_by_role("option", name="Harbourtown Lighthouse")
+        expect(page.locator("#aa-picker [role=option].active")).to_have_count(1)
+        if "active" not in (second.get_attribute("class") or "").split():
+            picker.press("ArrowDown")
+        expect(second).to_have_class(re.compile(r"\bactive\b"))
+        picker.press("Enter")
+        expect(header).to_have_text("Harbourtown Lighthouse", timeout=30_000)
+        expect(panel).to_contain_text("lighthouse")
+        expect(panel).not_to_contain_text(default_title)
+        expect(bots(page)).to_have_count(1)  # a new conversation: this article's overview
+        expect(bots(page).first.locator(".aa-overview")).to_have_count(1, timeout=30_000)
+
+        answer = ask(page, "When was the lighthouse automated?")
+        expect(answer.locator(".aa-text")).to_contain_text("1972")
+        cite = answer.locator(".aa-text a.aa-cite").first
+        key = cite.get_attribute("href").removeprefix("#aa-span-")
+        mark = panel.locator(f'mark.aa-current[data-aa-spans~="{key}"]')
+        expect(mark.first).to_be_visible()
+        cite.click()
+        expect(panel.locator(f'mark.aa-active[data-aa-spans~="{key}"]').first).to_be_visible()
+        shot(page, "page-desktop-article-picker")
+        assert blocking_violations(page) == ""
+
+        page.reload()  # the tab keeps its article and its questions
+        expect(header).to_have_text("Harbourtown Lighthouse", timeout=30_000)
+        expect(bots(page)).to_have_count(2, timeout=30_000)
+
+        page.set_viewport_size(PHONE)  # a touch-sized picker on a phone
+        box = picker.bounding_box()
+        assert box and box["height"] >= 44
+        assert blocking_violations(page) == ""
