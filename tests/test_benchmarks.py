@@ -31,6 +31,10 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
             "first_token.py",
             {"backend_first_token_p50_ms", "page_first_token_p50_ms", "page_over_backend_p50"},
         ),
+        (
+            "library_size.py",
+            {"n1_p50_ms", "n1_rss_all_open_mb", "n1_disk_mb", "p50_growth", "entry_ms_growth"},
+        ),
     ],
 )
 def test_benchmark_runs_in_quick_mode(script, expected_keys, tmp_path):

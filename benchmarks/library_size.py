@@ -1,0 +1,324 @@
+"""Indexing and answering as the library grows: 1, 10 and 100 articles in one temporary library.
+
+The first article is the seed article; the others are generated, deterministically (seeded), from the
+SQuAD 2.0 texts in ``../shared/eval/squad2`` when that folder is there (as ``assistant tune`` finds
+it) and otherwise from the articles this checkout ships (the seed and the tests' own): each a title
+line, a byline, a date and 8 to 30 paragraphs drawn from those texts, so every article is distinct
+and of a news article's length.
+
+For each article count one fresh process adds the articles the count needs with ``Library.add`` (both
+models shared, loaded and warmed before the clock starts), and then another (so its memory is its own,
+not the builds') asks:
+
+- the golden set's questions, scoped to the seed article, through ``Library.assistant(id).ask``: the
+  same questions on the same article at every count, so their p50 is comparable from 1 to 100;
+- questions made from a few other articles' own sentences, reworded trivially;
+
+each asked article warmed with one question first. Memory (RSS) is read after those questions with only
+the asked articles open, then again with every article's assistant open (each asked one question, and
+the seed's questions asked once more beside them all).
+The library's lookups are timed at each count, so a step that reads every article shows as a time
+that grows with the count: ``Library.entries()`` (the listing) and ``Library.entry(id)`` /
+``Library.assistant(id)`` (what a scoped question needs).
+
+    .venv/bin/python benchmarks/library_size.py [--counts 1,10,100] [--questions 40] [--quick]
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import common
+
+if TYPE_CHECKING:
+    from assistant.library.library import Library
+
+SEED = 20170621
+SQUAD2 = common.ROOT.parent / "shared" / "eval" / "squad2"
+SHIPPED = (
+    common.ROOT / "assistant" / "data" / "henningsen-2017-iran-missile-strike.txt",
+    *sorted((common.ROOT / "tests" / "ingest" / "articles").glob("*.*")),
+    common.ROOT / "tests" / "library" / "data" / "lakeshore-birds.md",
+)
+PARAGRAPHS = (8, 30)
+MIN_PARAGRAPH_CHARS = 120
+OTHER_ARTICLES = 4  # articles asked besides the seed, spread over the library
+QUICK_COUNTS, QUICK_QUESTIONS = "1,3", 4
+LOOKUPS = 50  # repetitions of each timed library lookup
+FIRST_NAMES = ("Ana", "Ben", "Chidi", "Dara", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena")
+LAST_NAMES = ("Alves", "Brandt", "Chen", "Duarte", "Eze", "Fischer", "Garcia", "Haddad", "Ito", "Jensen")
+MONTHS = ("January", "March", "May", "June", "August", "October", "November")
+TEMPLATES = (
+    "Is it true that {clause}?",
+    "What does the article say about {phrase}?",
+    "{clause}?",
+)
+
+
+# -- the articles --
+
+
+def paragraph_pool() -> tuple[str, list[str]]:
+    """Paragraphs of prose to build articles from, and where they came from ("squad2" or "shipped")."""
+    squad2 = sorted(SQUAD2.glob("*.txt")) if SQUAD2.is_dir() else []
+    origin, files = ("squad2", squad2) if squad2 else ("shipped", list(SHIPPED))
+    pool = []
+    for path in files:
+        blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
+        pool += [
+            " ".join(block.split())
+            for block in blocks
+            if len(block) >= MIN_PARAGRAPH_CHARS and "](" not in block and block.rstrip()[-1:] in ".!?\"'”"
+        ]
+    return origin, pool
+
+
+def generated_articles(count: int, pool: Sequence[str], seed: int = SEED) -> list[str]:
+    """``count`` distinct article texts; the same seed and pool give the same texts."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    seen: set[tuple[int, ...]] = set()
+    while len(texts) < count:
+        size = min(rng.randint(*PARAGRAPHS), len(pool))
+        picked = tuple(rng.sample(range(len(pool)), size))
+        if picked in seen:
+            continue
+        seen.add(picked)
+        paragraphs = [pool[i] for i in picked]
+        lead = " ".join(_sentences(paragraphs[0])[0].split()[:8]).rstrip(".,;:")
+        byline = f"By {rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        date = f"{rng.choice(MONTHS)} {rng.randint(1, 28)}, {rng.randint(2015, 2024)}"
+        texts.append("\n\n".join([f"{lead}: report {len(texts) + 1}", byline, date, *paragraphs]) + "\n")
+    return texts
+
+
+def _sentences(paragraph: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph) if s]
+
+
+def own_questions(text: str, limit: int, seed: int) -> list[str]:
+    """Questions made from the article's own sentences, reworded trivially (seeded)."""
+    rng = random.Random(seed)
+    body = [p for p in text.split("\n\n")[3:] if p.strip()]
+    candidates = [s for p in body for s in _sentences(p) if 8 <= len(s.split()) <= 35]
+    questions = []
+    for sentence in rng.sample(candidates, min(limit, len(candidates))):
+        words = sentence.rstrip(".!?\"'”").split()
+        clause = " ".join([words[0].lower() if words[0][1:].islower() else words[0], *words[1:]])
+        start = rng.randint(0, max(len(words) - 6, 0))
+        phrase = " ".join(words[start : start + 6]).strip(",;:()\"'“”")
+        questions.append(rng.choice(TEMPLATES).format(clause=clause, phrase=phrase))
+    return questions
+
+
+# -- one article count, in its own process --
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one process measures: the library's place, the article files, and how many to have."""
+
+    scratch: Path
+    sources: tuple[Path, ...]
+    count: int
+    questions: int
+    own_questions: int
+
+
+def _median_ms(call: Callable[[], object], repeat: int = LOOKUPS) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def _disk_mb(folder: Path) -> float:
+    """Space the folder takes on disk (allocated blocks, as ``du`` counts them)."""
+    used = 0
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            path = Path(parent) / name
+            if not path.is_symlink():
+                used += path.stat().st_blocks * 512
+    return used / 2**20
+
+
+def _library(plan: Plan) -> Library:
+    """The temporary library, with both models loaded and warmed: their loading is timed nowhere."""
+    from assistant.index.embeddings import MiniLMEmbeddings
+    from assistant.library.library import Library
+    from assistant.retrieve.rerank import CrossEncoderReranker
+    from assistant.settings import Settings
+
+    embeddings, reranker = MiniLMEmbeddings(), CrossEncoderReranker()
+    embeddings.embed_query_vector("warm-up")
+    reranker.score("warm-up", ["warm-up"])
+    settings = Settings(index_dir=plan.scratch / "index", library_dir=plan.scratch / "library")
+    return Library(settings, embeddings, reranker)
+
+
+def build(plan: Plan) -> dict[str, float]:
+    """Add the articles up to ``plan.count`` (the earlier counts' are there already), timing each."""
+    library = _library(plan)
+    had = len(library.entries())
+    added = []
+    for path in plan.sources[had : plan.count]:
+        began = time.perf_counter()
+        library.add(path)
+        added.append(time.perf_counter() - began)
+        print(f"  {had + len(added)}/{plan.count} articles: {added[-1]:.1f} s", file=sys.stderr, flush=True)
+    gc.collect()
+    return {
+        "index_added": float(len(added)),
+        "index_added_s_per_article": statistics.fmean(added) if added else 0.0,
+        "index_added_total_s": sum(added),
+        # what a process that added these articles still holds once done (models included)
+        "rss_after_adding_mb": common.rss_mb(os.getpid())["rss_mb"],
+        "unchanged_add_ms": _median_ms(lambda: library.add(plan.sources[0]), repeat=10),
+    }
+
+
+def ask(plan: Plan) -> dict[str, float]:
+    """Ask the seed article's and a few others' questions; memory with those open, then with all."""
+    library = _library(plan)
+    seed_id = _id_of(library, plan.sources[0])
+    others = [_id_of(library, plan.sources[n]) for n in _spread(plan.count)]
+    asked = {seed_id: common.golden_questions(plan.questions)}
+    for n, article_id in enumerate(others):
+        text = library.article_path(article_id).read_text(encoding="utf-8")
+        asked[article_id] = own_questions(text, plan.own_questions, SEED + n)
+
+    assistants = {article_id: library.assistant(article_id) for article_id in asked}
+    for article_id, questions in asked.items():
+        assistants[article_id].ask(questions[0])  # warm: the article's index opened
+    seed_ms, other_ms = [], []
+    for article_id, questions in asked.items():
+        for question in questions:
+            began = time.perf_counter()
+            assistants[article_id].ask(question)
+            (seed_ms if article_id == seed_id else other_ms).append((time.perf_counter() - began) * 1000)
+    gc.collect()
+    rss_asked = common.rss_mb(os.getpid())["rss_mb"]
+
+    probe = common.golden_questions(1)[0]
+    timings = {
+        "entries_ms": _median_ms(library.entries),
+        "entry_ms": _median_ms(lambda: library.entry(seed_id)),
+        "assistant_ms": _median_ms(lambda: library.assistant(seed_id), repeat=10),
+        "scoped_ask_ms": _median_ms(lambda: library.assistant(seed_id).ask(probe), repeat=10),
+    }
+
+    for entry in library.entries():  # every article's assistant open, each asked once
+        if entry.id not in assistants:
+            assistants[entry.id] = library.assistant(entry.id)
+            assistants[entry.id].ask(probe)
+    all_open_ms = []
+    for question in asked[seed_id]:  # the seed's questions again, now beside every open article
+        began = time.perf_counter()
+        assistants[seed_id].ask(question)
+        all_open_ms.append((time.perf_counter() - began) * 1000)
+    gc.collect()
+    memory = common.rss_mb(os.getpid())
+
+    return {
+        "chars_per_article": statistics.fmean(e.chars for e in library.entries()),
+        **common.summary_ms(seed_ms),
+        "questions": float(len(seed_ms)),
+        **{f"other_{k}": v for k, v in (common.summary_ms(other_ms) if other_ms else {}).items()},
+        "other_questions": float(len(other_ms)),
+        **{f"all_open_{k}": v for k, v in common.summary_ms(all_open_ms).items()},
+        "rss_asked_open_mb": rss_asked,
+        "rss_all_open_mb": memory["rss_mb"],
+        "peak_rss_mb": memory["peak_rss_mb"],
+        "disk_mb": _disk_mb(plan.scratch),
+        **timings,
+    }
+
+
+def _id_of(library: Library, source: Path) -> str:
+    resolved = str(source.resolve())
+    return next(e.id for e in library.entries() if e.source_path == resolved)
+
+
+def _spread(count: int) -> list[int]:
+    """Up to OTHER_ARTICLES positions (not the seed's) spread evenly over ``count`` articles."""
+    if count <= 1:
+        return []
+    step = (count - 1) / min(OTHER_ARTICLES, count - 1)
+    return sorted({min(count - 1, round(1 + k * step)) for k in range(min(OTHER_ARTICLES, count - 1))})
+
+
+# -- the run --
+
+
+def _in_own_process(step: Callable[[Plan], dict[str, float]], plan: Plan) -> dict[str, float]:
+    """Run ``step`` in a fresh process: its memory figures are its own, not left over from before."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(step, plan).result()
+
+
+def main() -> None:
+    args = common.options(
+        "Index time, answer latency, memory and disk as the library grows.",
+        f"articles {QUICK_COUNTS}, {QUICK_QUESTIONS} questions per article",
+        counts="1,10,100",
+        questions=40,
+        own=10,
+    )
+    counts = sorted({int(n) for n in (QUICK_COUNTS if args.quick else args.counts).split(",")})
+    questions = QUICK_QUESTIONS if args.quick else args.questions
+    own = min(QUICK_QUESTIONS, args.own) if args.quick else args.own
+    origin, pool = paragraph_pool()
+    load_at_start = common.load_average()
+    began = time.perf_counter()
+    results: dict[int, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        sources = scratch / "sources"
+        sources.mkdir()
+        files = [common.ROOT / "assistant" / "data" / "henningsen-2017-iran-missile-strike.txt"]
+        for n, text in enumerate(generated_articles(counts[-1] - 1, pool), start=2):
+            files.append(sources / f"report-{n:03d}.txt")
+            files[-1].write_text(text, encoding="utf-8")
+        for count in counts:
+            print(f"{count} articles", file=sys.stderr, flush=True)
+            plan = Plan(scratch, tuple(files), count, questions, own)
+            results[count] = {**_in_own_process(build, plan), **_in_own_process(ask, plan)}
+
+    rows: dict[str, object] = {"counts": ",".join(map(str, counts)), "articles_from": origin}
+    index_total = 0.0
+    for count, result in results.items():
+        index_total += result["index_added_total_s"]
+        rows[f"n{count}_index_total_s"] = index_total
+        rows[f"n{count}_index_s_per_article"] = index_total / count
+        rows.update({f"n{count}_{key}": value for key, value in result.items()})
+    first, last = results[counts[0]], results[counts[-1]]
+    rows["p50_growth"] = last["p50_ms"] / first["p50_ms"]
+    rows["p50_under_2x"] = rows["p50_growth"] < 2
+    rows["all_open_p50_growth"] = last["all_open_p50_ms"] / first["p50_ms"]
+    for step in ("entries_ms", "entry_ms", "assistant_ms", "scoped_ask_ms", "unchanged_add_ms"):
+        rows[f"{step}_growth"] = last[step] / first[step]
+    rows["run_s"] = time.perf_counter() - began
+    rows["load_average_at_start"] = load_at_start
+    rows["load_average_at_end"] = common.load_average()
+    rows["machine"] = common.machine()
+    common.report("library_size", rows)
+
+
+if __name__ == "__main__":
+    main()
