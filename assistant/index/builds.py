@@ -16,7 +16,6 @@ hosts share, the server itself (``assistant.index.server_catalog``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.article import Article, Passage, Sentence, Voice
 from assistant.errors import IndexBusy, IndexUnavailable
+from assistant.file_lock import held
 from assistant.index.chroma import WRITABLE_FIX, BuildStore, FolderStores, SharedClient
 from assistant.index.overview import key_sentences
 from assistant.index.server_catalog import ServerCatalog
@@ -214,28 +214,16 @@ class FileCatalog:
         except OSError as error:
             msg = f"cannot write the index directory {str(self.root)!r}: {error.strerror}; {WRITABLE_FIX}"
             raise IndexUnavailable(msg) from error
-        with handle:
-            deadline = time.monotonic() + wait_seconds
-            announced = False
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        msg = (
-                            f"another process is building the index in {str(self.root)!r}; "
-                            "wait for it to finish and try again"
-                        )
-                        raise IndexBusy(msg) from None
-                    if not announced:
-                        progress("Another process is building the index; waiting for it…")
-                        announced = True
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+
+        def busy() -> IndexBusy:
+            msg = f"another process is building the index in {str(self.root)!r}; "
+            return IndexBusy(msg + "wait for it to finish and try again")
+
+        def waiting() -> None:
+            progress("Another process is building the index; waiting for it…")
+
+        with handle, held(handle, wait_seconds, waiting, busy):
+            yield
 
     def publish(self, name: str, manifest: dict[str, Any]) -> None:
         _write_atomically(self.builds / name / "manifest.json", json.dumps(manifest, indent=2))

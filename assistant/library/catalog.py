@@ -17,7 +17,6 @@ lock the next time the library changes.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from assistant.file_lock import held
 from assistant.library.entry import LibraryEntry
 from assistant.library.errors import LibraryBusy, LibraryUnavailable
 from assistant.library.slugs import is_id
@@ -83,29 +83,19 @@ class LibraryCatalog:
             handle = self.lock_file.open("a+")
         except OSError as error:
             raise LibraryUnavailable(self._cannot("write", error)) from error
-        with handle:
-            deadline = time.monotonic() + wait_seconds
-            announced = False
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        msg = (
-                            f"another process is adding or removing articles in {str(self.root)!r}; wait "
-                            "for it to finish and try again (or raise ASSISTANT_INDEX_LOCK_TIMEOUT)"
-                        )
-                        raise LibraryBusy(msg) from None
-                    if not announced:
-                        progress("Another process is changing the library; waiting for it…")
-                        announced = True
-                    time.sleep(0.1)
-            try:
-                self._remove_leftovers()
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+
+        def busy() -> LibraryBusy:
+            return LibraryBusy(
+                f"another process is adding or removing articles in {str(self.root)!r}; wait "
+                "for it to finish and try again (or raise ASSISTANT_INDEX_LOCK_TIMEOUT)"
+            )
+
+        def waiting() -> None:
+            progress("Another process is changing the library; waiting for it…")
+
+        with handle, held(handle, wait_seconds, waiting, busy):
+            self._remove_leftovers()
+            yield
 
     def write_version(self, article_id: str, text: str) -> Path:
         """A new version folder holding ``article.txt``; not visible to readers until ``publish``."""
