@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODEL = "scripted"
+HOLD_LIMIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class Reply:
     """Seconds between streamed words (a model writing)."""
     content_type: str = "application/json"
     written: Callable[[dict[str, Any]], str] | None = None
+    hold: threading.Event | None = None
+    """A streamed reply waits for this before its finishing chunk (at most ``HOLD_LIMIT`` s), so a
+    test can look at the unfinished stream without racing the end of it."""
 
     @classmethod
     def text(cls, content: str, delay: float = 0.0) -> Reply:
@@ -168,13 +172,13 @@ class ScriptedServer:
                     if reply.raw is not None:
                         self._send(reply.status, reply.raw, reply.content_type)
                     elif body.get("stream"):
-                        self._stream(reply.content_for(body), reply.pace)
+                        self._stream(reply.content_for(body), reply.pace, reply.hold)
                     else:
                         self._send(reply.status, json.dumps(completion(reply.content_for(body))).encode())
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to do
 
-            def _stream(self, content: str, pace: float) -> None:
+            def _stream(self, content: str, pace: float, hold: threading.Event | None) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
@@ -184,6 +188,8 @@ class ScriptedServer:
                     self.wfile.write(_chunk({"content": word}))
                     self.wfile.flush()
                     time.sleep(pace)
+                if hold is not None:
+                    hold.wait(HOLD_LIMIT)
                 self.wfile.write(_chunk({}, finish="stop"))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.close_connection = True

@@ -1,12 +1,13 @@
 """A model's answer streams into the chat page, in Debian's chromium against the real app: the words
 appear as the model writes them, then the checked answer replaces them (a sentence the guardrails
 dropped disappears, the [n] become links). The model is the SCRIPTED server of tests/llm/scripted.py
-(real HTTP, OpenAI's wire format, a word every ``PACE`` seconds), so the stream is slow enough to
-watch on any machine."""
+(real HTTP, OpenAI's wire format, a word every ``PACE`` seconds), and it holds the end of the
+stream until the test has seen the unfinished text, so nothing races on a slow machine."""
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -45,7 +46,9 @@ def test_the_models_words_stream_in_then_the_checked_answer_replaces_them(
     page.set_viewport_size(DESKTOP)
     with only_loopback(page):
         open_chat(page, streaming_url)
-        model_server.script(dataclasses.replace(restating(answering, extra=DROPPED), pace=PACE))
+        seen = threading.Event()
+        reply = dataclasses.replace(restating(answering, extra=DROPPED), pace=PACE, hold=seen)
+        model_server.script(reply)
         box = page.get_by_test_id("textbox")
         box.fill(QUESTION)
         box.press("Enter")
@@ -53,7 +56,10 @@ def test_the_models_words_stream_in_then_the_checked_answer_replaces_them(
         expect(writing).to_contain_text("According to", timeout=TIMEOUT)
         assert bots(page).nth(1).locator(".aa-copy").count() == 0  # still being written
         shot(page, "page-desktop-streaming")
-        expect(writing).to_contain_text("show of force", timeout=TIMEOUT)
+        try:
+            expect(writing).to_contain_text("show of force", timeout=TIMEOUT)
+        finally:
+            seen.set()
         answer = complete(page, 2)
     text = answer.locator(".aa-text").inner_text()
     assert text.startswith("According to") and "show of force" not in text
