@@ -36,11 +36,12 @@ from assistant.index.embedder import Embedder
 from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.index.store import LOCK_WAIT, GuardedCollection
 from assistant.ingest.parse import load_article
-from assistant.retrieve.candidates import candidate_pool, eligible_sentences
+from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
 from assistant.retrieve.query import Query, standalone_query
 from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
 from assistant.retrieve.spelling import Speller, english_words
+from assistant.retrieve.windows import RankedWindow, window_starts, window_text
 from assistant.schema import Answer, Turn
 from assistant.settings import Settings
 
@@ -297,6 +298,16 @@ class Assistant:
                 (RankedSentence(c.position, c.dense, float(r)) for c, r in zip(pool, scores, strict=True)),
                 key=lambda r: (-r.rerank, r.position),
             )
+            around = [r.position for r in ranked[: POOL_TUNING.windows_around]]
+            starts = window_starts(around, index.sentences, eligible)
+            texts = [window_text(index.sentences, first) for first in starts]
+            windows = sorted(
+                (
+                    RankedWindow(first, float(r))
+                    for first, r in zip(starts, reranker.score(query.search_text, texts), strict=True)
+                ),
+                key=lambda w: (-w.rerank, w.first),
+            )
             return Evidence(
                 query=query,
                 article=article,
@@ -306,6 +317,7 @@ class Assistant:
                 query_vector=vector,
                 ranked=tuple(ranked),
                 key_sentences=overview,
+                windows=tuple(windows),
             )
 
         # A plain sequence, not RunnableParallel: parallel branches run in a thread pool, and moving

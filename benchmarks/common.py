@@ -133,11 +133,12 @@ def load_average() -> str:
 
 @dataclass(frozen=True)
 class ModelWork:
-    """What the models do for one question: embed its search text once, then score each candidate
-    sentence against that text with the cross-encoder."""
+    """What the models do for one question: embed its search text once, score each candidate
+    sentence against that text with the cross-encoder, then the two-sentence windows around the best."""
 
     search_text: str
     sentences: tuple[str, ...]
+    windows: tuple[str, ...] = ()
 
 
 def model_work(texts: Iterable[str]) -> list[ModelWork]:
@@ -146,13 +147,15 @@ def model_work(texts: Iterable[str]) -> list[ModelWork]:
     environment and working directory): its search text after spelling and follow-up handling, and the
     sentences actually scored."""
     from assistant.pipeline import Assistant
+    from assistant.retrieve.windows import window_text
 
     assistant = Assistant()
     work = []
     for text in texts:
         evidence = assistant.evidence(text)
         scored = tuple(evidence.sentences[r.position].text for r in evidence.ranked)
-        work.append(ModelWork(evidence.query.search_text, scored))
+        windows = tuple(window_text(evidence.sentences, w.first) for w in evidence.windows)
+        work.append(ModelWork(evidence.query.search_text, scored, windows))
     return work
 
 
@@ -175,6 +178,7 @@ class Models:
         self.embeddings.embed_query_vector(work.search_text)
         embedded = clock()
         self.reranker.score(work.search_text, work.sentences)
+        self.reranker.score(work.search_text, work.windows)
         return embedded - began, clock() - embedded
 
 

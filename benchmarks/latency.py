@@ -55,7 +55,7 @@ def main() -> None:
                 rerank_ms.append(reranking * 1000)
             time.sleep(PAUSE_SECONDS)
     models_ms = [e + r for e, r in zip(embed_ms, rerank_ms, strict=True)]
-    pairs = [len(item.sentences) for item in work]
+    pairs = [len(item.sentences) + len(item.windows) for item in work]
     common.report(
         "latency",
         {

@@ -125,8 +125,10 @@ def main() -> None:
         "embed_cpu_ms_per_question": embedding * 1000,
         "rerank_cpu_ms_per_question": reranking * 1000,
         "rerank_share": reranking / (embedding + reranking),
-        "pairs_per_question_mean": statistics.fmean(len(item.sentences) for item in work),
-        "pairs_per_question_median": statistics.median(len(item.sentences) for item in work),
+        "pairs_per_question_mean": statistics.fmean(len(item.sentences) + len(item.windows) for item in work),
+        "pairs_per_question_median": statistics.median(
+            len(item.sentences) + len(item.windows) for item in work
+        ),
         "models_ceiling_answers_per_s": ceiling,
         "distinct_over_ceiling": distinct["answers_per_s"] / ceiling,
         # Robust to other processes on the cores: how much of the server's CPU per answer the models are.

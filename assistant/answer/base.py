@@ -17,6 +17,7 @@ import numpy as np
 from assistant.answer.citations import Draft, finish
 from assistant.article import Article, Sentence
 from assistant.retrieve.query import Query
+from assistant.retrieve.windows import RankedWindow
 from assistant.schema import Answer
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ class Evidence:
     ``ranked`` are the candidate sentences the cross-encoder scored, best first (never header,
     byline or credits: those answer questions about the article, read from ``sentences``);
     ``key_sentences`` rank the article's sentences by how much of it they carry (its overview,
-    computed when the index was built).
+    computed when the index was built); ``windows`` are the two-sentence windows around the best
+    ranked, as the cross-encoder ranked them, best first (``assistant.retrieve.windows``).
     """
 
     query: Query
@@ -104,6 +106,7 @@ class Evidence:
     query_vector: np.ndarray = field(repr=False)
     ranked: tuple[RankedSentence, ...] = ()
     key_sentences: tuple[int, ...] = ()
+    windows: tuple[RankedWindow, ...] = ()
 
     def __post_init__(self) -> None:
         rows = self.sentence_vectors.shape[0] if self.sentence_vectors.ndim == 2 else None

@@ -21,10 +21,14 @@ class PoolTuning:
     """Provenance: ``size`` is a quality/speed trade-off: ``assistant tune`` reports each set's evidence
     recall with the pool cut to 6, 8 and 12 (``fitted.json``, ``pool_size_recall``): 12 costs up to
     0.012 on two sets against 16, for ~7 ms of cross-encoder time per pair saved
-    (``benchmarks/rerank.py``). ``rrf_k`` is the usual 60."""
+    (``benchmarks/rerank.py``). ``rrf_k`` is the usual 60. ``windows_around``: the best ranked
+    sentences whose neighbours form two-sentence windows the cross-encoder scores too
+    (``assistant.retrieve.windows``): at most two windows each, each pair about twice a sentence's
+    tokens, so 3 costs the cross-encoder about 10 more sentences' worth per question."""
 
     size: int = 16
     rrf_k: float = 60.0
+    windows_around: int = 3
 
 
 POOL_TUNING = PoolTuning()

@@ -14,6 +14,7 @@ import pytest
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.templates import AnswerTemplates
 from assistant.answer.extractive.weights import FEATURES, DeclineModel, ExtractiveWeights, default_weights
+from assistant.retrieve.windows import RankedWindow
 from assistant.schema import Turn
 from tests.answer.fixture import THREE_SENTENCES, evidence, towards
 
@@ -153,3 +154,25 @@ def test_a_lead_in_ending_in_a_colon_brings_the_sentence_it_introduces():
     base = evidence("What did Iran fire?", towards(1), rerank=(6, -9, -5))
     choice = answerer().choose(dataclasses.replace(base, sentences=sentences))
     assert cited(choice) == [0, 1]
+
+
+def _with_window(rerank_together: float):
+    """Sentence 0 ranks best alone; sentences 0 and 1 together score ``rerank_together``."""
+    question = evidence("Why did Iran fire the missiles?", towards(1, 0, 0), rerank=(5, 0.5, -8))
+    return dataclasses.replace(question, windows=(RankedWindow(0, rerank_together),))
+
+
+def test_two_sentences_clearly_better_together_are_cited_instead():
+    assert cited(answerer(window_gain=1.0).choose(_with_window(7.0))) == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("changes", "together"),
+    [
+        ({"window_gain": 1.0}, 5.5),  # not clearly better than the best sentence alone
+        ({"window_gain": None}, 9.0),  # windows switched off
+        ({"window_gain": 1.0, "max_cited_chars": len(THREE_SENTENCES[0].text) + 10}, 9.0),  # too long
+    ],
+)
+def test_a_window_not_clearly_better_or_too_long_is_not_cited(changes, together):
+    assert cited(answerer(**changes).choose(_with_window(together))) == [0]

@@ -202,7 +202,7 @@ def test_what_they_said_next_continues_after_the_previous_quotes(assistant):
 @pytest.mark.parametrize(
     ("question", "cited"),
     [
-        ("Why did Iran fire the missiles?", "retaliation"),
+        ("Why did Iran fire the missiles?", "retaliation for double terrorist attacks"),
         ("who fired the missles", "fired"),
         ("How many people were killed in the Tehran attack?", "13"),
         ("How many deaths did the attack in Tehran cause?", "13"),

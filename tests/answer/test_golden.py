@@ -38,7 +38,7 @@ def test_every_citation_is_verbatim(golden):
 
 def test_golden_set_quality_floors(golden):
     report, _ = golden
-    assert report.evidence_recall >= 0.90
+    assert report.evidence_recall >= 0.92
     assert report.answer_keyword_accuracy >= 0.88
     assert report.decline_accuracy >= 0.52
     assert report.false_decline_rate <= 0.03
@@ -47,7 +47,7 @@ def test_golden_set_quality_floors(golden):
 
 def test_holdout_set_quality_floors(assistant):
     report, _ = evaluate(assistant, load_golden_set(HOLDOUT_SET))
-    assert report.evidence_recall >= 0.87
+    assert report.evidence_recall >= 0.89
     assert report.decline_accuracy >= 0.62
     assert report.false_decline_rate <= 0.03
     assert report.verbatim_citations == 1.0

@@ -9,7 +9,8 @@ The cross-encoder has ranked the candidate sentences (``Evidence.ranked``). Arou
 - otherwise the best sentence (a sentence that can hold the kind of answer asked for gains a little)
   is cited, with the runner-up when it scores nearly as well and both stay short, unless the
   decline model (``weights.DeclineModel``, fitted by ``assistant tune``) judges that the best does
-  not answer.
+  not answer; two adjacent sentences the cross-encoder ranks clearly higher together than any one
+  alone are cited instead (``assistant.retrieve.windows``).
 """
 
 from __future__ import annotations
@@ -131,7 +132,23 @@ class ExtractiveAnswerer:
         show = best.rerank >= w.context_min_rerank
         if best.rerank < w.min_rerank or probability < w.decline.threshold:
             return Choice(False, "weak evidence", (sentences[best.position],), features, probability, show)
-        return Choice(True, "answer", cited, features, probability)
+        return Choice(True, "answer", self._windowed(evidence, cited, w), features, probability)
+
+    @staticmethod
+    def _windowed(
+        evidence: Evidence, cited: tuple[Sentence, ...], w: ExtractiveWeights
+    ) -> tuple[Sentence, ...]:
+        """The best two-sentence window instead, when together they answer clearly better than any
+        one sentence does (the reason given in the sentence after the event it explains)."""
+        if w.window_gain is None or not evidence.windows or not evidence.ranked:
+            return cited
+        window = evidence.windows[0]
+        if window.rerank < evidence.ranked[0].rerank + w.window_gain:
+            return cited
+        together = tuple(evidence.sentences[p] for p in window.positions)
+        if sum(len(s.text) for s in together) > w.max_cited_chars:
+            return cited
+        return together
 
     def _select(
         self,

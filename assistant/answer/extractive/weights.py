@@ -66,6 +66,9 @@ class ExtractiveWeights:
     context_min_rerank: float
     """A decline shows the closest sentences as context only when the best logit reaches this."""
     decline: DeclineModel
+    window_gain: float | None = None
+    """Two adjacent sentences are cited together, instead of the chosen ones, when the cross-encoder
+    scores them together at least this much above the best single sentence (None: never)."""
     nearby_credit: float = 0.5
     """A question word found only around a sentence (neighbours, section, speaker) counts this much."""
     name_window: int = 2
