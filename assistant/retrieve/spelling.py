@@ -75,7 +75,9 @@ class Speller:
         return _WORD.sub(lambda match: self.correct_word(match.group(0)), text)
 
 
+@lru_cache(maxsize=4)
 def english_words(vocabulary_file: Path) -> frozenset[str]:
-    """The whole, lower-case words of a WordPiece ``vocab.txt`` (subword pieces start with ``##``)."""
+    """The whole, lower-case words of a WordPiece ``vocab.txt`` (subword pieces start with ``##``):
+    read once per process, not once per article opened (a shelf reopens articles)."""
     lines = vocabulary_file.read_text(encoding="utf-8").splitlines()
     return frozenset(line for line in lines if line.isalpha() and line.islower())

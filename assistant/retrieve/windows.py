@@ -33,16 +33,23 @@ class RankedWindow:
         return self.first, self.first + 1
 
 
+def leads_in(sentence: Sentence) -> bool:
+    """ "According to Sepahnews," or "The FT explains:": the sentence says who, the next one what,
+    even when the next one is a quotation set apart in a paragraph of its own."""
+    return sentence.text.rstrip("\"”’' ").endswith((":", ","))
+
+
 def window_starts(best: Sequence[int], sentences: Sequence[Sentence], eligible: np.ndarray) -> list[int]:
     """The first positions of the windows around the ``best`` ranked sentences: each one with its
-    neighbour before and after, when that neighbour is in the same paragraph and may be cited."""
+    neighbour before and after, when that neighbour is in the same paragraph (or the first one leads
+    in to the second) and both may be cited."""
     starts: list[int] = []
     for position in best:
         for first in (position - 1, position):
             second = first + 1
             if first < 0 or second >= len(sentences) or first in starts:
                 continue
-            if sentences[first].block != sentences[second].block:
+            if sentences[first].block != sentences[second].block and not leads_in(sentences[first]):
                 continue
             if eligible[first] and eligible[second]:
                 starts.append(first)

@@ -29,3 +29,9 @@ def test_a_window_is_its_two_sentences_joined():
     first, second = THREE_SENTENCES[0].text, THREE_SENTENCES[1].text
     assert window_text(THREE_SENTENCES, 0) == f"{first} {second}"
     assert RankedWindow(0, 1.0).positions == (0, 1)
+
+
+def test_a_lead_in_forms_a_window_with_the_quotation_set_apart_after_it():
+    lead_in = dataclasses.replace(THREE_SENTENCES[0], text="According to the Revolutionary Guard,")
+    quoted = (lead_in, *(dataclasses.replace(s, block=1) for s in THREE_SENTENCES[1:]))
+    assert window_starts([1], quoted, ALL) == [0, 1]

@@ -27,6 +27,7 @@ from assistant.answer.extractive.templates import AnswerTemplates
 from assistant.answer.extractive.vocabulary import ArticleVocabulary
 from assistant.answer.extractive.weights import ExtractiveWeights, default_weights
 from assistant.article import Sentence, Voice
+from assistant.retrieve.windows import leads_in
 
 _OPINION_CUES = re.compile(
     r"\b(should|could|might|may|must|perhaps|clearly|certainly|no doubt|seems?|likely|worrying|"
@@ -212,7 +213,7 @@ class ExtractiveAnswerer:
         """The sentence a lead-in ending in a colon or a comma introduces, scored as the lead-in."""
         if not best.position + 1 < len(sentences):
             return None
-        if not sentences[best.position].text.rstrip("\"”’' ").endswith((":", ",")):
+        if not leads_in(sentences[best.position]):
             return None
         following = sentences[best.position + 1]
         if following.voice is Voice.METADATA:
