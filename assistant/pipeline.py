@@ -17,6 +17,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from assistant.answer.factory import make_answerer, make_extractive
 from assistant.article import Article, Sentence
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
 from assistant.index.builds import IndexDirectory, OpenIndex, Progress, silent
-from assistant.index.chroma import chroma_store
+from assistant.index.chroma import FolderStores, chroma_store
 from assistant.index.embedder import Embedder
 from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.index.store import LOCK_WAIT, GuardedCollection
@@ -387,6 +388,31 @@ class Assistant:
         evidence = ready.evidence_chain.invoke({"question": cleaned, "history": turns})
         for item in stream_answer(self.extractive if extractive else self.answerer, evidence):
             yield Answered(item, ready.article) if isinstance(item, Answer) else item
+
+    def close(self) -> None:
+        """Stop holding the opened index: its vectors, passages and lexical index, and the embedded
+        Chroma store it reads (kept by chromadb per folder until its last client closes), so a shelf of
+        many articles holds only those it keeps open. A later call opens the index again.
+
+        A call answering now keeps the pair it started with and finishes from it: the store is released
+        when the last such call lets go of the pair's chain (a ``weakref.finalize``), not before. A Chroma
+        server's client, or one given to the constructor, is left open: the index lives outside this
+        process, or the client is shared."""
+        with self._lock:
+            ready, self._ready, self._refused = self._ready, None, None
+        if ready is None or not isinstance(self.index_directory.store, FolderStores):
+            return
+        client = ready.index.client
+        if callable(getattr(client, "close", None)):  # chromadb >= 1.1: releases its share of the store
+            weakref.finalize(ready.evidence_chain, _close_store, client, ready.index.build_dir)
+
+
+def _close_store(client: ClientAPI, build_dir: object) -> None:
+    """Close a closed assistant's Chroma client; a failure costs memory, never an answer."""
+    try:
+        client.close()  # type: ignore[attr-defined]
+    except Exception as error:  # noqa: BLE001 - runs from a finalizer: log, never raise
+        logger.warning("could not close the Chroma store of %s: %r", build_dir, error)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         description="Where `assistant add` keeps the library of articles, one folder each (default: "
         "library/ in the index directory; their indexes go to articles/ there).",
     )
+    open_articles: int = Field(
+        16,
+        ge=1,
+        description="Library articles whose index a server keeps open at once; the least recently asked "
+        "is closed first (the configured article stays open).",
+    )
     retrieval_k: int = Field(10, ge=1, le=50, description="Passages handed to the answerer.")
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
     answerer: Literal["auto", "extractive", "llm"] = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel
@@ -28,12 +29,17 @@ class Feedback(BaseModel):
 
 
 def check_feedback(
-    feedback: Feedback, article: Article, max_note_chars: int, max_question_chars: int
+    feedback: Feedback,
+    article: Article,
+    max_note_chars: int,
+    max_question_chars: int,
+    cited: Sequence[Article] | None = None,
 ) -> None:
     """Refuse what was not an answer from this article: over-long text or a citation that is not verbatim.
 
-    The HTTP schema states the same limits; this holds them for every surface (the chat calls the store
-    directly).
+    ``cited``: the article each citation quotes, in order (an answer across articles quotes several;
+    default: ``article`` for all). The HTTP schema states the same limits; this holds them for every
+    surface (the chat calls the store directly).
     """
     limits = (
         ("note", feedback.note, max_note_chars, "ASSISTANT_FEEDBACK_MAX_NOTE_CHARS"),
@@ -50,13 +56,14 @@ def check_feedback(
     if len(feedback.citations) > MAX_CITATIONS:
         msg = f"{len(feedback.citations)} citations sent; an answer has at most {MAX_CITATIONS}"
         raise InvalidFeedback(msg)
-    for number, citation in enumerate(feedback.citations, start=1):
-        if not 0 <= citation.start <= citation.end <= len(article.text) or (
-            article.text[citation.start : citation.end] != citation.text
+    quoted = cited if cited is not None else [article] * len(feedback.citations)
+    for number, (citation, source) in enumerate(zip(feedback.citations, quoted, strict=True), start=1):
+        if not 0 <= citation.start <= citation.end <= len(source.text) or (
+            source.text[citation.start : citation.end] != citation.text
         ):
             msg = (
                 f"citation {number} (id {citation.id}, characters {citation.start}-{citation.end}) is not a "
-                f"verbatim span of the article {article.title!r}: send the citations exactly as the answer "
+                f"verbatim span of the article {source.title!r}: send the citations exactly as the answer "
                 "gave them"
             )
             raise InvalidFeedback(msg)

@@ -8,7 +8,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,14 +73,17 @@ class FeedbackStore:
         self._ready = False
         self._ready_lock = threading.Lock()
 
-    def record(self, feedback: Feedback, article: Article, client: str) -> int:
-        """Store one rating of an answer about ``article``; returns its row id.
+    def record(
+        self, feedback: Feedback, article: Article, client: str, cited: Sequence[Article] | None = None
+    ) -> int:
+        """Store one rating of an answer about ``article``; returns its row id. ``cited``: the article
+        each citation quotes, when not all ``article`` (see ``check_feedback``).
 
         Raises ``InvalidFeedback`` (a field too long, a citation not verbatim), ``FeedbackRateLimited``
         (``client`` spent its ratings for this minute) or ``FeedbackUnavailable`` (the file cannot be
         written). ``client`` is only counted, never stored.
         """
-        check_feedback(feedback, article, self.max_note_chars, self.max_question_chars)
+        check_feedback(feedback, article, self.max_note_chars, self.max_question_chars, cited)
         self.limiter.take(client)
         citations = json.dumps([c.model_dump() for c in feedback.citations], ensure_ascii=False)
         row = (

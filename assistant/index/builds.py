@@ -108,6 +108,7 @@ class OpenIndex:
     sentence_vectors: np.ndarray
     store: Gate
     passage_rows: tuple[tuple[str, str, dict[str, Any]], ...]  # (id, text, metadata), read once
+    client: Any = None  # the Chroma client it was read with: ``Assistant.close`` closes an embedded one
 
 
 class Catalog(Protocol):
@@ -393,7 +394,7 @@ class IndexDirectory:
         passages = client.get_collection(manifest.collection_name(PASSAGE))
         stored = passages.get(include=["documents", "metadatas"])
         passage_rows = tuple(zip(stored["ids"], stored["documents"], stored["metadatas"], strict=True))
-        return OpenIndex(build_dir, manifest, passages, sentences, vectors, gate, passage_rows)
+        return OpenIndex(build_dir, manifest, passages, sentences, vectors, gate, passage_rows, client)
 
 
 def _collections_of(build_dir: Path) -> list[str]:

@@ -77,15 +77,15 @@ def build_ui(
 ) -> "gr.Blocks":
     """The chat page as Gradio Blocks, with an explicit, bounded queue. ``feedback`` None: no ratings.
 
-    ``shelf`` with more than one article when the page is built: an article picker under the header
-    (see ``_wire_picker``); otherwise the page serves the default article alone.
+    With a ``shelf``, an article picker under the header (see ``_wire_picker``), shown while the shelf
+    holds more than one article: each page load reads the shelf again, so an article added while the
+    server runs is offered to the next page opened, and the picker hides when one article is left.
+    Without one, the page serves the default article alone.
     """
     import gradio as gr
 
     session = ChatSession(assistant, Suggestions(assistant))
     sessions = ArticleSessions(shelf, session) if shelf is not None else None
-    if sessions is not None and not sessions.several():
-        sessions = None
     _, opening, opening_turns, opening_view = session.start()  # also builds the suggestions once
     with gr.Blocks(
         title=f"Ask: {assistant.article.title}", analytics_enabled=False, fill_height=True
@@ -95,12 +95,14 @@ def build_ui(
         rated = gr.State(None)
         header = gr.HTML(chat_html.header_html(assistant.article), elem_id="aa-header")
         if sessions is not None:
+            choices = sessions.choices()
             picker = gr.Dropdown(
-                sessions.choices(),
+                choices,
                 value=sessions.default_id,
                 label="Article",
                 info="Choosing another article starts a new conversation about it.",
                 elem_id="aa-picker",
+                visible=len(choices) > 1,
             )
         with gr.Row(equal_height=False, elem_id="aa-main"):
             with gr.Column(scale=3, elem_id="aa-chat-column"):
@@ -246,9 +248,11 @@ def _wire_picker(
     unchanged = (gr.skip(), gr.skip(), gr.skip(), gr.skip())
 
     def scope(choice: Chosen) -> tuple[Any, ...]:
-        """The header, the choice and the picker for ``choice`` (the picker's list read again)."""
+        """The header, the choice and the picker for ``choice`` (the picker's list read again: shown
+        while there is more than one article to choose from)."""
         header_html = chat_html.header_html(choice.session.assistant.article)
-        picked = gr.update(choices=sessions.choices(), value=choice.article_id)
+        choices = sessions.choices()
+        picked = gr.update(choices=choices, value=choice.article_id, visible=len(choices) > 1)
         return header_html, choice.article_id, choice.article_id, picked
 
     def fresh(choice: Chosen, textbox_value: str = "") -> tuple[Any, ...]:
@@ -257,8 +261,10 @@ def _wire_picker(
     def opened(questions: str, article_id: str) -> tuple[Any, ...]:
         choice = sessions.choose(article_id or None)
         if choice.problem:
-            return fresh(choice)
-        return (*_shown(choice.session.replay(questions)), *scope(choice))
+            shown = fresh(choice)
+        else:
+            shown = (*_shown(choice.session.replay(questions)), *scope(choice))
+        return (gr.skip(), *shown[1:])  # a question typed while the page loaded stays in the box
 
     def pick(article_id: str, current: str) -> tuple[Any, ...]:
         if article_id == current:  # the server set the picker (on load, or back to the default)

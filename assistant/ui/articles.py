@@ -3,8 +3,9 @@
 The chosen id lives server-side (a ``gr.State``) and is looked up on the shelf again on every call, so
 an id a client made up is refused and an article removed while a tab has it open ends that tab's
 conversation with a message and returns it to the default article. Each article keeps its own session
-and so its own ``Suggestions`` (its overview and starters are built once); a new version of an article
-(a new ``Assistant`` from the shelf) gets a new session.
+and so its own ``Suggestions`` (its overview and starters are built once) while the shelf keeps it open;
+a new version of an article, or one the shelf closed and opened again (a new ``Assistant``), gets a new
+session, and sessions of articles the shelf closed are dropped: the page holds no more than the shelf.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class ArticleSessions:
         return [(a.title if titles.count(a.title) == 1 else f"{a.title} ({a.id})", a.id) for a in articles]
 
     def several(self) -> bool:
-        """More than one article to choose from: only then is there a picker."""
+        """More than one article to choose from: only then is the picker shown."""
         return len(self.shelf.ids()) > 1
 
     def session(self, article_id: str | None) -> ChatSession:
@@ -75,6 +76,9 @@ class ArticleSessions:
             session = self._sessions.get(scoped.source.id)
             if session is None or session.assistant is not scoped.assistant:
                 session = self._sessions[scoped.source.id] = self._make(scoped.assistant)
+                kept = {scoped.source.id, *self.shelf.open_ids}
+                for closed in [i for i in self._sessions if i not in kept]:
+                    del self._sessions[closed]
             return session
 
     def choose(self, article_id: object) -> Chosen:

@@ -1,4 +1,10 @@
-"""``POST /api/feedback``: a reader's 👍/👎 on an answer, stored by ``assistant.feedback`` (thin)."""
+"""``POST /api/feedback``: a reader's 👍/👎 on an answer, stored by ``assistant.feedback`` (thin).
+
+An answer may come from any article the shelf serves: each citation is checked against the article its
+``source`` names, and the rating is stored with the article asked about (``article``, as sent to
+``POST /api/ask``), else the one the citations quote, else the default article, so a client from
+before the library (no ``source``, no ``article``) is checked against the default article as before.
+"""
 
 # No postponed annotations here: FastAPI must see the request class built for each app.
 from typing import Literal
@@ -7,11 +13,16 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.article import Article
 from assistant.errors import FeedbackDisabled, FeedbackRateLimited
 from assistant.feedback.model import MAX_ANSWER_CHARS, MAX_CITATIONS, Feedback
-from assistant.pipeline import Assistant
+from assistant.library.shelf import ALL, ArticleNotFound, Shelf
+from assistant.library.slugs import ID_PATTERN, is_id
 from assistant.schema import Citation, ErrorResponse
 from assistant.settings import Settings
+
+# How much of an unknown id a 404 repeats.
+ID_IN_MESSAGES = 80
 
 
 class FeedbackReceipt(BaseModel):
@@ -35,7 +46,15 @@ def feedback_request_model(settings: Settings) -> type[BaseModel]:
         citations: list[Citation] = Field(
             default_factory=list,
             max_length=MAX_CITATIONS,
-            description="The answer's citations as returned: each must be a verbatim span of the article.",
+            description="The answer's citations as returned: each must be a verbatim span of the article "
+            "its `source` names (no `source`: of `article`, or the default article).",
+        )
+        article: str | None = Field(
+            None,
+            max_length=80,
+            pattern=f"^{ID_PATTERN.pattern}$",
+            description="The `article` the question was sent with to `POST /api/ask`; left out (or `all`), "
+            "the article the citations quote, else the default article.",
         )
 
     return FeedbackRequest
@@ -46,6 +65,7 @@ REFUSALS: dict[int | str, dict] = {
     for status, description in {
         401: "Missing or invalid API key (when ASSISTANT_API_KEYS is set).",
         403: "Feedback is switched off (ASSISTANT_FEEDBACK_ENABLED=false); nothing is stored.",
+        404: "No article with the id in `article` or in a citation's `source`.",
         422: "Invalid rating: a field too long, or a citation that is not verbatim from the article.",
         429: "Too many ratings from this client this minute; `Retry-After` says when to try again.",
         500: "Unexpected error.",
@@ -54,7 +74,7 @@ REFUSALS: dict[int | str, dict] = {
 }
 
 
-def feedback_route(api: APIRouter, assistant: Assistant, settings: Settings) -> None:
+def feedback_route(api: APIRouter, shelf: Shelf, settings: Settings) -> None:
     """Adds ``POST /feedback`` to ``api``; the store is ``app.state.feedback`` (None when disabled)."""
     FeedbackRequest = feedback_request_model(settings)  # noqa: N806 - a class, named as one
 
@@ -65,10 +85,26 @@ def feedback_route(api: APIRouter, assistant: Assistant, settings: Settings) -> 
         store = request.app.state.feedback
         if store is None:
             raise FeedbackDisabled()
-        rating = Feedback(**body.model_dump(), surface="api")  # type: ignore[attr-defined]
+        fields = body.model_dump(exclude={"article"})  # type: ignore[attr-defined]
+        rating = Feedback(**fields, surface="api")
+        asked = body.article  # type: ignore[attr-defined]
+        cited = [_article(shelf, c.source.id if c.source else asked) for c in rating.citations]
+        if asked is not None and asked != ALL:
+            rated = _article(shelf, asked)
+        else:
+            rated = cited[0] if cited else _article(shelf, None)
         client = request.client.host if request.client else "unknown"
         try:
-            row_id = store.record(rating, assistant.article, client)
+            row_id = store.record(rating, rated, client, cited)
         except FeedbackRateLimited as error:
             raise StarletteHTTPException(429, str(error), {"Retry-After": str(error.retry_after)}) from None
         return FeedbackReceipt(id=row_id)
+
+
+def _article(shelf: Shelf, article_id: str | None) -> Article:
+    """The served text of the article with this id (None or ``all``: the default); 404 if none."""
+    if article_id is None or article_id == ALL:
+        return shelf.default.article
+    if not is_id(article_id):
+        raise ArticleNotFound(article_id[:ID_IN_MESSAGES], shelf.ids())
+    return shelf.scoped(article_id).assistant.article

@@ -6,11 +6,14 @@ A library of two small articles indexed with the real MiniLM embeddings beside t
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 from pathlib import Path
 
 import pytest
 
+from assistant import Assistant
 from assistant.library import Library
 from assistant.library.shelf import Shelf
 from assistant.ui.articles import ArticleSessions
@@ -109,7 +112,9 @@ def test_an_article_removed_meanwhile_sends_the_tab_back_to_the_default_article(
     assert assistant.article.title.split(":")[0] in view
 
 
-def test_the_page_has_a_picker_only_with_more_than_one_article(assistant, library: Library, tmp_path) -> None:
+def test_the_page_shows_its_picker_only_with_more_than_one_article(
+    assistant, library: Library, tmp_path
+) -> None:
     import gradio as gr
 
     from assistant.ui.app import build_ui
@@ -123,6 +128,26 @@ def test_the_page_has_a_picker_only_with_more_than_one_article(assistant, librar
         assistant.embeddings,
         assistant.reranker,
     )
-    assert pickers(Shelf(assistant, empty)) == []  # the default install: the page as before
+    [hidden] = pickers(Shelf(assistant, empty))  # the default install: the page as before, until an
+    assert hidden.visible is False  # article is added (a page load shows it then: test_page_picker_follows)
     [picker] = pickers(Shelf(assistant, library))
     assert (picker.label, picker.elem_id, picker.value) == ("Article", "aa-picker", DEFAULT_ID)
+    assert picker.visible is True
+
+
+def test_the_page_holds_no_session_of_an_article_the_shelf_closed(assistant, library: Library) -> None:
+    settings = assistant.settings.model_copy(update={"open_articles": 1})
+    default = Assistant(settings, embeddings=assistant.embeddings, reranker=assistant.reranker)
+    sessions = ArticleSessions(Shelf(default, library), ChatSession(assistant, delay=0))
+    lighthouse = sessions.choose("lighthouse").session
+    closed = weakref.ref(lighthouse)
+    assert sessions.choose("lighthouse").session is lighthouse
+    del lighthouse
+    flood = sessions.choose("flood-barrier").session  # one article open at most: lighthouse is closed
+    gc.collect()
+    assert closed() is None and sessions.shelf.open_ids == ("flood-barrier",)
+    again = sessions.choose("lighthouse").session  # opened again, with a session of its own
+    assert again.assistant.article.title == "Harbourtown Lighthouse"
+    assert again.assistant is not flood.assistant
+    for article_id in sessions.shelf.open_ids:
+        sessions.shelf.scoped(article_id).assistant.close()

@@ -1,25 +1,43 @@
-"""``POST /api/feedback`` over real HTTP: stored with 201, refused with 422/429/401/403 and a message,
-and documented in the OpenAPI schema."""
+"""``POST /api/feedback`` over real HTTP: stored with 201, refused with 422/429/401/403/404 and a message,
+and documented in the OpenAPI schema. The server serves a library article beside the seed article (real
+MiniLM index): a rating is checked against the article each citation names."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from assistant.feedback import FeedbackStore, read_entries
+from assistant.library import Library
+from assistant.library.shelf import Shelf
 from assistant.web.app import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 KEY = "k" * 32
 QUESTION = "Which agency also cited General Ramazan Sharif?"
+LIGHTHOUSE = Path(__file__).resolve().parents[1] / "ingest" / "articles" / "lighthouse.txt"
+LIGHTHOUSE_QUESTION = "When was the lighthouse automated?"
 
 
 @pytest.fixture(scope="module")
-def app(assistant, tmp_path_factory):
+def library(assistant, tmp_path_factory) -> Library:
+    root = tmp_path_factory.mktemp("feedback-library")
+    settings = assistant.settings.model_copy(
+        update={"index_dir": root / "index", "library_dir": root / "lib"}
+    )
+    library = Library(settings, assistant.embeddings, assistant.reranker)
+    library.add(LIGHTHOUSE)
+    return library
+
+
+@pytest.fixture(scope="module")
+def app(assistant, library, tmp_path_factory):
     db = tmp_path_factory.mktemp("feedback") / "fb.sqlite3"
-    return create_app(assistant, assistant.settings.model_copy(update={"feedback_db": db}), with_ui=False)
+    settings = assistant.settings.model_copy(update={"feedback_db": db})
+    return create_app(assistant, settings, with_ui=False, shelf=Shelf(assistant, library))
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +160,80 @@ def test_malformed_json_gets_4xx_not_500(client, store):
 
 def test_openapi_documents_the_route_its_limits_and_refusals(client):
     operation = client.get("/openapi.json").json()["paths"]["/api/feedback"]["post"]
-    assert {"201", "401", "403", "422", "429", "503"} <= set(operation["responses"])
+    assert {"201", "401", "403", "404", "422", "429", "503"} <= set(operation["responses"])
     schema_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     name = schema_ref.rsplit("/", 1)[1]
     body = client.get("/openapi.json").json()["components"]["schemas"][name]
     assert body["properties"]["note"]["maxLength"] == 1000
     assert body["properties"]["citations"]["maxItems"] == 10
     assert body["properties"]["rating"]["enum"] == ["up", "down"]
+
+
+@pytest.fixture(scope="module")
+def answered_lighthouse(base_url) -> dict:
+    """An answer about the library article as ``/api/ask`` gives it: each citation names its article."""
+    asked = {"question": LIGHTHOUSE_QUESTION, "article": "lighthouse"}
+    answer = httpx.post(f"{base_url}/api/ask", json=asked, timeout=60).json()
+    assert "1972" in answer["answer"] and answer["citations"][0]["source"]["id"] == "lighthouse"
+    return {"rating": "down", "question": LIGHTHOUSE_QUESTION, "answer": answer["answer"], **answer}
+
+
+def _rating(answered: dict, **change: object) -> dict:
+    body = {k: answered[k] for k in ("rating", "question", "answer", "citations")}
+    return {**body, **change}
+
+
+def _without_sources(citations: list[dict]) -> list[dict]:
+    return [{k: v for k, v in c.items() if k != "source"} for c in citations]
+
+
+def test_a_rating_about_a_library_article_is_checked_against_it_and_stored_with_it(
+    client, store, answered_lighthouse, library
+):
+    cited = answered_lighthouse["citations"]
+    by_source = client.post("/api/feedback", json=_rating(answered_lighthouse))
+    by_field = client.post(
+        "/api/feedback",
+        json=_rating(answered_lighthouse, citations=_without_sources(cited), article="lighthouse"),
+    )
+    assert (by_source.status_code, by_field.status_code) == (201, 201)
+    sha256 = library.entry("lighthouse").text_sha256
+    stored = [(e.article_title, e.article_sha256) for e in read_entries(store.path)]
+    assert stored == [("Harbourtown Lighthouse", sha256)] * 2
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        # an old client (no source, no article): checked against the default article, as before
+        ({"sources": False}, 422, "is not a verbatim span of the article"),
+        ({"article": "no-such-article"}, 404, "no article 'no-such-article' is served here"),
+        ({"source": "no-such-article"}, 404, "no article 'no-such-article' is served here"),
+        ({"source": "Not An Id!"}, 404, "no article 'Not An Id!'"),
+        ({"article": "Not An Id!"}, 422, "article"),
+    ],
+)
+def test_a_rating_naming_another_or_no_article_is_refused_and_nothing_stored(
+    client, store, answered_lighthouse, change, status, message
+):
+    citations = answered_lighthouse["citations"]
+    if change.get("sources") is False:
+        citations = _without_sources(citations)
+    if "source" in change:
+        citations = [{**c, "source": {"id": change["source"], "title": "x"}} for c in citations]
+    body = _rating(answered_lighthouse, citations=citations)
+    if "article" in change:
+        body["article"] = change["article"]
+    response = client.post("/api/feedback", json=body)
+    assert response.status_code == status and message in response.json()["detail"]
+    assert not store.path.exists() or not list(read_entries(store.path))
+
+
+def test_a_citation_naming_the_library_article_with_the_seed_article_s_text_is_refused(
+    client, store, answered, answered_lighthouse
+):
+    source = answered_lighthouse["citations"][0]["source"]
+    forged = [{**c, "source": source} for c in answered["citations"]]
+    response = client.post("/api/feedback", json={**answered, "citations": forged})
+    assert response.status_code == 422
+    assert "not a verbatim span of the article 'Harbourtown Lighthouse'" in response.json()["detail"]
