@@ -83,7 +83,9 @@ def ask(
     article: Annotated[
         str | None,
         typer.Option(
-            "--article", help="The id of a library article (`assistant list`); default: the configured one."
+            "--article",
+            help="The id of a library article (`assistant list`), or `all` for the one that answers "
+            "best; default: the configured one.",
         ),
     ] = None,
 ) -> None:
@@ -91,8 +93,8 @@ def ask(
     try:
         from assistant.library.shelf import Shelf
 
-        scoped = Shelf(_assistant()).scoped(article)
-        answer = scoped.assistant.ask(question).attributed(scoped.source)
+        scoped = Shelf(_assistant()).scoped(article, across=True)
+        answer = scoped.attribute(scoped.assistant.ask(question))
     except AssistantError as error:
         _fail(error)
     if as_json:

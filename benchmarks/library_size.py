@@ -14,7 +14,10 @@ not the builds') asks:
   same questions on the same article at every count, so their p50 is comparable from 1 to 100;
 - questions made from a few other articles' own sentences, reworded trivially;
 
-each asked article warmed with one question first. Memory (RSS) is read after those questions with only
+each asked article warmed with one question first. The same questions are then asked across all
+articles (``article: "all"``, ``Shelf.scoped("all")``: the router's one search, then at most
+``Routing.articles`` articles' evidence), once to warm and once timed, with the share answered from the
+article they were made from. Memory (RSS) is read after those questions with only
 the asked articles open, then again with every article's assistant open (each asked one question, and
 the seed's questions asked once more beside them all).
 The library's lookups are timed at each count, so a step that reads every article shows as a time
@@ -45,6 +48,7 @@ import common
 
 if TYPE_CHECKING:
     from assistant.library.library import Library
+    from assistant.pipeline import Assistant
 
 SEED = 20170621
 SQUAD2 = common.ROOT.parent / "shared" / "eval" / "squad2"
@@ -176,7 +180,15 @@ def build(plan: Plan) -> dict[str, float]:
     """Add the articles up to ``plan.count`` (the earlier counts' are there already), timing each."""
     library = _library(plan)
     had = len(library.entries())
-    added = []
+    added, routing = [], []
+    reroute = library._reroute
+
+    def timed_reroute() -> None:  # the router's share of each add (its new build)
+        began = time.perf_counter()
+        reroute()
+        routing.append(time.perf_counter() - began)
+
+    library._reroute = timed_reroute  # type: ignore[method-assign]
     for path in plan.sources[had : plan.count]:
         began = time.perf_counter()
         library.add(path)
@@ -187,6 +199,8 @@ def build(plan: Plan) -> dict[str, float]:
         "index_added": float(len(added)),
         "index_added_s_per_article": statistics.fmean(added) if added else 0.0,
         "index_added_total_s": sum(added),
+        "router_s_per_add": statistics.fmean(routing) if routing else 0.0,
+        "router_last_add_s": routing[-1] if routing else 0.0,
         # what a process that added these articles still holds once done (models included)
         "rss_after_adding_mb": common.rss_mb(os.getpid())["rss_mb"],
         "unchanged_add_ms": _median_ms(lambda: library.add(plan.sources[0]), repeat=10),
@@ -215,6 +229,7 @@ def ask(plan: Plan) -> dict[str, float]:
     gc.collect()
     rss_asked = common.rss_mb(os.getpid())["rss_mb"]
 
+    across = _across(library, assistants[seed_id], asked, seed_id)
     probe = common.golden_questions(1)[0]
     timings = {
         "entries_ms": _median_ms(library.entries),
@@ -247,6 +262,61 @@ def ask(plan: Plan) -> dict[str, float]:
         "peak_rss_mb": memory["peak_rss_mb"],
         "disk_mb": _disk_mb(plan.scratch),
         **timings,
+        **across,
+    }
+
+
+def _across(library: Library, seed: Assistant, asked: dict[str, list[str]], seed_id: str) -> dict[str, float]:
+    """The questions asked across all articles: p50 of the seed's (beside the scoped p50), and how
+    often the answer came from the article a question was made from (answered ones only)."""
+    from assistant.library.shelf import ALL, Shelf
+
+    started = time.perf_counter()
+    scoped = Shelf(seed, library).scoped(ALL, across=True)  # one article: simply that article
+    across = scoped.assistant
+    across.ask(asked[seed_id][0])  # the router opened (and brought in step, were it not)
+    first_ms = (time.perf_counter() - started) * 1000
+    for questions in asked.values():  # warm: every article a question routes to opened once
+        for question in questions:
+            across.ask(question)
+    seed_ms: list[float] = []
+    answered = {"seed": 0, "other": 0}
+    right = {"seed": 0, "other": 0}
+    for article_id, questions in asked.items():
+        group = "seed" if article_id == seed_id else "other"
+        for question in questions:
+            began = time.perf_counter()
+            answer = scoped.attribute(across.ask(question))
+            if group == "seed":
+                seed_ms.append((time.perf_counter() - began) * 1000)
+            if answer.answerable and answer.citations:
+                answered[group] += 1
+                source = answer.citations[0].source
+                right[group] += source is not None and source.id == article_id
+    # The generated articles share paragraphs (drawn from one pool), so "its own" article is only one
+    # of several holding the answer to an "other" question; the seed article's text is its own.
+    return {
+        **{f"all_{k}": v for k, v in common.summary_ms(seed_ms).items()},
+        **_router_recall(library, seed, {seed_id: asked[seed_id]}),
+        "all_first_question_ms": first_ms,
+        **{f"all_{g}_answered": float(n) for g, n in answered.items()},
+        **{f"all_{g}_right_article_share": right[g] / n if n else 0.0 for g, n in answered.items()},
+    }
+
+
+def _router_recall(library: Library, seed: Assistant, asked: dict[str, list[str]]) -> dict[str, float]:
+    """How often the router names the article a question is about among its first 1, 2, 3."""
+    from assistant.library.router import ROUTING, ArticleRouter
+
+    router = ArticleRouter(library.indexes)
+    places = []  # 1 for the router's first article, …; 0 when not named at all
+    for article_id, questions in asked.items():
+        for question in questions:
+            found = router.candidates(seed.embeddings.embed_query_vector(question))
+            places.append(found.index(article_id) + 1 if article_id in found else 0)
+    return {
+        f"all_router_recall_at_{k}": sum(1 for p in places if 0 < p <= k) / len(places)
+        for k in range(1, ROUTING.articles + 1)
     }
 
 
@@ -311,6 +381,7 @@ def main() -> None:
     rows["p50_growth"] = last["p50_ms"] / first["p50_ms"]
     rows["p50_under_2x"] = rows["p50_growth"] < 2
     rows["all_open_p50_growth"] = last["all_open_p50_ms"] / first["p50_ms"]
+    rows["across_p50_growth"] = last["all_p50_ms"] / first["all_p50_ms"]
     for step in ("entries_ms", "entry_ms", "assistant_ms", "scoped_ask_ms", "unchanged_add_ms"):
         rows[f"{step}_growth"] = last[step] / first[step]
     rows["run_s"] = time.perf_counter() - began

@@ -33,7 +33,14 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
         ),
         (
             "library_size.py",
-            {"n1_p50_ms", "n1_rss_all_open_mb", "n1_disk_mb", "p50_growth", "entry_ms_growth"},
+            {
+                "n1_p50_ms",
+                "n1_rss_all_open_mb",
+                "n1_disk_mb",
+                "p50_growth",
+                "entry_ms_growth",
+                "across_p50_growth",
+            },
         ),
     ],
 )

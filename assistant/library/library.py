@@ -100,9 +100,11 @@ class Library:
             self._realign_indexes()
             existing = self._by_source(source.path)
             if existing is not None and self._unchanged(existing, source):
+                self._reroute()
                 return AddResult(Outcome.UNCHANGED, existing)
             article_id = existing.id if existing else unique_slug(source.path.stem, set(self.catalog.ids()))
             entry = self._publish(article_id, source, existing, progress)
+            self._reroute()
         return AddResult(Outcome.UPDATED if existing else Outcome.ADDED, entry)
 
     def remove(self, article_id: str, progress: Progress = silent) -> LibraryEntry:
@@ -112,7 +114,16 @@ class Library:
             entry = self.entry(article_id)
             self.catalog.remove(article_id)
             self.indexes.remove(article_id)
+            self._reroute()
         return entry
+
+    def _reroute(self) -> None:
+        """Bring the router of questions across all articles in step (cheap when it is); a failure
+        leaves the change made, and a served "all" question tries again."""
+        from assistant.library.router import ArticleRouter, reconcile_quietly
+
+        wait = self.settings.index_lock_timeout
+        reconcile_quietly(ArticleRouter(self.indexes), self.catalog.entries(), wait)
 
     def _realign_indexes(self) -> None:
         """Each article's current index build is of its current text: what a process killed mid-update

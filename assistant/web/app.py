@@ -4,6 +4,7 @@ Thin over ``Assistant``: the ``Shelf`` says which one answers about which articl
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Literal
 
 import anyio
@@ -64,7 +65,8 @@ def ask_request_model(max_question_chars: int) -> type[BaseModel]:
             max_length=80,
             pattern=f"^{ID_PATTERN.pattern}$",
             description="The id of the article to answer from (`GET /api/articles` lists them); "
-            "left out, the default article (ASSISTANT_ARTICLE_PATH). `all` is not available yet.",
+            "left out, the default article (ASSISTANT_ARTICLE_PATH); `all`: the article that answers best "
+            "of all of them, named in the answer and in each citation's `source`.",
         )
 
     return AskRequest
@@ -217,12 +219,16 @@ def create_app(
         responses={**ERROR_RESPONSES, **UNKNOWN_ARTICLE},
     )
     async def ask(request: AskRequest) -> AskResponse:  # type: ignore[valid-type]  (built per app)
-        """Answer a question from the article (`article`, or the default one), citing it verbatim (or
-        decline when it does not say); every citation names its article in `source`."""
+        """Answer a question from the article (`article`, or the default one; `all`: across all of
+        them), citing it verbatim (or decline when it does not say); every citation names its article
+        in `source`."""
         article = request.article
-        scoped = shelf.scoped() if article is None else await anyio.to_thread.run_sync(shelf.scoped, article)
+        if article is None:
+            scoped = shelf.scoped()
+        else:
+            scoped = await anyio.to_thread.run_sync(partial(shelf.scoped, article, across=True))
         answer = await ask_within(scoped.assistant, request.question, request.history)
-        return AskResponse.of(answer.attributed(scoped.source))
+        return AskResponse.of(scoped.attribute(answer))
 
     @api.get("/articles", response_model=ArticleList, responses=ERROR_RESPONSES)
     async def articles() -> ArticleList:
@@ -244,7 +250,7 @@ def create_app(
         degraded = Health(status="degraded", article=assistant.article.title, detail=problem)
         return JSONResponse(status_code=503, content=degraded.model_dump())
 
-    feedback_route(api, assistant, settings)
+    feedback_route(api, shelf, settings)
     app.include_router(api)
     v1 = openai_router(shelf, require_api_key)
     app.include_router(v1)

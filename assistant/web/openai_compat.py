@@ -1,8 +1,9 @@
 """OpenAI-compatible ``/v1/chat/completions`` and ``/v1/models``, so existing chat front ends and the
 official ``openai`` client work unchanged. Thin over ``Assistant.ask``.
 
-Each article is a model: ``model`` is an article id (``/v1/models`` lists them), or ``article-assistant``
-for the default article. Any other name is OpenAI's 404 ``model_not_found``.
+Each article is a model: ``model`` is an article id (``/v1/models`` lists them), ``article-assistant``
+for the default article, or ``all``: across all articles (the answer names the article it is from, and
+each citation its ``source``). Any other name is OpenAI's 404 ``model_not_found``.
 
 The message text carries the [n] markers and a sources list; the structured citations (the
 ``/api/ask`` shape), ``answered_by`` and ``guardrail_notes`` ride along in extra fields, on the
@@ -24,6 +25,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, Literal
 
 import anyio
@@ -34,9 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from assistant.answer.base import Partial
 from assistant.answer.sources import answer_with_sources
 from assistant.errors import AssistantError, InvalidQuestion
-from assistant.library.shelf import IDS_IN_MESSAGES, ArticleNotFound, Scoped, Shelf
+from assistant.library.shelf import ALL, IDS_IN_MESSAGES, ArticleNotFound, Scoped, Shelf
 from assistant.pipeline import Answered
-from assistant.schema import ERROR_RESPONSES, AnsweredBy, ArticleRef, Citation, ErrorResponse, Turn
+from assistant.schema import ERROR_RESPONSES, Answer, AnsweredBy, Citation, ErrorResponse, Turn
 from assistant.ui.session import stream_prefixes
 from assistant.web.deadline import ask_within, stream_within_sync
 from assistant.web.errors import error_content
@@ -68,7 +70,8 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = Field(
         MODEL_ID,
-        description=f"An article id from /v1/models, or {MODEL_ID!r} for the default article.",
+        description=f"An article id from /v1/models, {MODEL_ID!r} for the default article, or {ALL!r} "
+        "to answer from the article that answers best.",
     )
     messages: list[ChatMessage] = Field(
         min_length=1, description="The conversation; the last one is the question."
@@ -137,6 +140,7 @@ class Model(BaseModel):
     object: Literal["model"] = "model"
     created: int = 0
     owned_by: str = "article-assistant"
+    description: str | None = Field(None, description="Extra: what the model answers from.")
 
 
 class ModelList(BaseModel):
@@ -170,7 +174,7 @@ def _stream(
     completion_id: str,
     created: int,
     model: str,
-    source: ArticleRef,
+    attribute: Callable[[Answer], Answer],
 ) -> Iterator[str]:
     """Role first, then the text as it grows, then the final chunk with the checked answer's
     citations (and its whole text), then [DONE]. A failure after the first chunk is OpenAI's error event."""
@@ -183,7 +187,7 @@ def _stream(
                     yield _chunk(completion_id, created, {"content": event.text[len(sent) :]}, model)
                     sent = event.text
                 continue
-            answer, content = event.answer.attributed(source), answer_with_sources(event.answer)
+            answer, content = attribute(event.answer), answer_with_sources(event.answer)
             pieces = stream_prefixes(content) if not sent else [content] if content.startswith(sent) else []
             for prefix in pieces:
                 yield _chunk(completion_id, created, {"content": prefix[len(sent) :]}, model)
@@ -232,8 +236,10 @@ def openai_router(shelf: Shelf, require_api_key: Callable[..., None]) -> APIRout
 
     @router.get("/models", response_model=ModelList)
     def models() -> ModelList:
-        """One model per article (its id), and ``article-assistant``: the default article."""
-        return ModelList(data=[Model(), *(Model(id=article_id) for article_id in shelf.ids())])
+        """One model per article (its id), ``article-assistant``: the default article, and ``all``:
+        across all articles."""
+        across = Model(id=ALL, description="All articles: each answer from the one that answers best")
+        return ModelList(data=[Model(), *(Model(id=article_id) for article_id in shelf.ids()), across])
 
     @router.post(
         "/chat/completions",
@@ -252,7 +258,7 @@ def openai_router(shelf: Shelf, require_api_key: Callable[..., None]) -> APIRout
             if request.model == MODEL_ID:
                 scoped: Scoped = shelf.scoped()
             else:
-                scoped = await anyio.to_thread.run_sync(shelf.scoped, request.model)
+                scoped = await anyio.to_thread.run_sync(partial(shelf.scoped, request.model, across=True))
         except ArticleNotFound as error:
             return _model_not_found(http, error.article_id, shelf.ids())
         assistant = scoped.assistant
@@ -266,11 +272,11 @@ def openai_router(shelf: Shelf, require_api_key: Callable[..., None]) -> APIRout
             # The first event before any byte is sent: a refused question is still a 4xx, a dead index a 503.
             first = await anyio.to_thread.run_sync(next, events)
             return StreamingResponse(
-                _stream(first, events, completion_id, created, request.model, scoped.source),
+                _stream(first, events, completion_id, created, request.model, scoped.attribute),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
-        answer = (await ask_within(assistant, question, history)).attributed(scoped.source)
+        answer = scoped.attribute(await ask_within(assistant, question, history))
         content = answer_with_sources(answer)
         prompt_words = sum(len(m.text().split()) for m in request.messages)
         return ChatCompletion(

@@ -89,6 +89,6 @@ def test_library_assistants_are_made_once_per_version_and_dropped_when_removed(
     assert shelf.scoped("lighthouse").assistant is not first.assistant  # a new version, a new assistant
 
 
-def test_all_is_not_available_yet(default: Assistant, library: Library) -> None:
-    with pytest.raises(AcrossArticlesNotYet, match="not available yet"):
+def test_all_is_only_for_surfaces_that_answer_across(default: Assistant, library: Library) -> None:
+    with pytest.raises(AcrossArticlesNotYet, match="not available here"):
         Shelf(default, library).scoped("all")

@@ -30,10 +30,12 @@ def _check_citations(citations, assistant):
 
 
 def test_models_lists_the_assistant(client):
-    # the default article twice: as the legacy name and as its id (no library articles here)
+    # the default article twice: as the legacy name and as its id (no library articles here), and
+    # "all" (which, with no library, is that article too)
     assert [m.id for m in client.models.list()] == [
         "article-assistant",
         "henningsen-2017-iran-missile-strike",
+        "all",
     ]
 
 

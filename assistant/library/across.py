@@ -1,0 +1,165 @@
+"""A question across all articles: answered from the one article that answers it best, and named.
+
+The router (``assistant.library.router``) names the few articles whose sentences lie nearest the
+question; each of those gives its ``Evidence`` as a question about it alone would (its own standalone
+query, retrieval and cross-encoder ranking). The cross-encoder's logit scores (question, sentence)
+whatever article the sentence is in, so the article whose best sentence scores highest is the one
+answered from, by its own answerer: the citations are that article's, checked against its text, each
+naming it in ``source``, and the answer says once which article it is from (``From “<title>”: …``).
+When even that article does not answer, the answer is its decline (the closest passages, for context,
+are that article's).
+
+Follow-ups stay with the article that answered: the previous answer's ``From “<title>”`` names it,
+and when the question leans on that answer (``Query.is_follow_up``: it borrows words from the turn
+before) it is answered from that article alone. A question that stands on its own is routed afresh.
+
+Per question: one query embedding and one router search, then for each of at most
+``Routing.articles`` candidates (plus the configured article when the library does not hold it) one
+query embedding and one cross-encoder pass over its candidate pool: the same however many articles
+there are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.answer.base import Evidence, Partial, answer, stream_answer
+from assistant.pipeline import Answered, Assistant
+from assistant.schema import Answer, ArticleRef, Turn
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.article import Article
+    from assistant.index.embedder import Embedder
+    from assistant.settings import Settings
+
+_NAMED = re.compile(r"^From “(?P<title>[^”]+)”(?:, the closest article)?: ")
+
+
+class Candidate(Protocol):
+    """One article that may answer: its assistant, and how its citations name it."""
+
+    assistant: Assistant
+    source: ArticleRef
+
+
+class Candidates(Protocol):
+    """Where the articles to answer from come from (the shelf)."""
+
+    def route(self, query_vector: np.ndarray) -> Sequence[Candidate]:
+        """The few articles worth asking, best first (the router's order breaks ties)."""
+        ...
+
+    def titled(self, title: str) -> Candidate | None:
+        """The one served article with this title, or None (none, or several share it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The article an answer comes from, and the evidence it was chosen on."""
+
+    candidate: Candidate
+    evidence: Evidence
+
+
+def named(answer: Answer, source: ArticleRef) -> Answer:
+    """The answer saying once which article it is from, every citation naming it."""
+    title = source.title
+    prefix = f"From “{title}”: " if answer.answerable else f"From “{title}”, the closest article: "
+    return answer.model_copy(update={"text": prefix + answer.text}).attributed(source)
+
+
+def previous_title(history: Sequence[Turn]) -> str | None:
+    """The article the previous answer named, if it was an answer across articles."""
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            found = _NAMED.match(turn.content)
+            return found.group("title") if found else None
+    return None
+
+
+def without_names(history: Sequence[Turn]) -> list[Turn]:
+    """The history as each article's assistant should read it: its answers without the article's name
+    in front (so the title's words are not taken for what the answer said)."""
+    return [
+        Turn(role=t.role, content=_NAMED.sub("", t.content, count=1)) if t.role == "assistant" else t
+        for t in history
+    ]
+
+
+def _best_logit(evidence: Evidence) -> float:
+    return evidence.ranked[0].rerank if evidence.ranked else -math.inf
+
+
+class AcrossArticles:
+    """Answers like an ``Assistant`` (``ask``, ``ask_with_article``, ``stream_with_article``), from the
+    article among the router's few candidates that answers best; thread-safe."""
+
+    def __init__(self, default: Assistant, candidates: Candidates) -> None:
+        """``default`` validates questions and embeds them for the router (its settings bound the
+        answer's time); ``candidates`` gives the articles."""
+        self.default = default
+        self.candidates = candidates
+
+    @property
+    def settings(self) -> Settings:
+        return self.default.settings
+
+    @property
+    def embeddings(self) -> Embedder:
+        return self.default.embeddings
+
+    def choose(self, question: str, history: Sequence[Turn] = ()) -> Chosen:
+        """The article to answer from and its evidence (see the module docstring)."""
+        cleaned = self.default.validate(question)
+        turns = without_names(history)
+        title = previous_title(history)
+        previous = self.candidates.titled(title) if title else None
+        asked: dict[str, Chosen] = {}
+        if previous is not None:
+            evidence = previous.assistant.evidence(cleaned, turns)
+            if evidence.query.is_follow_up:
+                return Chosen(previous, evidence)
+            asked[previous.source.id] = Chosen(previous, evidence)
+        vector = self.embeddings.embed_query_vector(cleaned)
+        routed = list(self.candidates.route(vector))
+        for candidate in routed:
+            if candidate.source.id not in asked:
+                asked[candidate.source.id] = Chosen(candidate, candidate.assistant.evidence(cleaned, turns))
+        order = [c.source.id for c in routed]
+        chosen = [asked[i] for i in order] + [c for i, c in asked.items() if i not in order]
+        return max(chosen, key=lambda c: _best_logit(c.evidence))  # max keeps the first of equals
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        return self.ask_with_article(question, history)[0]
+
+    def ask_with_article(
+        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+    ) -> tuple[Answer, Article]:
+        """The answer from the chosen article, named, and that article (its citations' offsets)."""
+        chosen = self.choose(question, history)
+        assistant = chosen.candidate.assistant
+        answerer = assistant.extractive if extractive else assistant.answerer
+        result = answer(answerer, chosen.evidence)
+        return named(result, chosen.candidate.source), chosen.evidence.article
+
+    def stream_with_article(
+        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+    ) -> Iterator[Partial | Answered]:
+        """The chosen article's answer as it is written (a model's partial texts, named), then the
+        checked answer, named."""
+        chosen = self.choose(question, history)
+        assistant, source = chosen.candidate.assistant, chosen.candidate.source
+        prefix = f"From “{source.title}”: "
+        answerer = assistant.extractive if extractive else assistant.answerer
+        for item in stream_answer(answerer, chosen.evidence):
+            if isinstance(item, Answer):
+                yield Answered(named(item, source), chosen.evidence.article)
+            else:
+                yield Partial(prefix + item.text)
