@@ -8,7 +8,6 @@ not how well answers read (``test_across.py`` asks real questions).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ from tests.index.fakes import HashingEmbedder
 pytestmark = pytest.mark.integration
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path_factory.mktemp("chroma")).start()
-    yield server
-    server.stop()
 
 
 def test_router_on_a_server_follows_adds_and_removes(chroma: ChromaServer, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ article's index is a scope of its own there (pointer and lock), so articles neve
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,6 @@ from tests.index.fakes import HashingEmbedder
 pytestmark = pytest.mark.integration
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path_factory.mktemp("chroma")).start()
-    yield server
-    server.stop()
 
 
 def test_articles_keep_their_own_builds_on_one_server(
