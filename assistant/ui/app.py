@@ -103,6 +103,8 @@ def build_ui(
                 info="Choosing another article starts a new conversation about it.",
                 elem_id="aa-picker",
                 visible=len(choices) > 1,
+                # Until the page's load event sets it: a choice made before would be undone by it.
+                interactive=False,
             )
         with gr.Row(equal_height=False, elem_id="aa-main"):
             with gr.Column(scale=3, elem_id="aa-chat-column"):
@@ -252,7 +254,9 @@ def _wire_picker(
         while there is more than one article to choose from)."""
         header_html = chat_html.header_html(choice.session.assistant.article)
         choices = sessions.choices()
-        picked = gr.update(choices=choices, value=choice.article_id, visible=len(choices) > 1)
+        picked = gr.update(
+            choices=choices, value=choice.article_id, visible=len(choices) > 1, interactive=True
+        )
         return header_html, choice.article_id, choice.article_id, picked
 
     def fresh(choice: Chosen, textbox_value: str = "") -> tuple[Any, ...]:

@@ -41,6 +41,7 @@ def test_picking_an_article_moves_the_header_panel_and_answers_to_it(page: Page,
         default_title = header.inner_text()
         picker = page.get_by_label("Article", exact=True)
         expect(picker).to_be_visible()
+        expect(picker).to_be_enabled()  # the page's load event has set it (earlier it is disabled)
 
         picker.focus()  # by keyboard: the list opens; arrows move through it (wrapping), Enter chooses
         picker.press("ArrowDown")

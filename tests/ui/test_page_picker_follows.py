@@ -50,6 +50,7 @@ def test_the_picker_appears_when_an_article_is_added_and_goes_when_it_is_removed
         library.add(LIGHTHOUSE)  # as `assistant add` does while the server runs
         page.reload()
         expect(picker).to_be_visible(timeout=TIMEOUT)
+        expect(picker).to_be_enabled(timeout=TIMEOUT)  # set by the page's load event
         picker.focus()  # the list opens with every article, the default first
         picker.press("ArrowDown")
         options = page.locator("#aa-picker [role=option]")

@@ -458,10 +458,12 @@ def test_chat_answer_streams_through_the_proxy_in_pieces(proxied):
     auth = (USER, PASSWORD)
     with proxied.client("127.0.0.8") as client:
         dependencies = client.get("/config", auth=auth).json()["dependencies"]
-        submit = next(d["id"] for d in dependencies if any(t[1] == "submit" for t in d["targets"]))
+        submit = next(d for d in dependencies if any(t[1] == "submit" for t in d["targets"]))
+        # The question, then the page's server-side states (the client's values for them are ignored).
+        states = [None] * (len(submit["inputs"]) - 1)
         body = {
-            "data": ["Who wrote this article?", [], None],
-            "fn_index": submit,
+            "data": ["Who wrote this article?", *states],
+            "fn_index": submit["id"],
             "trigger_id": None,
             "session_hash": session,
         }
