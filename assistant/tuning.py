@@ -306,7 +306,11 @@ def with_smaller_pool(evidence: Evidence, size: int) -> Evidence:
         eligible, evidence.sentence_vectors, evidence.query_vector, passages, replace(POOL_TUNING, size=size)
     )
     kept = {entry.position for entry in pool}
-    return replace(evidence, ranked=tuple(r for r in evidence.ranked if r.position in kept))
+    ranked = tuple(r for r in evidence.ranked if r.position in kept)
+    # Windows are scored around the best few ranked: keep those around the smaller pool's best.
+    around = {r.position for r in ranked[: POOL_TUNING.windows_around]}
+    windows = tuple(w for w in evidence.windows if around & set(w.positions))
+    return replace(evidence, ranked=ranked, windows=windows)
 
 
 def pool_size_sweep(

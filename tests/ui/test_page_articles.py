@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from assistant.library import Library
 from assistant.library.shelf import Shelf
 from assistant.web.app import create_app
+from tests.library.shared import library_beside
 from tests.ui.pages import DESKTOP, PHONE, ask, bots, only_loopback, open_chat, shot
 from tests.ui.test_accessibility import blocking_violations
 
@@ -24,12 +24,7 @@ ARTICLES = Path(__file__).resolve().parents[1] / "ingest" / "articles"
 
 @pytest.fixture(scope="module")
 def url(assistant, serve, tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("picker")
-    settings = assistant.settings.model_copy(
-        update={"index_dir": root / "index", "library_dir": root / "library"}
-    )
-    library = Library(settings, assistant.embeddings, assistant.reranker)
-    library.add(ARTICLES / "lighthouse.txt")
+    library = library_beside(assistant, tmp_path_factory.mktemp("picker"), ARTICLES / "lighthouse.txt")
     return serve(create_app(assistant, assistant.settings, shelf=Shelf(assistant, library)))
 
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from assistant.library import Library
 from assistant.library.shelf import Shelf
 from assistant.web.app import create_app
+from tests.library.shared import library_beside
 from tests.ui.pages import DESKTOP, TIMEOUT, ask, bots, only_loopback, open_chat
 from tests.ui.test_accessibility import blocking_violations
 
@@ -23,11 +24,7 @@ LIGHTHOUSE = Path(__file__).resolve().parents[1] / "ingest" / "articles" / "ligh
 
 @pytest.fixture(scope="module")
 def library(assistant, tmp_path_factory) -> Library:
-    root = tmp_path_factory.mktemp("picker-follows")
-    settings = assistant.settings.model_copy(
-        update={"index_dir": root / "index", "library_dir": root / "library"}
-    )
-    return Library(settings, assistant.embeddings, assistant.reranker)
+    return library_beside(assistant, tmp_path_factory.mktemp("picker-follows"))
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from assistant.library import Library
 from assistant.library.shelf import Shelf
 from assistant.ui.articles import ArticleSessions
 from assistant.ui.session import ChatSession
+from tests.library.shared import library_beside
 
 ARTICLES = Path(__file__).resolve().parents[1] / "ingest" / "articles"
 DEFAULT_ID = "henningsen-2017-iran-missile-strike"
@@ -25,14 +26,8 @@ DEFAULT_ID = "henningsen-2017-iran-missile-strike"
 
 @pytest.fixture(scope="module")
 def library(assistant, tmp_path_factory) -> Library:
-    root = tmp_path_factory.mktemp("articles")
-    settings = assistant.settings.model_copy(
-        update={"index_dir": root / "index", "library_dir": root / "library"}
-    )
-    library = Library(settings, assistant.embeddings, assistant.reranker)
-    for name in ("lighthouse.txt", "flood-barrier.txt"):
-        library.add(ARTICLES / name)
-    return library
+    files = (ARTICLES / "lighthouse.txt", ARTICLES / "flood-barrier.txt")
+    return library_beside(assistant, tmp_path_factory.mktemp("articles"), *files)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from assistant.library import Library
 from assistant.library.shelf import Shelf
 from assistant.schema import AskResponse
 from assistant.web.app import create_app
+from tests.library.shared import library_beside
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
@@ -34,14 +35,8 @@ KEY = "articles-test-key"
 
 @pytest.fixture(scope="module")
 def library(assistant, tmp_path_factory) -> Library:
-    root = tmp_path_factory.mktemp("articles")
-    settings = assistant.settings.model_copy(
-        update={"index_dir": root / "index", "library_dir": root / "library"}
-    )
-    library = Library(settings, assistant.embeddings, assistant.reranker)
-    for name in ("lighthouse.txt", "flood-barrier.txt"):
-        library.add(ARTICLES / name)
-    return library
+    files = (ARTICLES / "lighthouse.txt", ARTICLES / "flood-barrier.txt")
+    return library_beside(assistant, tmp_path_factory.mktemp("articles"), *files)
 
 
 @pytest.fixture(scope="module")

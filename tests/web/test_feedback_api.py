@@ -14,6 +14,7 @@ from assistant.feedback import FeedbackStore, read_entries
 from assistant.library import Library
 from assistant.library.shelf import Shelf
 from assistant.web.app import create_app
+from tests.library.shared import library_beside
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 KEY = "k" * 32
@@ -24,13 +25,7 @@ LIGHTHOUSE_QUESTION = "When was the lighthouse automated?"
 
 @pytest.fixture(scope="module")
 def library(assistant, tmp_path_factory) -> Library:
-    root = tmp_path_factory.mktemp("feedback-library")
-    settings = assistant.settings.model_copy(
-        update={"index_dir": root / "index", "library_dir": root / "lib"}
-    )
-    library = Library(settings, assistant.embeddings, assistant.reranker)
-    library.add(LIGHTHOUSE)
-    return library
+    return library_beside(assistant, tmp_path_factory.mktemp("feedback-library"), LIGHTHOUSE)
 
 
 @pytest.fixture(scope="module")
