@@ -132,6 +132,21 @@ def test_what_they_said_next_continues_after_the_previous_quote():
     assert choice.answerable and cited(choice) == [1]
 
 
+def test_what_they_said_next_brings_the_words_a_lead_in_introduces():
+    history = [
+        Turn(role="user", content="What did Iran fire?"),
+        Turn(
+            role="assistant",
+            content="The author writes: “Iran fired six missiles at Deir Ezzor on Sunday.” [1]",
+        ),
+    ]
+    lead_in = dataclasses.replace(THREE_SENTENCES[1], text="The Revolutionary Guard added,")
+    sentences = (THREE_SENTENCES[0], lead_in, THREE_SENTENCES[2])
+    base = evidence("What did they say next?", towards(1), history=history, rerank=(6, -5, -5))
+    choice = answerer().choose(dataclasses.replace(base, sentences=sentences))
+    assert choice.answerable and cited(choice) == [1, 2]
+
+
 def test_a_question_with_its_own_subject_does_not_lean_on_the_previous_turn():
     history = [
         Turn(role="user", content="How many missiles did Iran fire?"),

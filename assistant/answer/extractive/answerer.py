@@ -241,8 +241,9 @@ class ExtractiveAnswerer:
         if last.voice is Voice.QUOTE and last.speaker:
             same = [s for s in after[:_FOLLOWING_WINDOW] if s.speaker == last.speaker]
             if same:
-                return (same[0],)
-        return tuple(after[:1])
+                after = after[after.index(same[0]) :]
+        # "Fars News Agency added," says who speaks next, not what: bring the words it introduces.
+        return tuple(after[:2]) if after and leads_in(after[0]) else tuple(after[:1])
 
     def attributed(self, sentence: Sentence, number: int, continues: bool = False) -> str:
         """One sentence quoted, attributed to its speaker, with its marker ``[number]``."""
