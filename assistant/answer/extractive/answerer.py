@@ -97,7 +97,7 @@ class ExtractiveAnswerer:
         w = weights or self.weights
         query, sentences = evidence.query, evidence.sentences
         vocabulary = self.vocabulary(sentences, evidence.article.title)
-        intent = read_intent(query.question, vocabulary.idf)
+        intent = read_intent(query.question, vocabulary.idf, vocabulary.proper_terms)
         if intent.task:
             return Choice(False, "task", show_context=False)
         if intent.about_article is not None:

@@ -28,6 +28,13 @@ _INJECTION = re.compile(
     r"\bjailbreak\b",
     re.IGNORECASE,
 )
+# An overview asked for in another language is a translation: the answers quote the article as written.
+_IN_ANOTHER_LANGUAGE = re.compile(
+    r"\b(?:in|into)\s+(?:french|spanish|german|italian|portuguese|dutch|russian|chinese|mandarin|"
+    r"japanese|korean|arabic|farsi|persian|hebrew|turkish|hindi|urdu|polish|swedish|greek|latin|"
+    r"ukrainian|vietnamese|indonesian)\b",
+    re.IGNORECASE,
+)
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -89,12 +96,21 @@ ENTITY_LABELS: dict[AnswerType, frozenset[str]] = {
     AnswerType.NUMBER: frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
 }
 _WANTS = (
-    (AnswerType.TIME, re.compile(r"\bwhat time\b|\btime of (the )?day\b|\bat what hour\b", re.I)),
+    # Durations are dates and times to the tagger ("30 years", "three hours"), not cardinal numbers.
+    (
+        AnswerType.TIME,
+        re.compile(
+            r"\bwhat time\b|\btime of (the )?day\b|\bat what hour\b|\bhow many (hours|minutes)\b", re.I
+        ),
+    ),
     (
         AnswerType.DATE,
         re.compile(
-            r"^\s*(?:and\s+|so\s+)?when\b|\b(?:what|which|in what)\s+(?:year|date|day|month|century|decade|"
-            r"era|period)\b|\bsince when\b|\bhow (?:long|old|often)\b",
+            # "When X happens, what …?" opens with a clause: the question is the later wh-word's.
+            r"^\s*(?:and\s+|so\s+)?when\b(?![^,]*,[^?]*\b(?:what|which|who|whom|how)\b)|"
+            r"\b(?:what|which|in what)\s+(?:year|date|day|month|century|decade|"
+            r"era|period)\b|\bsince when\b|\bhow (?:long|old|often)\b|"
+            r"\bhow many (?:years|months|weeks|days|decades|centuries)\b",
             re.I,
         ),
     ),
@@ -102,7 +118,9 @@ _WANTS = (
         AnswerType.NUMBER,
         re.compile(
             r"\bhow (many|much|far|large|big|high|tall|wide|deep|fast)\b|"
-            r"\b(number|amount|count|percentage|share|proportion|population) of\b|"
+            # "What is the number of …" asks for one; "… solved the largest number of problems" does not.
+            r"^\s*(?:and\s+)?what(?:'s|’s| is| was| were)? (?:the )?(?:\w+ )?"
+            r"(?:number|amount|count|percentage|share|proportion|population) of\b|"
             r"\bwhat (number|percentage)\b",
             re.I,
         ),
@@ -122,12 +140,19 @@ _WANTS = (
     (
         AnswerType.PERSON,
         re.compile(
-            r"^\s*(?:and\s+|so\s+)?(?:who|whom|whose)\b|\bwhat (?:is|was) (?:the|his|her) name\b", re.I
+            # "What is his name?" asks for a person; "what is the name of the alphabet" need not.
+            r"^\s*(?:and\s+|so\s+)?(?:who|whom|whose)\b|\bwhat(?:'s|’s| is| was) (?:his|her) name\b",
+            re.I,
         ),
     ),
     (
         AnswerType.PLACE,
-        re.compile(r"^\s*(?:and\s+|so\s+)?where\b|\bin (?:what|which) (?:city|country|place)\b", re.I),
+        # "Where do the images come from?" asks for a source as often as a place: no type then.
+        re.compile(
+            r"^\s*(?:and\s+|so\s+)?where\b(?!.*\b(?:come|comes|came|coming) from\b)|"
+            r"\bin (?:what|which) (?:city|country|place)\b",
+            re.I,
+        ),
     ),
 )
 # Questions about the article itself, and the header sentence that answers each (by English wording).
@@ -173,6 +198,8 @@ _WHO_SAID = re.compile(
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
 MIN_PREFIX = 4
 """A name is found as the start of a longer article word only from this length on (English morphology)."""
+SUFFIX_LETTERS = 2
+"""An English derivational ending ("-ism"/"-ist", "-n") changes about this many letters of a stem."""
 DEFAULT_OVERVIEW_POINTS = 3
 DEFAULT_CONCLUSION_POINTS = 2
 MAX_OVERVIEW_POINTS = 8
@@ -247,21 +274,52 @@ def asks_about_article(question: str) -> bool:
 
 
 def _known(stem: str, article_terms: Collection[str]) -> bool:
-    """The article has the word, or one it begins ("America" in "American-born", "Iran" in "Iranian")."""
+    """The article has the word, or one it begins ("America" in "American-born", "Iran" in "Iranian"),
+    or one that differs from it only in its last two letters ("Buddhist": "Buddhism", "Asian": "Asia")."""
     if stem in article_terms:
         return True
-    return len(stem) >= MIN_PREFIX and any(term.startswith(stem) for term in article_terms)
+    if len(stem) < MIN_PREFIX:
+        return False
+    shared = max(MIN_PREFIX, len(stem) - SUFFIX_LETTERS)
+    return any(
+        term.startswith(stem) or (term[:shared] == stem[:shared] and len(term) <= shared + SUFFIX_LETTERS)
+        for term in article_terms
+    )
 
 
-def read_intent(question: str, article_terms: Collection[str]) -> Intent:
-    """Read the question's intent; ``article_terms`` are the stems the article contains."""
-    task = bool(_TASK.match(question) or _INJECTION.search(question))
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]*[a-z]\b")
+
+
+def _names_typed_in_lower_case(question: str, proper_terms: Collection[str]) -> list[str]:
+    """Words readers type in lower case ("what did russia say") that the article writes as names."""
+    return [
+        word for word in _LOWER_WORD.findall(question) if (found := terms(word)) and found[0] in proper_terms
+    ]
+
+
+def read_intent(
+    question: str, article_terms: Collection[str], proper_terms: Collection[str] = frozenset()
+) -> Intent:
+    """Read the question's intent; ``article_terms`` are the stems the article contains,
+    ``proper_terms`` those it writes as names (capitalised within a sentence)."""
+    task = bool(
+        _TASK.match(question)
+        or _INJECTION.search(question)
+        or (_OVERVIEW.search(question) and _IN_ANOTHER_LANGUAGE.search(question))
+    )
     about = next((answer for asks, answer in _ABOUT_ARTICLE if asks.search(question)), None)
     overview = None if task or about else _overview_points(question)
     wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
     names = [name for name in _NAME.findall(question) if terms(name)]
     unknown = tuple(name for name in names if not any(_known(stem, article_terms) for stem in terms(name)))
-    known = tuple(tuple(terms(name)) for name in names if name not in unknown)
+    known = tuple(
+        dict.fromkeys(
+            [
+                *(tuple(terms(name)) for name in names if name not in unknown),
+                *(tuple(terms(word)) for word in _names_typed_in_lower_case(question, proper_terms)),
+            ]
+        )
+    )
     return Intent(
         task=task,
         overview_points=overview,

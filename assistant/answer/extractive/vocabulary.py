@@ -31,6 +31,20 @@ def _acronyms(text: str) -> dict[str, frozenset[str]]:
     return spelled
 
 
+_INNER_WORD = re.compile(r"(?<=\s)[A-Za-z][A-Za-z'’-]*")
+
+
+def _proper_terms(sentences: Sequence[Sentence]) -> frozenset[str]:
+    """Stems the article writes capitalised within a sentence more often than not: its names."""
+    capitalised: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for sentence in sentences:
+        for word in _INNER_WORD.findall(sentence.text):
+            for term in terms(word):
+                (capitalised if word[0].isupper() else lower)[term] += 1
+    return frozenset(t for t, n in capitalised.items() if n > lower[t])
+
+
 class ArticleVocabulary:
     """IDF of the article's stems and the stems each sentence covers (itself, nearby, its speaker)."""
 
@@ -59,6 +73,7 @@ class ArticleVocabulary:
             for s in sentences
         }
         self.aliases = _acronyms(" ".join(s.text for s in sentences))
+        self.proper_terms = _proper_terms(sentences)
         counts = Counter(t for ts in own.values() for t in ts)
         n = len(sentences)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in counts.items()}
