@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="Prompts folder: the answer templates and the LLM prompt (default: the ones shipped "
         "in the package, the project's prompts/).",
     )
+    answer_weights: Path | None = Field(
+        None,
+        description="A fit of the extractive answerer's numbers written by `assistant tune --out FILE` "
+        "(e.g. at another --max-false-declines), instead of the shipped one.",
+    )
     chroma_url: str | None = Field(
         None,
         description="A Chroma server (http(s)://host[:port]) to keep the index collections in, instead "
@@ -277,9 +282,9 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return url.rstrip("/")
 
-    @field_validator("prompts_dir", mode="before")
+    @field_validator("prompts_dir", "answer_weights", mode="before")
     @classmethod
-    def _blank_prompts_dir_means_packaged(cls, value: object) -> object:
+    def _blank_path_means_packaged(cls, value: object) -> object:
         """``ASSISTANT_PROMPTS_DIR=`` would otherwise be the working directory."""
         return None if isinstance(value, str) and not value.strip() else value
 

@@ -326,6 +326,65 @@ def pool_size_sweep(
     return sweep
 
 
+DECLINE_BUDGETS = (0.0, 0.01, 0.02, 0.03, 0.05)
+"""False-decline targets the decline rules are refitted at, to report what each costs and catches."""
+
+
+def decline_budget_sweep(
+    answerer: ExtractiveAnswerer,
+    train: Sequence[Observation],
+    observations: Sequence[Observation],
+    fitted: ExtractiveWeights,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Each set's recall, false declines and unanswerables declined were the decline rules fitted to
+    another false-decline target (the selection numbers as fitted): the trade-off a deployment picks."""
+    permissive = _permissive(fitted)
+    choices = [(o, answerer.choose(o.evidence, permissive)) for o in train]
+    rows = [(c.features, not o.item.unanswerable, o.set_name) for o, c in choices if c.features]
+    sweep = {}
+    for budget in DECLINE_BUDGETS:
+        floor, decline = fit_decisions(rows, budget)
+        refitted = replace(fitted, min_rerank=floor, decline=decline)
+        sweep[f"{budget:.2f}"] = {
+            name: {
+                "evidence_recall": f.evidence_recall,
+                "false_declines": f.false_declines,
+                "unanswerables_declined": f.unanswerables_declined,
+            }
+            for name, f in per_set(answerer, observations, refitted).items()
+        }
+    return sweep
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
+    """The chance that an answerable question's value exceeds an unanswerable one's (ties: half)."""
+    if not positives or not negatives:
+        return None
+    pos, neg = np.asarray(positives)[:, None], np.asarray(negatives)[None, :]
+    return float((pos > neg).mean() + 0.5 * (pos == neg).mean())
+
+
+def decline_feature_auc(
+    answerer: ExtractiveAnswerer, observations: Sequence[Observation], fitted: ExtractiveWeights
+) -> dict[str, dict[str, float | None]]:
+    """Per set, how well each decline feature alone tells answerable from unanswerable questions
+    (0.5: not at all; below 0.5: the other way round). Where every feature is near 0.5 the article's
+    unanswerables cannot be declined without declining as many answerable questions."""
+    permissive = _permissive(fitted)
+    by_set: dict[str, list[tuple[dict[str, float], bool]]] = {}
+    for o in observations:
+        choice = answerer.choose(o.evidence, permissive)
+        if choice.features:
+            by_set.setdefault(o.set_name, []).append((choice.features, not o.item.unanswerable))
+    return {
+        name: {
+            feature: auc([f[feature] for f, ok in rows if ok], [f[feature] for f, ok in rows if not ok])
+            for feature in FEATURES
+        }
+        for name, rows in by_set.items()
+    }
+
+
 def tune(
     train_sets: Sequence[QuestionSet],
     held_out_sets: Sequence[QuestionSet],
@@ -351,5 +410,7 @@ def tune(
         "train": {name: vars(f) for name, f in per_set(answerer, train, fitted).items()},
         "held_out": {name: vars(f) for name, f in per_set(answerer, held_out, fitted).items()},
         "pool_size_recall": pool_size_sweep(answerer, [*train, *held_out], fitted),
+        "decline_budget": decline_budget_sweep(answerer, train, [*train, *held_out], fitted),
+        "decline_feature_auc": decline_feature_auc(answerer, [*train, *held_out], fitted),
     }
     return replace(fitted, provenance=provenance)

@@ -45,6 +45,14 @@ def _prompts(content: bytes) -> Setup:
     return setup
 
 
+def _file(name: str, content: bytes, variable: str) -> Setup:
+    def setup(folder: Path) -> dict[str, str]:
+        (folder / name).write_bytes(content)
+        return {variable: str(folder / name)}
+
+    return setup
+
+
 def _env(**values: str) -> Setup:
     return lambda folder: {name: value.format(folder=folder) for name, value in values.items()}
 
@@ -89,6 +97,10 @@ CASES: dict[str, tuple[Setup, str]] = {
         f"has no {EXTRACTIVE_TEMPLATES}",
     ),
     "malformed templates": (_prompts(b"[attribution\n"), "is not valid TOML"),
+    "answer weights that are not a fit": (
+        _file("fit.json", b"{}", "ASSISTANT_ANSWER_WEIGHTS"),
+        "ASSISTANT_ANSWER_WEIGHTS: '{folder}/fit.json' is not a fit written by `assistant tune --out`",
+    ),
     "origin with CSP separators": (
         _env(ASSISTANT_ALLOWED_ORIGINS="https://portal.example.com;script-src"),
         "ASSISTANT_ALLOWED_ORIGINS: 'https://portal.example.com;script-src' has the host",

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from assistant.answer.extractive.weights import FEATURES, ExtractiveWeights, default_weights
-from assistant.tuning import fit_decisions, fit_floor, fit_logistic, set_weights
+from assistant.tuning import DECLINE_BUDGETS, auc, fit_decisions, fit_floor, fit_logistic, set_weights
 
 
 def _row(rerank: float, answerable: bool, name: str = "a", **others: float) -> tuple[dict, bool, str]:
@@ -53,6 +53,14 @@ def test_the_fitted_rules_keep_false_declines_within_the_target():
     assert false <= 0.05 and caught > 0.3
 
 
+def test_a_feature_auc_is_the_chance_an_answerable_question_scores_higher():
+    assert auc([3.0, 4.0], [1.0, 2.0]) == 1.0
+    assert auc([1.0, 2.0], [3.0, 4.0]) == 0.0
+    assert auc([1.0, 3.0], [2.0, 2.0]) == 0.5
+    assert auc([1.0], [1.0]) == 0.5
+    assert auc([1.0], []) is None
+
+
 def test_the_shipped_weights_come_from_assistant_tune_with_held_out_figures(tmp_path):
     weights = default_weights()
     assert weights.provenance["fitted_by"] == "assistant tune"
@@ -60,6 +68,14 @@ def test_the_shipped_weights_come_from_assistant_tune_with_held_out_figures(tmp_
     assert {"squad2/victoria", "readers_holdout"} <= set(held_out)
     assert not set(held_out) & set(weights.provenance["train"])
     assert set(weights.provenance["pool_size_recall"]) == {"6", "8", "12", "16"}
+    # The trade-off report refits the decline rules per target; at the shipped target it is the fit.
+    sweep = weights.provenance["decline_budget"]
+    assert set(sweep) == {f"{b:.2f}" for b in DECLINE_BUDGETS}
+    at_target = sweep[f"{weights.provenance['max_false_declines']:.2f}"]
+    for name, figures in held_out.items():
+        assert math.isclose(at_target[name]["evidence_recall"], figures["evidence_recall"])
+        assert math.isclose(at_target[name]["unanswerables_declined"], figures["unanswerables_declined"])
+    assert set(weights.provenance["decline_feature_auc"]["squad2/victoria"]) == set(FEATURES)
     path = tmp_path / "fit.json"
     path.write_text(weights.to_json(), encoding="utf-8")
     assert ExtractiveWeights.load(path) == weights

@@ -12,13 +12,18 @@ from collections.abc import Callable
 from assistant.answer.base import Answerer
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.templates import AnswerTemplates
+from assistant.answer.extractive.weights import load_weights
 from assistant.settings import Settings
 
 
 def make_extractive(settings: Settings) -> ExtractiveAnswerer:
     """The extractive answerer: the default, the LLM answerer's judge and fallback, and what suggested
     questions are checked with (deterministic, milliseconds)."""
-    return ExtractiveAnswerer(AnswerTemplates.load(settings.prompts_dir), settings.max_citations)
+    return ExtractiveAnswerer(
+        AnswerTemplates.load(settings.prompts_dir),
+        settings.max_citations,
+        weights=load_weights(settings.answer_weights),
+    )
 
 
 def _extractive(settings: Settings, extractive: ExtractiveAnswerer) -> Answerer:

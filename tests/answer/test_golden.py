@@ -40,7 +40,7 @@ def test_golden_set_quality_floors(golden):
     report, _ = golden
     assert report.evidence_recall >= 0.93
     assert report.answer_keyword_accuracy >= 0.88
-    assert report.decline_accuracy >= 0.52
+    assert report.decline_accuracy >= 0.58
     assert report.false_decline_rate <= 0.03
     assert report.mean_cited_chars <= 400
 
@@ -48,7 +48,7 @@ def test_golden_set_quality_floors(golden):
 def test_holdout_set_quality_floors(assistant):
     report, _ = evaluate(assistant, load_golden_set(HOLDOUT_SET))
     assert report.evidence_recall >= 0.89
-    assert report.decline_accuracy >= 0.62
+    assert report.decline_accuracy >= 0.72
     assert report.false_decline_rate <= 0.03
     assert report.verbatim_citations == 1.0
 
@@ -57,7 +57,7 @@ def test_readers_holdout_set_quality_floors(assistant):
     """Questions as readers type them (lower case, typos, chatty, follow-ups), never fitted on."""
     report, _ = evaluate(assistant, load_golden_set(READERS_HOLDOUT_SET))
     assert report.evidence_recall >= 0.82
-    assert report.decline_accuracy >= 0.25
+    assert report.decline_accuracy >= 0.40
     assert report.false_decline_rate <= 0.07
     assert report.verbatim_citations == 1.0
 

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from assistant.errors import InvalidConfiguration
+
 FEATURES = (
     "rerank",
     "margin",
@@ -98,3 +100,29 @@ class ExtractiveWeights:
 
 def default_weights() -> ExtractiveWeights:
     return ExtractiveWeights.load()
+
+
+def load_weights(path: Path | None) -> ExtractiveWeights:
+    """The shipped fit, or the one ``ASSISTANT_ANSWER_WEIGHTS`` names (``assistant tune --out FILE``,
+    e.g. at another false-decline target), checked now so a bad file fails at start-up, named."""
+    if path is None:
+        return default_weights()
+    try:
+        weights = ExtractiveWeights.load(path)
+    except OSError as error:
+        msg = f"ASSISTANT_ANSWER_WEIGHTS: cannot read {str(path)!r} ({error.strerror or error})"
+        raise InvalidConfiguration(msg) from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        msg = (
+            f"ASSISTANT_ANSWER_WEIGHTS: {str(path)!r} is not a fit written by `assistant tune --out` "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})"
+        )
+        raise InvalidConfiguration(msg) from None
+    model = weights.decline
+    if not len(model.mean) == len(model.scale) == len(model.coefficients) == len(FEATURES):
+        msg = (
+            f"ASSISTANT_ANSWER_WEIGHTS: {str(path)!r} has a decline model over {len(model.coefficients)} "
+            f"features; this version uses {len(FEATURES)} (refit with `assistant tune`)"
+        )
+        raise InvalidConfiguration(msg)
+    return weights
