@@ -118,31 +118,27 @@ def test_questions_about_the_whole_article_get_its_key_sentences(question, point
     assert choice.answerable and choice.overview and cited(choice) == points
 
 
+AFTER_THE_FIRST_SENTENCE = [
+    Turn(role="user", content="What did Iran fire?"),
+    Turn(
+        role="assistant", content="The author writes: “Iran fired six missiles at Deir Ezzor on Sunday.” [1]"
+    ),
+]
+
+
 def test_what_they_said_next_continues_after_the_previous_quote():
-    history = [
-        Turn(role="user", content="What did Iran fire?"),
-        Turn(
-            role="assistant",
-            content="The author writes: “Iran fired six missiles at Deir Ezzor on Sunday.” [1]",
-        ),
-    ]
     choice = answerer().choose(
-        evidence("What did they say next?", towards(1), history=history, rerank=(6, -5, -5))
+        evidence("What did they say next?", towards(1), history=AFTER_THE_FIRST_SENTENCE, rerank=(6, -5, -5))
     )
     assert choice.answerable and cited(choice) == [1]
 
 
 def test_what_they_said_next_brings_the_words_a_lead_in_introduces():
-    history = [
-        Turn(role="user", content="What did Iran fire?"),
-        Turn(
-            role="assistant",
-            content="The author writes: “Iran fired six missiles at Deir Ezzor on Sunday.” [1]",
-        ),
-    ]
     lead_in = dataclasses.replace(THREE_SENTENCES[1], text="The Revolutionary Guard added,")
     sentences = (THREE_SENTENCES[0], lead_in, THREE_SENTENCES[2])
-    base = evidence("What did they say next?", towards(1), history=history, rerank=(6, -5, -5))
+    base = evidence(
+        "What did they say next?", towards(1), history=AFTER_THE_FIRST_SENTENCE, rerank=(6, -5, -5)
+    )
     choice = answerer().choose(dataclasses.replace(base, sentences=sentences))
     assert choice.answerable and cited(choice) == [1, 2]
 
