@@ -38,12 +38,14 @@ def test_picking_an_article_moves_the_header_panel_and_answers_to_it(page: Page,
         expect(picker).to_be_visible()
         expect(picker).to_be_enabled()  # the page's load event has set it (earlier it is disabled)
 
-        picker.focus()  # by keyboard: the list opens; arrows move through it (wrapping), Enter chooses
-        picker.press("ArrowDown")
+        # By keyboard: typing filters the list and highlights the first match, Enter chooses it. (Arrows
+        # alone are not used here: Gradio's dropdown may filter by the shown title when Enter is pressed
+        # and choose the article already shown, depending on when its input got that title.)
+        picker.focus()
+        picker.press("ControlOrMeta+a")
+        picker.press_sequentially("Harbour")
         second = page.get_by_role("option", name="Harbourtown Lighthouse")
-        expect(page.locator("#aa-picker [role=option].active")).to_have_count(1)
-        if "active" not in (second.get_attribute("class") or "").split():
-            picker.press("ArrowDown")
+        expect(page.locator("#aa-picker [role=option]")).to_have_count(1)
         expect(second).to_have_class(re.compile(r"\bactive\b"))
         picker.press("Enter")
         expect(header).to_have_text("Harbourtown Lighthouse", timeout=30_000)
