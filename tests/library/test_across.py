@@ -112,12 +112,12 @@ def test_follow_up_stays_with_the_article_that_answered(
     history = [Turn(role="user", content="When was the Harbourtown Lighthouse first lit?")]
     history.append(Turn(role="assistant", content=first.text))
     asked = _count_evidence(monkeypatch)
-    follow_up = across.ask("How tall is it?", history)
+    follow_up = across.ask("And how tall is its tower?", history)
     assert asked == ["Harbourtown Lighthouse"]  # it leans on the answer: not routed afresh
     _assert_from(shelf, follow_up, "lighthouse")
     # what the article's own assistant answers, given the history without the article's name in it
     plain = [history[0], Turn(role="assistant", content=first.text.split(": ", 1)[1])]
-    scoped = shelf.scoped("lighthouse").assistant.ask("How tall is it?", plain)
+    scoped = shelf.scoped("lighthouse").assistant.ask("And how tall is its tower?", plain)
     assert follow_up.text == "From “Harbourtown Lighthouse”: " + scoped.text
 
 
