@@ -25,6 +25,7 @@ from assistant.library.shelf import ALL, Shelf
 from assistant.pipeline import Assistant
 from assistant.schema import Answer, Turn
 from assistant.web.app import create_app
+from tests.library.shared import library_beside
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
@@ -53,13 +54,7 @@ def library(assistant: Assistant, index_dir: Path, tmp_path_factory: pytest.Temp
     """The seed article's index copied from the session's (``assistant ask`` finds it built)."""
     root = tmp_path_factory.mktemp("across")
     shutil.copytree(index_dir, root / "index", ignore=shutil.ignore_patterns("library", "articles"))
-    settings = assistant.settings.model_copy(
-        update={"index_dir": root / "index", "library_dir": root / "library"}
-    )
-    library = Library(settings, assistant.embeddings, assistant.reranker)
-    for path in FILES:
-        library.add(path)
-    return library
+    return library_beside(assistant, root, *FILES)
 
 
 @pytest.fixture(scope="module")

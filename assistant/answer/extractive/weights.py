@@ -7,6 +7,7 @@ set by eye. ``ExtractiveWeights.load(path)`` reads another fit, e.g. to compare 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -98,7 +99,9 @@ class ExtractiveWeights:
         return json.dumps(asdict(self), indent=2) + "\n"
 
 
+@functools.cache
 def default_weights() -> ExtractiveWeights:
+    """The shipped fit, read once per process (a library opens an answerer per article)."""
     return ExtractiveWeights.load()
 
 
