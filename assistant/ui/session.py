@@ -20,12 +20,13 @@ from pydantic import ValidationError
 from assistant.answer.sources import answer_with_sources
 from assistant.answer.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.article import Article
+from assistant.delivery.deadline import ask_within_sync, stream_within_sync
+from assistant.delivery.streaming import stream_prefixes
 from assistant.errors import AssistantError, InvalidQuestion
 from assistant.feedback import Feedback
 from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Citation, Turn
 from assistant.ui import html as chat_html
-from assistant.web.deadline import ask_within_sync, stream_within_sync
 
 Message = dict[str, Any]
 
@@ -41,7 +42,6 @@ class Rating(TypedDict):
 Update = tuple[str, list[Message], list[Message], str]
 """(textbox value, chat messages, turns, article view HTML)."""
 
-STREAM_CHUNKS = 12
 STREAM_DELAY = 0.03
 STARTERS = 4
 FOLLOW_UPS = 3
@@ -63,15 +63,6 @@ def _earlier_citations(turns: list[Message], article: Article) -> list[Citation]
     return [
         Citation(**c) for t in turns if t.get("article") == article.sha256 for c in t.get("citations", [])
     ]
-
-
-def stream_prefixes(answer_text: str, chunks: int = STREAM_CHUNKS) -> Iterator[str]:
-    """Growing prefixes of the answer, cut at word boundaries, ending with the whole text."""
-    words = answer_text.split(" ")
-    step = max(1, len(words) // chunks)
-    for end in range(step, len(words), step):
-        yield " ".join(words[:end])
-    yield answer_text
 
 
 class ChatSession:

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.delivery.deadline import ask_within
 from assistant.errors import (
     AssistantError,
     InvalidQuestion,
@@ -26,7 +27,6 @@ from assistant.library.slugs import ID_PATTERN
 from assistant.pipeline import Assistant
 from assistant.schema import ERROR_RESPONSES, AskResponse, ErrorResponse, Turn
 from assistant.settings import Settings
-from assistant.web.deadline import ask_within
 from assistant.web.docs import add_offline_docs
 from assistant.web.errors import error_content
 from assistant.web.feedback import feedback_route

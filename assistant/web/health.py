@@ -20,9 +20,9 @@ from concurrent.futures import Future
 import anyio
 
 from assistant.answer.base import Monitored
+from assistant.delivery.deadline import too_slow
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
-from assistant.web.deadline import too_slow
 
 logger = logging.getLogger(__name__)
 

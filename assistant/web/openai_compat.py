@@ -35,12 +35,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answer.base import Partial
 from assistant.answer.sources import answer_with_sources
+from assistant.delivery.deadline import ask_within, stream_within_sync
+from assistant.delivery.streaming import stream_prefixes
 from assistant.errors import AssistantError, InvalidQuestion
 from assistant.library.shelf import ALL, IDS_IN_MESSAGES, ArticleNotFound, Scoped, Shelf
 from assistant.pipeline import Answered
 from assistant.schema import ERROR_RESPONSES, Answer, AnsweredBy, Citation, ErrorResponse, Turn
-from assistant.ui.session import stream_prefixes
-from assistant.web.deadline import ask_within, stream_within_sync
 from assistant.web.errors import error_content
 
 logger = logging.getLogger(__name__)

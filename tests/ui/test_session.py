@@ -12,7 +12,7 @@ import pytest
 from assistant.answer.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.schema import Answer, Citation
 from assistant.ui.html import answer_html, answer_markdown, article_html, question_html
-from assistant.ui.session import MAX_RESTORED_QUESTIONS, ChatSession, asked, stream_prefixes
+from assistant.ui.session import MAX_RESTORED_QUESTIONS, ChatSession, asked
 
 pytestmark = pytest.mark.integration
 
@@ -198,11 +198,6 @@ def test_too_long_question_gets_a_message_not_an_exception(session):
     assert session.respond("   ", [], []).__next__()[1] == []
     question, *_ = session.undo(messages, turns)
     assert question.startswith("why?")
-
-
-def test_stream_prefixes_end_with_the_whole_text():
-    pieces = list(stream_prefixes("one two three four five", chunks=2))
-    assert pieces[-1] == "one two three four five" and len(pieces) > 1
 
 
 def test_sources_are_compact_and_copy_as_quoted_markdown(session, assistant):
