@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.suggestions import Suggestions
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
+from assistant.suggestions import Suggestions
 from assistant.ui import html as chat_html
 from assistant.ui.articles import ArticleSessions, Chosen
 from assistant.ui.guard import GradioGuard

@@ -15,11 +15,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.answer.suggestions import Suggestions
 from assistant.errors import AssistantError
 from assistant.library.errors import UnknownArticle
 from assistant.library.shelf import AcrossArticlesNotYet, Shelf
 from assistant.pipeline import Assistant
+from assistant.suggestions import Suggestions
 from assistant.ui import html as chat_html
 from assistant.ui.session import STREAM_DELAY, ChatSession, Update
 
