@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import NoDecode
 
-from assistant.web.origins import OriginError, normalise_origin
+from assistant.settings.origins import OriginError, normalise_origin
 
 # A bearer key shorter than this is guessable rather than secret (secrets.token_urlsafe(32) gives 43).
 MIN_API_KEY_CHARS = 16
