@@ -295,7 +295,7 @@ def llm_serve(
     ] = True,
 ) -> None:
     """Run llama.cpp's OpenAI-compatible server on a packaged model, until Ctrl-C."""
-    from assistant.llm import ServerOptions, packaged_model, serve_forever, start
+    from assistant.model_server import ServerOptions, packaged_model, serve_forever, start
 
     options = ServerOptions(
         host=host, port=port, threads=threads, ctx_size=ctx_size, prompt_cache=prompt_cache

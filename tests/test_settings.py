@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InvalidConfiguration
-from assistant.settings import MIN_API_KEY_CHARS, Settings, load_settings
+from assistant.settings import Settings, load_settings
+from assistant.settings.security import MIN_API_KEY_CHARS
 
 KEY = "k" * MIN_API_KEY_CHARS
 

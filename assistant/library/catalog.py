@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assistant.file_lock import held
+from assistant import file_lock
 from assistant.library.entry import LibraryEntry
 from assistant.library.errors import LibraryBusy, LibraryUnavailable
 from assistant.library.slugs import is_id
@@ -78,11 +78,6 @@ class LibraryCatalog:
     @contextlib.contextmanager
     def locked(self, wait_seconds: float, progress: Progress) -> Iterator[None]:
         """Hold the library's lock; wait for another writer up to ``wait_seconds``, then ``LibraryBusy``."""
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            handle = self.lock_file.open("a+")
-        except OSError as error:
-            raise LibraryUnavailable(self._cannot("write", error)) from error
 
         def busy() -> LibraryBusy:
             return LibraryBusy(
@@ -93,7 +88,10 @@ class LibraryCatalog:
         def waiting() -> None:
             progress("Another process is changing the library; waiting for it…")
 
-        with handle, held(handle, wait_seconds, waiting, busy):
+        def unwritable(error: OSError) -> LibraryUnavailable:
+            return LibraryUnavailable(self._cannot("write", error))
+
+        with file_lock.locked(self.lock_file, wait_seconds, waiting, busy, unwritable):
             self._remove_leftovers()
             yield
 

@@ -1,7 +1,7 @@
 """What can go wrong with the library of articles, in words a user can act on.
 
-Kept beside the library for now; each is an ``AssistantError`` with its HTTP status, so the surfaces
-translate them like every other error (the serving layer will answer 404 for an unknown article).
+Kept beside the library; each is an ``AssistantError`` with its HTTP status, so the surfaces translate
+them like every other error (an unknown article is a 404, from the command line or a server alike).
 """
 
 from __future__ import annotations
@@ -10,20 +10,38 @@ from typing import ClassVar
 
 from assistant.errors import AssistantError
 
+# How many known ids a served "unknown article" message names; GET /api/articles lists them all.
+IDS_IN_MESSAGES = 8
+
 
 class SourceUnusable(AssistantError):
     """A file given to ``assistant add`` cannot become an article; the message names the file and why."""
 
 
 class UnknownArticle(AssistantError):
-    """No article in the library has this id; the message lists the ids there are."""
+    """No article has this id (404): in the library, whose message lists every id there is (``assistant
+    remove``), or among those a server answers about, whose message names a few (the API lists them)."""
 
     http_status: ClassVar[int] = 404
 
-    def __init__(self, article_id: str, known: list[str]) -> None:
+    def __init__(self, article_id: str, message: str) -> None:
         self.article_id = article_id
+        super().__init__(message)
+
+    @classmethod
+    def in_library(cls, article_id: str, known: list[str]) -> UnknownArticle:
         listed = ", ".join(known) if known else "none (add one with `assistant add FILE`)"
-        super().__init__(f"no article {article_id!r} in the library; the ids there are: {listed}")
+        return cls(article_id, f"no article {article_id!r} in the library; the ids there are: {listed}")
+
+    @classmethod
+    def not_served(cls, article_id: str, known: list[str]) -> UnknownArticle:
+        named = ", ".join(known[:IDS_IN_MESSAGES])
+        more = f" and {len(known) - IDS_IN_MESSAGES} more" if len(known) > IDS_IN_MESSAGES else ""
+        return cls(
+            article_id,
+            f"no article {article_id!r} is served here; known ids: {named}{more} "
+            "(GET /api/articles lists them all)",
+        )
 
 
 class LibraryBusy(AssistantError):

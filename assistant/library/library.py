@@ -68,7 +68,7 @@ class Library:
         """The article with this id, or ``UnknownArticle`` listing the ids there are."""
         found = self.catalog.entry(article_id)
         if found is None:
-            raise UnknownArticle(article_id, self.catalog.ids())
+            raise UnknownArticle.in_library(article_id, self.catalog.ids())
         return found
 
     def article_path(self, article_id: str) -> Path:

@@ -26,11 +26,12 @@ import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Literal
 
 from assistant.errors import AssistantError
 from assistant.library.across import AcrossArticles
 from assistant.library.entry import LibraryEntry
+from assistant.library.errors import UnknownArticle
 from assistant.library.library import Library
 from assistant.library.router import ArticleRouter, reconcile_quietly
 from assistant.library.slugs import unique_slug
@@ -47,25 +48,8 @@ ALL_TITLE = "All articles"
 # Seconds an "all" question waits for another process bringing the router in step; past it, the
 # router as it is answers (a just-added article joins on a later question).
 ROUTER_WAIT = 0.5
-# How many known ids an "unknown article" message names; GET /api/articles lists them all.
-IDS_IN_MESSAGES = 8
 # A folder changed this recently may change again within the same timestamp tick: read it again.
 RECENT_NS = 2_000_000_000
-
-
-class ArticleNotFound(AssistantError):
-    """No article with this id is served; the message names a few that are."""
-
-    http_status: ClassVar[int] = 404
-
-    def __init__(self, article_id: str, known: list[str]) -> None:
-        self.article_id = article_id
-        named = ", ".join(known[:IDS_IN_MESSAGES])
-        more = f" and {len(known) - IDS_IN_MESSAGES} more" if len(known) > IDS_IN_MESSAGES else ""
-        super().__init__(
-            f"no article {article_id!r} is served here; known ids: {named}{more} "
-            "(GET /api/articles lists them all)"
-        )
 
 
 class AcrossArticlesNotYet(AssistantError):
@@ -161,7 +145,7 @@ class Shelf:
     # -- answering --
 
     def scoped(self, article_id: str | None = None, *, across: bool = False) -> Scoped:
-        """The assistant for ``article_id`` (None: the default article); ``ArticleNotFound`` if none.
+        """The assistant for ``article_id`` (None: the default article); ``UnknownArticle`` if none.
 
         ``"all"`` answers across every article when the surface takes such answers (``across``: their
         citations name several articles, see ``Scoped.attribute``); else ``AcrossArticlesNotYet``."""
@@ -174,7 +158,7 @@ class Shelf:
         entries = self._library_entries()
         entry = entries.get(article_id)
         if entry is None:
-            raise ArticleNotFound(article_id, self.ids())
+            raise UnknownArticle.not_served(article_id, self.ids())
         return Scoped(self._assistant(entry), ArticleRef(id=entry.id, title=entry.title))
 
     # -- across all articles --

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.answer.suggestions import Suggestions
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
+from assistant.suggestions import Suggestions
 from assistant.ui.articles import ArticleSessions
 from assistant.ui.events import chosen_article, one_article, wire_conversation, wire_ratings
 from assistant.ui.guard import GradioGuard

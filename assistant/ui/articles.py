@@ -15,10 +15,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.answer.suggestions import Suggestions
 from assistant.errors import AssistantError
-from assistant.library.shelf import AcrossArticlesNotYet, ArticleNotFound, Shelf
+from assistant.library.errors import UnknownArticle
+from assistant.library.shelf import AcrossArticlesNotYet, Shelf
 from assistant.pipeline import Assistant
+from assistant.suggestions import Suggestions
 from assistant.ui import html as chat_html
 from assistant.ui.session import STREAM_DELAY, ChatSession, Update
 
@@ -67,7 +68,7 @@ class ArticleSessions:
         return len(self.shelf.ids()) > 1
 
     def session(self, article_id: str | None) -> ChatSession:
-        """The session for ``article_id`` (None: the default article); ``ArticleNotFound`` if the shelf
+        """The session for ``article_id`` (None: the default article); ``UnknownArticle`` if the shelf
         serves no such article (``AcrossArticlesNotYet`` for "all")."""
         scoped = self.shelf.scoped(article_id)
         if scoped.assistant is self.shelf.default:
@@ -89,7 +90,7 @@ class ArticleSessions:
         if isinstance(article_id, str):
             try:
                 return Chosen(article_id, self.session(article_id))
-            except (ArticleNotFound, AcrossArticlesNotYet):
+            except (UnknownArticle, AcrossArticlesNotYet):
                 pass
             except AssistantError as error:  # served, but its index cannot be opened now
                 logger.warning("the chat could not open article %r: %s", article_id, error)

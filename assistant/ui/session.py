@@ -18,7 +18,6 @@ from typing import Any, Literal, TypedDict
 from pydantic import ValidationError
 
 from assistant.answer.sources import answer_with_sources
-from assistant.answer.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.article import Article
 from assistant.delivery.deadline import ask_within_sync, stream_within_sync
 from assistant.delivery.streaming import stream_prefixes
@@ -26,6 +25,7 @@ from assistant.errors import AssistantError, InvalidQuestion
 from assistant.feedback import Feedback
 from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Citation, Turn
+from assistant.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.ui import html as chat_html
 
 Message = dict[str, Any]

@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.article import Article
 from assistant.errors import FeedbackDisabled, FeedbackRateLimited
 from assistant.feedback.model import MAX_ANSWER_CHARS, MAX_CITATIONS, Feedback
-from assistant.library.shelf import ALL, ArticleNotFound, Shelf
+from assistant.library.errors import UnknownArticle
+from assistant.library.shelf import ALL, Shelf
 from assistant.library.slugs import ID_PATTERN, is_id
 from assistant.schema import Citation, ErrorResponse
 from assistant.settings import Settings
@@ -106,5 +107,5 @@ def _article(shelf: Shelf, article_id: str | None) -> Article:
     if article_id is None or article_id == ALL:
         return shelf.default.article
     if not is_id(article_id):
-        raise ArticleNotFound(article_id[:ID_IN_MESSAGES], shelf.ids())
+        raise UnknownArticle.not_served(article_id[:ID_IN_MESSAGES], shelf.ids())
     return shelf.scoped(article_id).assistant.article

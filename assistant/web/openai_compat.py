@@ -38,7 +38,8 @@ from assistant.answer.sources import answer_with_sources
 from assistant.delivery.deadline import ask_within, stream_within_sync
 from assistant.delivery.streaming import stream_prefixes
 from assistant.errors import AssistantError, InvalidQuestion
-from assistant.library.shelf import ALL, IDS_IN_MESSAGES, ArticleNotFound, Scoped, Shelf
+from assistant.library.errors import IDS_IN_MESSAGES, UnknownArticle
+from assistant.library.shelf import ALL, Scoped, Shelf
 from assistant.pipeline import Answered
 from assistant.schema import ERROR_RESPONSES, Answer, AnsweredBy, Citation, ErrorResponse, Turn
 from assistant.web.errors import error_content
@@ -259,7 +260,7 @@ def openai_router(shelf: Shelf, require_api_key: Callable[..., None]) -> APIRout
                 scoped: Scoped = shelf.scoped()
             else:
                 scoped = await anyio.to_thread.run_sync(partial(shelf.scoped, request.model, across=True))
-        except ArticleNotFound as error:
+        except UnknownArticle as error:
             return _model_not_found(http, error.article_id, shelf.ids())
         assistant = scoped.assistant
         question, history = _question_and_history(request)

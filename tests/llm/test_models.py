@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.llm.models import (
+from assistant.model_server.models import (
     MODELS,
     QWEN_CODER_1_5B,
     SMOLLM2,
@@ -25,7 +25,7 @@ from assistant.llm.models import (
     gguf_path,
     packaged_model,
 )
-from assistant.llm.server import INSTALL_SERVER
+from assistant.model_server.server import INSTALL_SERVER
 
 ROOT = Path(__file__).resolve().parents[2]
 

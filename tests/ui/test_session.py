@@ -9,8 +9,8 @@ from html import unescape
 
 import pytest
 
-from assistant.answer.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.schema import Answer, Citation
+from assistant.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.ui.html import answer_html, answer_markdown, article_html, question_html
 from assistant.ui.session import MAX_RESTORED_QUESTIONS, ChatSession, asked
 

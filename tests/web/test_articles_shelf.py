@@ -13,7 +13,8 @@ import pytest
 
 from assistant import Assistant
 from assistant.library import Library
-from assistant.library.shelf import AcrossArticlesNotYet, ArticleNotFound, Shelf
+from assistant.library.errors import UnknownArticle
+from assistant.library.shelf import AcrossArticlesNotYet, Shelf
 from assistant.settings import DEFAULT_ARTICLE, Settings
 from tests.index.fakes import HashingEmbedder
 
@@ -76,14 +77,14 @@ def test_library_assistants_are_made_once_per_version_and_dropped_when_removed(
 ) -> None:
     shelf = Shelf(default, library)
     assert shelf.ids() == [SEED_ID]
-    with pytest.raises(ArticleNotFound, match="no article 'lighthouse'.*known ids: henningsen"):
+    with pytest.raises(UnknownArticle, match="no article 'lighthouse'.*known ids: henningsen"):
         shelf.scoped("lighthouse")
     library.add(ARTICLES / "lighthouse.txt")
     first = shelf.scoped("lighthouse")
     assert first.assistant is shelf.scoped("lighthouse").assistant  # cached
     assert first.assistant.embeddings is default.embeddings and first.assistant.reranker is default.reranker
     library.remove("lighthouse")
-    with pytest.raises(ArticleNotFound):
+    with pytest.raises(UnknownArticle):
         shelf.scoped("lighthouse")
     library.add(ARTICLES / "lighthouse.txt")
     assert shelf.scoped("lighthouse").assistant is not first.assistant  # a new version, a new assistant

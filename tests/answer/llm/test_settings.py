@@ -7,7 +7,8 @@ import pytest
 from assistant.answer.factory import make_answerer
 from assistant.answer.llm import LLMAnswerer
 from assistant.errors import InvalidConfiguration
-from assistant.settings import LLM_REQUEST_MARGIN, Settings, load_settings
+from assistant.settings import Settings, load_settings
+from assistant.settings.serving import LLM_REQUEST_MARGIN
 
 URL = "http://127.0.0.1:9/v1"
 

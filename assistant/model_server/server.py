@@ -16,7 +16,7 @@ from types import FrameType
 from typing import Any, ClassVar
 
 from assistant.errors import AssistantError
-from assistant.llm.models import PackagedModel, Progress, gguf_path
+from assistant.model_server.models import PackagedModel, Progress, gguf_path
 
 INSTALL_SERVER = "pip install xllamacpp==2026.10.11549 (or: pip install 'article-assistant[llm]')"
 

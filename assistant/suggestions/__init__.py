@@ -4,10 +4,11 @@ Every question offered is one the article answers. ``writer`` drafts candidates 
 already knows about each sentence (its quoted speaker, its entity labels found by ``names``, its section,
 the key sentences, the header) with English templates, never from one article's strings; ``offer`` asks
 each of the real pipeline, keeps those answered citing the sentence they were made from, and chooses
-among them after each answer.
+among them after each answer. It asks the whole pipeline (``Assistant``), so it sits above it, below the
+surfaces that offer its questions.
 """
 
-from assistant.answer.suggestions.offer import MAX_CHARS, Suggestion, Suggestions, normalise
-from assistant.answer.suggestions.writer import OVERVIEW_QUESTION
+from assistant.suggestions.offer import MAX_CHARS, Suggestion, Suggestions, normalise
+from assistant.suggestions.writer import OVERVIEW_QUESTION
 
 __all__ = ["MAX_CHARS", "OVERVIEW_QUESTION", "Suggestion", "Suggestions", "normalise"]

@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.suggestions.names import (
+from assistant.article import Article, Sentence, Voice
+from assistant.suggestions.names import (
     ACRONYM,
     MONTHS,
     WEEKDAYS,
@@ -15,7 +16,6 @@ from assistant.answer.suggestions.names import (
     looks_like_person,
     speaker_name,
 )
-from assistant.article import Article, Sentence, Voice
 
 OVERVIEW_QUESTION = "What is this article about?"
 SUMMARY_QUESTION = "Summarize the article in 3 points"

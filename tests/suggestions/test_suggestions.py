@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.answer.suggestions import MAX_CHARS, OVERVIEW_QUESTION, Suggestions, normalise
 from assistant.article import Article, BlockKind, Voice
 from assistant.evaluation import article_assistant
 from assistant.schema import Answer, Turn
+from assistant.suggestions import MAX_CHARS, OVERVIEW_QUESTION, Suggestions, normalise
 
 pytestmark = pytest.mark.integration
 

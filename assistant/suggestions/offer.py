@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.answer.citations import Draft, finish
-from assistant.answer.suggestions.writer import OVERVIEW_QUESTION, candidates
 from assistant.article import Article, BlockKind, Sentence, Voice
 from assistant.errors import AssistantError
 from assistant.schema import Answer
+from assistant.suggestions.writer import OVERVIEW_QUESTION, candidates
 
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
