@@ -1,4 +1,6 @@
-"""Shared fixtures: a clean environment for every test, and one real index built per session."""
+"""Shared fixtures: a clean environment for every test, one set of real models and one real index per
+session, and the two tiers: a test that uses a real model, server or browser is an integration test
+whether or not its module says so, and the fast tier (``-m "not integration"``) refuses to load MiniLM."""
 
 from __future__ import annotations
 
@@ -14,11 +16,54 @@ import uvicorn
 
 from assistant import Assistant, Settings
 from assistant.index.embeddings import MiniLMEmbeddings
+from assistant.retrieve.rerank import CrossEncoderReranker
 from assistant.web import serving
 from benchmarks.common import free_port
 from tests.llm.server import llm_server  # noqa: F401  (a session fixture: one model server for all tests)
 
 SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+# Fixtures that are real parts (a model, a server, a browser): a test asking for one is an integration test.
+REAL_PARTS = frozenset(
+    {
+        "embeddings",
+        "reranker",
+        "assistant",
+        "serve",
+        "llm_server",
+        "llm_assistant",
+        "chroma",
+        "page",
+        "context",
+    }
+)
+# Markers that imply real parts.
+REAL_MARKERS = ("server", "browser", "benchmark", "llm", "llm_quality")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark integration every test that uses a real part, so ``-m "not integration"`` stays fast."""
+    for item in items:
+        if item.get_closest_marker("integration"):
+            continue
+        uses = REAL_PARTS.intersection(getattr(item, "fixturenames", ()))
+        if uses or any(item.get_closest_marker(name) for name in REAL_MARKERS):
+            item.add_marker(pytest.mark.integration)
+
+
+def _no_model_in_the_fast_tier() -> None:
+    raise AssertionError(
+        "a fast-tier test loaded the real MiniLM model: give it tests.index.fakes.HashingEmbedder, "
+        "or use the session's `embeddings` fixture (which marks it integration)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_tier_loads_no_embedding_model(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test not marked integration that loads MiniLM fails, naming the fix (it would slow the tier)."""
+    if request.node.get_closest_marker("integration") is None:
+        monkeypatch.setattr("assistant.index.embeddings._load_model", _no_model_in_the_fast_tier)
 
 
 @pytest.fixture(autouse=True)
@@ -40,14 +85,20 @@ def embeddings() -> MiniLMEmbeddings:
 
 
 @pytest.fixture(scope="session")
+def reranker() -> CrossEncoderReranker:
+    """The real cross-encoder, loaded once: every assistant a test makes shares it."""
+    return CrossEncoderReranker()
+
+
+@pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("index")
 
 
 @pytest.fixture(scope="session")
-def assistant(index_dir: Path, embeddings: MiniLMEmbeddings) -> Assistant:
+def assistant(index_dir: Path, embeddings: MiniLMEmbeddings, reranker: CrossEncoderReranker) -> Assistant:
     """An assistant over the default article, with its real Chroma index built on disk."""
-    ready = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
+    ready = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     ready.open()
     return ready
 

@@ -584,21 +584,25 @@ def test_headers_nginx_accepts_fit_the_app_and_larger_ones_are_refused_by_nginx(
 
 
 def test_burst_of_questions_beyond_the_rate_limit_gets_429(proxied):
-    """rate=2r/s burst=10 nodelay: eleven pass at once, the rest of a fast burst get 429."""
+    """rate=2r/s burst=10 nodelay: eleven pass at once, the rest of a fast burst get 429.
+
+    nginx counts a request before the app sees it, so the burst is of questions the app refuses at
+    once (an empty question, 422): the burst outruns the 2 r/s refill however long an answer takes on
+    this machine, and ``elapsed`` still bounds how many the refill may have let through."""
     statuses: list[int] = []
     with proxied.client("127.0.0.3") as client:
         started = time.monotonic()
         for _ in range(30):
-            response = client.post("/api/ask", json=QUESTION, headers=BEARER)
+            response = client.post("/api/ask", json={"question": ""}, headers=BEARER)
             statuses.append(response.status_code)
             if response.status_code == 429:
                 refusal = response
         elapsed = time.monotonic() - started
-    passed = statuses.count(200)
-    assert set(statuses) == {200, 429}, statuses
+    passed = statuses.count(422)
+    assert set(statuses) == {422, 429}, statuses
     assert 11 <= passed <= 11 + 2 * elapsed + 1, (passed, elapsed)
     assert refusal.json()["error"]["type"] == "rate_limit_error" and refusal.headers["retry-after"] == "1"
-    with proxied.client("127.0.0.4") as client:  # another address has its own allowance
+    with proxied.client("127.0.0.4") as client:  # another address has its own allowance, and is answered
         assert client.post("/api/ask", json=QUESTION, headers=BEARER).status_code == 200
 
 
