@@ -37,8 +37,8 @@ def index_copy(assistant, index_dir, tmp_path) -> Path:
     return Path(shutil.copytree(index_dir, tmp_path / "index"))
 
 
-def _serve(serve, index: Path, embeddings, **settings) -> tuple[Assistant, str]:
-    served = Assistant(Settings(index_dir=index, **settings), embeddings=embeddings)
+def _serve(serve, index: Path, embeddings, reranker, **settings) -> tuple[Assistant, str]:
+    served = Assistant(Settings(index_dir=index, **settings), embeddings=embeddings, reranker=reranker)
     served.open()
     return served, serve(create_app(served, with_ui=False))
 
@@ -73,9 +73,9 @@ class LockHolder:
 
 
 def test_locked_store_degrades_health_within_its_timeout_and_never_freezes_the_server(
-    index_copy, embeddings, serve
+    index_copy, embeddings, serve, reranker
 ):
-    served, url = _serve(serve, index_copy, embeddings, health_timeout=1.0, request_timeout=5.0)
+    served, url = _serve(serve, index_copy, embeddings, reranker, health_timeout=1.0, request_timeout=5.0)
     holder = LockHolder(_store(served))
     try:
         timings: dict[str, float] = {}
@@ -114,9 +114,9 @@ def test_locked_store_degrades_health_within_its_timeout_and_never_freezes_the_s
 
 
 def test_stuck_probe_is_shared_by_every_health_request_not_repeated(
-    index_copy, embeddings, serve, monkeypatch
+    index_copy, embeddings, serve, monkeypatch, reranker
 ):
-    served, url = _serve(serve, index_copy, embeddings, health_timeout=0.3)
+    served, url = _serve(serve, index_copy, embeddings, reranker, health_timeout=0.3)
     release = threading.Event()
 
     def hang(*args, **kwargs):
@@ -145,8 +145,8 @@ def _damage(path: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["empty", "garbage"])
-def test_damaged_store_gives_503_naming_the_index_and_the_fix(index_copy, embeddings, serve, how):
-    served, url = _serve(serve, index_copy, embeddings)
+def test_damaged_store_gives_503_naming_the_index_and_the_fix(index_copy, embeddings, serve, how, reranker):
+    served, url = _serve(serve, index_copy, embeddings, reranker)
     _damage(_store(served), how)
 
     asked = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=30)
@@ -161,10 +161,10 @@ def test_damaged_store_gives_503_naming_the_index_and_the_fix(index_copy, embedd
 
 @pytest.mark.parametrize("how", ["empty", "garbage"])
 def test_index_command_rebuilds_a_damaged_store_instead_of_calling_it_up_to_date(
-    index_copy, embeddings, monkeypatch, how
+    index_copy, embeddings, monkeypatch, how, reranker
 ):
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(index_copy))
-    builder = Assistant(Settings(), embeddings=embeddings)
+    builder = Assistant(Settings(), embeddings=embeddings, reranker=reranker)
     damaged_build = builder.index_directory.current_build()
     _damage(store_file(damaged_build), how)
     monkeypatch.setattr("assistant.pipeline.MiniLMEmbeddings", lambda: embeddings)
@@ -215,11 +215,11 @@ def _index_in_another_process(index_dir: Path, article: Path) -> None:
 
 
 def test_server_follows_an_article_changed_and_reindexed_by_another_process(
-    tmp_path, index_copy, embeddings, serve
+    tmp_path, index_copy, embeddings, serve, reranker
 ):
     article = tmp_path / "article.txt"
     article.write_text(DEFAULT_ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
-    served, url = _serve(serve, index_copy, embeddings, article_path=article)
+    served, url = _serve(serve, index_copy, embeddings, reranker, article_path=article)
     old_text = served.article.text
     chat = ChatSession(served, delay=0)
     *_, (_, messages, turns, _) = chat.respond(QUESTION, [], [])
@@ -247,12 +247,12 @@ def test_server_follows_an_article_changed_and_reindexed_by_another_process(
 
 @pytest.mark.parametrize("new_build", ["of another article", "missing"])
 def test_changed_article_without_its_build_keeps_the_old_pair_and_reports_degraded(
-    tmp_path, index_copy, embeddings, serve, caplog, new_build
+    tmp_path, index_copy, embeddings, serve, caplog, new_build, reranker
 ):
     article = tmp_path / "article.txt"
     original = DEFAULT_ARTICLE.read_text(encoding="utf-8")
     article.write_text(original, encoding="utf-8")
-    served, url = _serve(serve, index_copy, embeddings, article_path=article)
+    served, url = _serve(serve, index_copy, embeddings, reranker, article_path=article)
     old_title, old_text = served.article.title, served.article.text
 
     article.write_text(_revised(original), encoding="utf-8")  # changed on disk ...
@@ -262,7 +262,9 @@ def test_changed_article_without_its_build_keeps_the_old_pair_and_reports_degrad
     else:  # ... and another process indexed a different file into the same directory
         other = tmp_path / "other.txt"
         other.write_text(_revised(original).replace(NEW_TITLE, "Yet Another Article"), encoding="utf-8")
-        Assistant(Settings(index_dir=index.root, article_path=other), embeddings=embeddings).build_index()
+        Assistant(
+            Settings(index_dir=index.root, article_path=other), embeddings=embeddings, reranker=reranker
+        ).build_index()
 
     health = httpx.get(f"{url}/healthz", timeout=30)
     assert health.status_code == 503, health.text
@@ -273,6 +275,8 @@ def test_changed_article_without_its_build_keeps_the_old_pair_and_reports_degrad
     for citation in body["citations"]:
         assert old_text[citation["start"] : citation["end"]] == citation["text"]
 
-    Assistant(Settings(index_dir=index.root, article_path=article), embeddings=embeddings).build_index()
+    Assistant(
+        Settings(index_dir=index.root, article_path=article), embeddings=embeddings, reranker=reranker
+    ).build_index()
     health = httpx.get(f"{url}/healthz", timeout=30)
     assert health.status_code == 200 and health.json()["article"] == NEW_TITLE

@@ -36,11 +36,13 @@ The lake supplies the cooling water for the reactor.
 
 
 @pytest.fixture(scope="module")
-def hostile_url(tmp_path_factory, embeddings, serve) -> str:
+def hostile_url(tmp_path_factory, embeddings, serve, reranker) -> str:
     folder = tmp_path_factory.mktemp("hostile")
     article = folder / "hostile.txt"
     article.write_text(HOSTILE_ARTICLE)
-    hostile = Assistant(Settings(article_path=article, index_dir=folder / "index"), embeddings=embeddings)
+    hostile = Assistant(
+        Settings(article_path=article, index_dir=folder / "index"), embeddings=embeddings, reranker=reranker
+    )
     hostile.open()
     return serve(create_app(hostile))
 

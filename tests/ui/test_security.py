@@ -218,9 +218,11 @@ def test_file_references_found_at_any_depth():
     assert json.loads(json.dumps(FILE)) in list(file_references([[FILE]]))
 
 
-def test_chat_answers_are_bounded_by_the_request_timeout(tmp_path, embeddings, monkeypatch):
+def test_chat_answers_are_bounded_by_the_request_timeout(tmp_path, embeddings, monkeypatch, reranker):
     """Fault injection: the real Chroma collection is made to hang, as a stuck store would."""
-    stuck = Assistant(Settings(index_dir=tmp_path / "index", request_timeout=1), embeddings=embeddings)
+    stuck = Assistant(
+        Settings(index_dir=tmp_path / "index", request_timeout=1), embeddings=embeddings, reranker=reranker
+    )
     stuck.open()
     release = threading.Event()
 

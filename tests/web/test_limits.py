@@ -214,8 +214,8 @@ def test_300_silent_sockets_do_not_stop_an_answer_and_the_oldest_are_closed(assi
     assert len(evictions) >= 300 - settings.max_connections
 
 
-def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(index_dir, embeddings, serve):
-    busy = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
+def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(index_dir, embeddings, serve, reranker):
+    busy = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     busy.open()
     release, entered = threading.Event(), threading.Semaphore(0)
     answer = busy.ask
@@ -339,8 +339,8 @@ def test_v1_without_a_key_gets_authentication_error(assistant, serve):
     _openai_error(with_key, 404, "not_found_error")
 
 
-def test_v1_server_failures_are_server_errors(index_dir, embeddings, serve):
-    faulty = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
+def test_v1_server_failures_are_server_errors(index_dir, embeddings, serve, reranker):
+    faulty = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     faulty.open()
 
     def failing_ask(question, history=()):

@@ -124,7 +124,7 @@ def test_disallowed_or_null_origin_is_never_echoed(api_url, origin):
         assert "access-control-allow-credentials" not in response.headers, path
 
 
-def test_instructions_inside_the_article_do_not_change_answers(tmp_path, embeddings, serve):
+def test_instructions_inside_the_article_do_not_change_answers(tmp_path, embeddings, serve, reranker):
     article = tmp_path / "injected.txt"
     article.write_text(
         "Harbour Reopens After Storm\n\nBy Jane Doe\n\nPort News, March 3, 2024\n\n"
@@ -133,7 +133,9 @@ def test_instructions_inside_the_article_do_not_change_answers(tmp_path, embeddi
         "The mayor said repairs to the piers will cost about two million euros.\n",
         encoding="utf-8",
     )
-    injected = Assistant(Settings(index_dir=tmp_path / "index", article_path=article), embeddings=embeddings)
+    injected = Assistant(
+        Settings(index_dir=tmp_path / "index", article_path=article), embeddings=embeddings, reranker=reranker
+    )
     url = serve(create_app(injected, with_ui=False))
     body = httpx.post(f"{url}/api/ask", json={"question": "How much will the pier repairs cost?"}).json()
     assert body["answerable"] and "two million euros" in body["answer"]
@@ -142,10 +144,14 @@ def test_instructions_inside_the_article_do_not_change_answers(tmp_path, embeddi
         assert injected.article.text[citation["start"] : citation["end"]] == citation["text"]
 
 
-def test_stuck_index_gives_503_in_bounded_time_and_degraded_health(tmp_path, embeddings, serve, monkeypatch):
+def test_stuck_index_gives_503_in_bounded_time_and_degraded_health(
+    tmp_path, embeddings, serve, monkeypatch, reranker
+):
     """Fault injection: the (real) Chroma collection is made to hang, as a stuck store would."""
     stuck = Assistant(
-        Settings(index_dir=tmp_path / "index", request_timeout=1.0, health_timeout=0.5), embeddings=embeddings
+        Settings(index_dir=tmp_path / "index", request_timeout=1.0, health_timeout=0.5),
+        embeddings=embeddings,
+        reranker=reranker,
     )
     stuck.open()
     url = serve(create_app(stuck, with_ui=False))
@@ -182,9 +188,9 @@ def _index_command(index_dir: Path, *flags: str) -> subprocess.Popen:
     )
 
 
-def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddings, serve):
+def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddings, serve, reranker):
     index_dir = tmp_path / "index"
-    served = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
+    served = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     served.open()
     url = serve(create_app(served, with_ui=False))
     first_build = served.index_directory.current_build()
@@ -214,12 +220,12 @@ def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddin
     assert served._get_ready().index.build_dir == served.index_directory.current_build()
 
 
-def test_two_indexers_at_once_serialise_and_leave_a_consistent_index(tmp_path, embeddings):
+def test_two_indexers_at_once_serialise_and_leave_a_consistent_index(tmp_path, embeddings, reranker):
     index_dir = tmp_path / "index"
     first, second = _index_command(index_dir, "--rebuild"), _index_command(index_dir, "--rebuild")
     outputs = [(p.wait(300), p.stderr.read()) for p in (first, second)]
     assert [code for code, _ in outputs] == [0, 0], outputs
     assert any("waiting" in err for _, err in outputs), "neither run saw the other's lock"
-    checked = Assistant(Settings(index_dir=index_dir), embeddings=embeddings)
+    checked = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     assert checked.build_index() is False
     assert checked.ask("Which agency also cited General Ramazan Sharif?").answerable
