@@ -12,8 +12,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from assistant.chroma_address import server_address
 from assistant.errors import InvalidConfiguration
-from assistant.index.chroma import server_address
 from assistant.web.origins import OriginError, normalise_origin
 
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -27,8 +27,8 @@ import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
+from assistant.chroma_address import server_address
 from assistant.errors import IndexUnavailable, InvalidConfiguration
 from assistant.index.store import Gate, StoreGate, StoreProblem, store_file, store_problem
 from assistant.offline import enforce_offline
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WRITABLE_FIX = "make it writable, or point ASSISTANT_INDEX_DIR at a writable directory"
-URL_EXAMPLE = "http://localhost:8000"
 # Seconds a call to a Chroma server may take: to connect, and in all (a build's largest upsert takes a
 # second or two). chromadb's own client waits without a limit, so a hung server (stopped, or cut off
 # without a reset) would hold every request thread for ever; past these a call fails, as an outage.
@@ -61,32 +60,6 @@ def persistent_client(path: Path) -> ClientAPI:
     import chromadb
 
     return chromadb.PersistentClient(path=str(path), settings=settings)
-
-
-def server_address(url: str) -> tuple[str, int, bool]:
-    """``(host, port, ssl)`` of a Chroma server URL; ``ValueError`` naming the URL if it is not one."""
-    parts = urlsplit(url.strip())
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or port == -1
-        or "@" in parts.netloc
-        or parts.path not in {"", "/"}
-        or parts.query
-        or parts.fragment
-    ):
-        msg = (
-            f"{url!r} is not a Chroma server address; give http(s)://host[:port] without a path, "
-            f"query or credentials, e.g. {URL_EXAMPLE}"
-        )
-        raise ValueError(msg)
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    ssl = parts.scheme == "https"
-    return host, port or (443 if ssl else 80), ssl
 
 
 def http_client(url: str) -> ClientAPI:

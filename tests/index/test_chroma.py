@@ -12,8 +12,9 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from assistant import Assistant, Settings
+from assistant.chroma_address import server_address
 from assistant.errors import IndexUnavailable, InvalidConfiguration
-from assistant.index.chroma import FolderStores, SharedClient, chroma_store, http_client, server_address
+from assistant.index.chroma import FolderStores, SharedClient, chroma_store, http_client
 from assistant.settings import load_settings
 from tests.index.fakes import HashingEmbedder
 
