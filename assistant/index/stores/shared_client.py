@@ -1,17 +1,11 @@
-"""Where a build's Chroma collections live: the client factory, and the check that they are whole.
-
-Three places, picked in one spot (``chroma_store``), langchain-chroma style:
-
-- by default an embedded ``PersistentClient`` inside each build's folder, guarded by the SQLite
-  checks of ``assistant.index.store`` (no Chroma import needed to tell a fresh build);
-- a Chroma server, when ``ASSISTANT_CHROMA_URL`` is set (``chromadb.HttpClient``);
-- a client the caller passes in (``chromadb.EphemeralClient()`` keeps the fast tests in memory).
+"""Every build as collections of one shared Chroma client: a server's, or one the caller passes in.
 
 With one shared client every build is its own pair of collections, named after the build, and
 collections that vanished (a restarted in-memory client, a wiped server) make the build stale rather
-than "up to date". Which build is current, and the build lock, live in the index directory for the
-embedded store and an injected client (one process, or one host), and on the server for a Chroma
-server, which workers on several hosts share (``assistant.index.server_catalog``).
+than "up to date". A Chroma server (``ASSISTANT_CHROMA_URL``), which workers on several hosts share,
+also keeps which build is current and the build lock (``ServerCatalog``); a given client
+(``chromadb.EphemeralClient()`` keeps the fast tests in memory) serves one process, whose index
+directory keeps them (``FileCatalog``).
 
 A server that stops answering is an ``IndexUnavailable`` naming it (a 503, ``/healthz`` degraded).
 ``chromadb.HttpClient`` holds no connection state worth keeping: each call is a new request, so once
@@ -22,44 +16,27 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from assistant.chroma_address import server_address
 from assistant.errors import IndexUnavailable, InvalidConfiguration
-from assistant.index.store import Gate, StoreGate, StoreProblem, store_file, store_problem
-from assistant.offline import enforce_offline
+from assistant.index.stores.base import Catalog, Gate, StoreProblem, chroma_settings
+from assistant.index.stores.build_collections import BuildCollections
+from assistant.index.stores.file_catalog import FileCatalog
+from assistant.index.stores.server_catalog import ServerCatalog
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
 logger = logging.getLogger(__name__)
 
-WRITABLE_FIX = "make it writable, or point ASSISTANT_INDEX_DIR at a writable directory"
 # Seconds a call to a Chroma server may take: to connect, and in all (a build's largest upsert takes a
 # second or two). chromadb's own client waits without a limit, so a hung server (stopped, or cut off
 # without a reset) would hold every request thread for ever; past these a call fails, as an outage.
 SERVER_CONNECT_SECONDS = 5.0
 SERVER_CALL_SECONDS = 30.0
-
-
-def _chroma_settings() -> Any:
-    """Offline by default: Chroma's telemetry stays off, and nothing may reset a store."""
-    enforce_offline()
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-
-
-def persistent_client(path: Path) -> ClientAPI:
-    """An embedded store in ``path`` (one per build folder)."""
-    settings = _chroma_settings()
-    import chromadb
-
-    return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
 def http_client(url: str) -> ClientAPI:
@@ -68,7 +45,7 @@ def http_client(url: str) -> ClientAPI:
         host, port, ssl = server_address(url)
     except ValueError as error:
         raise InvalidConfiguration(f"ASSISTANT_CHROMA_URL: {error}") from None
-    settings = _chroma_settings()
+    settings = chroma_settings()
     import chromadb
 
     try:
@@ -96,59 +73,29 @@ def _bound_waits(client: ClientAPI) -> None:
         logger.warning("cannot bound the Chroma client's waits: a hung Chroma server will hold requests")
 
 
-class BuildStore(Protocol):
-    """Where ``IndexDirectory`` keeps each build's collections, and how it tells they are whole."""
+def is_outage(error: BaseException) -> bool:
+    """A transport failure (refused, reset, timed out) or a server that says it is unavailable."""
+    import httpx
 
-    def client(self, build_dir: Path) -> ClientAPI:
-        """The Chroma client holding (or about to hold) the build's collections."""
-        ...
-
-    def problem(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> StoreProblem | None:
-        """Why the build's collections are not what its manifest says (locked, missing, short), or None."""
-        ...
-
-    def open_gate(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> Gate:
-        """Check the build before Chroma reads it (raising what is wrong); the gate checks each search."""
-        ...
-
-    def remove(self, build_dir: Path, collections: list[str]) -> None:
-        """Delete an old build: its folder, and its collections wherever they live."""
-        ...
+    if isinstance(error, httpx.TransportError | IndexUnavailable):
+        return True
+    return isinstance(error, httpx.HTTPStatusError) and error.response.status_code in {502, 503, 504}
 
 
-class FolderStores:
-    """An embedded Chroma store in each build's folder: the default, and the layout before servers."""
-
-    def client(self, build_dir: Path) -> ClientAPI:
-        return persistent_client(build_dir)
-
-    def problem(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> StoreProblem | None:
-        return store_problem(build_dir, expected_rows, wait)
-
-    def open_gate(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> Gate:
-        gate = StoreGate(build_dir, expected_rows, wait)
-        gate.check(wait)
-        if not os.access(build_dir, os.W_OK) or not os.access(store_file(build_dir), os.W_OK):
-            # Chroma's embedded store writes when it opens, even to read: say so, not "rebuild".
-            msg = f"the index in {str(build_dir)!r} is read-only, but Chroma writes to open it: "
-            raise IndexUnavailable(msg + WRITABLE_FIX)
-        return gate
-
-    def remove(self, build_dir: Path, collections: list[str]) -> None:
-        shutil.rmtree(build_dir, ignore_errors=True)
-
-
-class SharedClient:
+class SharedClientStore:
     """Every build as collections of one client: a Chroma server, or one the caller passed in.
 
     The client is made on first use, so constructing an ``Assistant`` never waits for a server.
     """
 
-    def __init__(self, connect: Callable[[], ClientAPI], where: str, url: str | None = None) -> None:
+    client_per_build = False  # shared by every build, and not ours to close when it is given
+
+    def __init__(self, connect: Callable[[], ClientAPI], where: str, catalog_on_server: bool) -> None:
+        """``catalog_on_server``: the server also keeps which build is current and the build lock."""
         self._connect = connect
         self._client: ClientAPI | None = None
         self.where = where
-        self.url = url  # a Chroma server's: then the server also keeps which build is current
+        self.catalog_on_server = catalog_on_server
 
     def client(self, build_dir: Path | None) -> ClientAPI:
         """The client, made on first use; a server down at that moment is tried again next time."""
@@ -156,14 +103,23 @@ class SharedClient:
             self._client = self._connect()
         return self._client
 
+    def collections(self, build_dir: Path) -> BuildCollections:
+        return BuildCollections(self.client(build_dir), closes=False)
+
+    def catalog(self, root: Path, scope: str) -> Catalog:
+        return ServerCatalog(self, scope) if self.catalog_on_server else FileCatalog(root, self)
+
     def failure(self, error: Exception) -> str:
         """What a failed call to the store means for the user: an outage, or a damaged index."""
-        if _is_outage(error):
+        if is_outage(error):
             return (
                 f"{self.where} does not answer ({type(error).__name__}); start it again (answers resume "
                 "by themselves once it is back), or check ASSISTANT_CHROMA_URL"
             )
         return f"cannot read the index collections from {self.where}; if this persists, rebuild the index"
+
+    def open_failure(self, build_dir: Path, error: Exception) -> str:
+        return self.failure(error)
 
     def problem(self, build_dir: Path, expected_rows: Mapping[str, int], wait: float) -> StoreProblem | None:
         from chromadb.errors import NotFoundError
@@ -193,21 +149,23 @@ class SharedClient:
         gate.check(wait)
         return gate
 
-    def remove(self, build_dir: Path, collections: list[str]) -> None:
+    def copy_build(self, source: Path, target: Path) -> bool:
+        """No cheap copy: collections on a server are copied only by reading and writing their rows."""
+        return False
+
+    def remove(self, build_dir: Path, collections: Sequence[str]) -> None:
         for name in collections:
             try:
                 self.client(build_dir).delete_collection(name)
             except Exception as error:  # noqa: BLE001 - an old build left behind costs space, not answers
                 logger.info("could not delete the old collection %r from %s: %r", name, self.where, error)
-        if self.url is None:  # a build folder holds the manifest; a server's builds are bare names
-            shutil.rmtree(build_dir, ignore_errors=True)
 
 
 class ClientGate:
     """The gate of a build in a shared client: no file to lock, so only the full check has work."""
 
     def __init__(
-        self, store: SharedClient, build_dir: Path, expected_rows: Mapping[str, int], wait: float
+        self, store: SharedClientStore, build_dir: Path, expected_rows: Mapping[str, int], wait: float
     ) -> None:
         self.store = store
         self.build_dir = build_dir
@@ -221,28 +179,3 @@ class ClientGate:
     def check(self, wait: float) -> None:
         if problem := self.store.problem(self.build_dir, self.expected_rows, wait):
             raise problem.error()
-
-
-def chroma_store(url: str | None = None, client: ClientAPI | None = None) -> BuildStore:
-    """The one place that decides where builds live: ``client`` if given, the server at ``url`` if set,
-    else a store in each build's folder. Giving both is refused: either would silently lose."""
-    if client is not None and url:
-        msg = (
-            "Only one of an injected Chroma client and ASSISTANT_CHROMA_URL can be used; got both "
-            f"(a {type(client).__name__} and {url!r}); unset ASSISTANT_CHROMA_URL or pass no client"
-        )
-        raise InvalidConfiguration(msg)
-    if client is not None:
-        return SharedClient(lambda: client, f"the given Chroma client ({type(client).__name__})")
-    if url:
-        return SharedClient(lambda: http_client(url), f"the Chroma server at {url}", url=url)
-    return FolderStores()
-
-
-def _is_outage(error: BaseException) -> bool:
-    """A transport failure (refused, reset, timed out) or a server that says it is unavailable."""
-    import httpx
-
-    if isinstance(error, httpx.TransportError | IndexUnavailable):
-        return True
-    return isinstance(error, httpx.HTTPStatusError) and error.response.status_code in {502, 503, 504}
