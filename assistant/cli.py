@@ -41,8 +41,8 @@ def _assistant():  # noqa: ANN202 - the model stack is slow to import
 def _current_fresh_build() -> str | None:
     """The up-to-date build (named), found without loading LangChain or the model (the no-op path)."""
     from assistant.index.builds import IndexDirectory
-    from assistant.index.chroma import chroma_store
     from assistant.index.model import embedding_model_id  # the default embedder's, without loading it
+    from assistant.index.stores.factory import chroma_store
     from assistant.ingest.parse import load_article
 
     settings = _settings()

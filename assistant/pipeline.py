@@ -32,10 +32,11 @@ from assistant.answer.factory import make_answerer, make_extractive
 from assistant.article import Article, Sentence
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
 from assistant.index.builds import IndexDirectory, OpenIndex, Progress, silent
-from assistant.index.chroma import FolderStores, chroma_store
 from assistant.index.embedder import Embedder
 from assistant.index.embeddings import MiniLMEmbeddings
-from assistant.index.store import LOCK_WAIT, GuardedCollection
+from assistant.index.stores.base import LOCK_WAIT
+from assistant.index.stores.build_collections import GuardedCollection
+from assistant.index.stores.factory import chroma_store
 from assistant.ingest.parse import load_article
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
@@ -400,7 +401,7 @@ class Assistant:
         process, or the client is shared."""
         with self._lock:
             ready, self._ready, self._refused = self._ready, None, None
-        if ready is None or not isinstance(self.index_directory.store, FolderStores):
+        if ready is None or not self.index_directory.store.client_per_build:
             return
         client = ready.index.client
         if callable(getattr(client, "close", None)):  # chromadb >= 1.1: releases its share of the store

@@ -122,7 +122,7 @@ def test_rebuild_replaces_the_collections_without_duplicates_or_leftovers(tmp_pa
     ids = opened.passages.get()["ids"]
     assert len(ids) == len(set(ids)) == current.passages
     assert (current.sentences, current.passages) == (first.sentences, first.passages)
-    kept = {p.name for p in assistant.index_directory.builds.iterdir()}
+    kept = {p.name for p in (assistant.index_directory.root / "builds").iterdir()}
     assert len(kept) == 2  # the current build and the one before it
     stored = _collections(assistant)  # the in-memory client is shared: other tests' builds are there too
     for manifest in made:

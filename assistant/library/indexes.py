@@ -10,15 +10,14 @@ need) and handed to every article's ``Assistant``, so adding ten articles loads 
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.index.builds import FileCatalog, IndexDirectory, Manifest, silent
-from assistant.index.chroma import SharedClient, chroma_store
+from assistant.index.builds import IndexDirectory, Manifest, silent
+from assistant.index.stores.factory import chroma_store
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -122,23 +121,20 @@ class ArticleIndexes:
     def realign(self, article_id: str, text_sha256: str) -> bool:
         """If the current build is of another text than the article's (a process was killed between
         making a new version's build current and publishing the version), make the build of the
-        article's text current again; True if one was. Builds in folders only: a server's catalog
-        keeps no older manifests to go back to."""
+        article's text current again; True if one was. Only where the catalog keeps older manifests to
+        go back to (``Catalog.history``: build folders, not a server)."""
         directory = self.directory(article_id)
         manifest = directory.current_manifest()
         if manifest is None or manifest.article_sha256 == text_sha256:
             return False
-        if not isinstance(directory.catalog, FileCatalog) or not directory.builds.is_dir():
-            return False
-        for build in sorted(directory.builds.iterdir(), reverse=True):
+        for build, stored in directory.catalog.history():
             try:
-                stored = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
                 candidate = Manifest(**stored)
-            except (OSError, ValueError, TypeError):
+            except TypeError:
                 continue
             if candidate.article_sha256 == text_sha256:
                 with directory.locked(self.settings.index_lock_timeout, silent):
-                    directory.catalog.publish(build.name, stored)
+                    directory.catalog.publish(build, stored)
                 return True
         return False
 
@@ -147,7 +143,7 @@ class ArticleIndexes:
         server's pointer for its scope if it has one, and its folder.
 
         On a Chroma server the build kept before the current one is left (a pair of collections):
-        deleting every build of a scope belongs to ``assistant.index``'s catalog, next to its pointer.
+        deleting every build of a scope belongs to the server's catalog, next to its pointer.
         """
         directory = self.directory(article_id)
         with contextlib.suppress(Exception):  # an unreadable or unreachable index costs space, not answers
@@ -155,7 +151,5 @@ class ArticleIndexes:
                 build, manifest = directory.current_build(), directory.current_manifest()
                 if build is not None and manifest is not None:
                     directory.store.remove(build, list(manifest.expected_rows()))
-                pointer = getattr(directory.catalog, "pointer_name", None)
-                if isinstance(pointer, str) and isinstance(directory.store, SharedClient):
-                    directory.store.client(None).delete_collection(pointer)
+                directory.catalog.forget_current()
         shutil.rmtree(self.index_dir(article_id), ignore_errors=True)

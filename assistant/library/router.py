@@ -18,29 +18,30 @@ catalog's lock: in an embedded store its folder is copied (a file copy, ~30 ms f
 where inserting them again takes seconds) and changed (the rows of removed and replaced articles
 deleted, the new articles' added); on a server the rows still current are copied into a new
 collection. A reconcile that finds the build already matching the entries does nothing, so running it
-twice, or in two processes at once, leaves the same rows.
+twice, or in two processes at once, leaves the same rows. Which of the two a store does, and every
+write and read of the collection, go through the store seam (``assistant.index.stores``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.errors import IndexBusy
-from assistant.index.builds import SENTENCE, IndexDirectory, silent
-from assistant.index.chroma import SharedClient, chroma_store
+from assistant.index.builds import SENTENCE, silent
+from assistant.index.stores.factory import chroma_store
 
 if TYPE_CHECKING:
+    from assistant.index.stores.build_collections import BuildCollections
     from assistant.library.entry import LibraryEntry
     from assistant.library.indexes import ArticleIndexes
 
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 FOLDER = "_router"
 """Under ``<index_dir>/articles/``; also the server scope. Not an id (``slugs.ID_PATTERN``)."""
 PREFIX = "router-"
-UNIT = "sentences"  # the collection's suffix, as the server catalog's clean-up expects of a build
+UNIT = "sentences"  # the build's one collection is ``<collection>-sentences``
 ROUTER_FORMAT = 1
 
 
@@ -74,13 +75,41 @@ ROUTING = Routing()
 
 
 @dataclass(frozen=True)
+class RouterManifest:
+    """What a router build holds, published through its catalog as an article build's ``Manifest`` is."""
+
+    format: int
+    build: str
+    collection: str
+    embedding_model: str
+    articles: dict[str, str]  # article id → the sha256 of the text its rows are of
+    rows: int
+    built_at: float
+
+    @classmethod
+    def read(cls, stored: dict[str, Any] | None) -> RouterManifest | None:
+        """The manifest of a router build of this format; None if there is none, or another one."""
+        if not stored or stored.get("format") != ROUTER_FORMAT:
+            return None
+        try:
+            return cls(**stored)
+        except TypeError:
+            return None
+
+    @property
+    def sentence_collection(self) -> str:
+        """The name of the build's one collection."""
+        return f"{self.collection}-{UNIT}"
+
+
+@dataclass(frozen=True)
 class _View:
     """The router build this process searches: reopened when another becomes current."""
 
     marker: object
     articles: dict[str, str]
-    client: Any
-    collection: Any
+    collections: BuildCollections
+    name: str
     rows: int
 
 
@@ -89,25 +118,24 @@ class ArticleRouter:
 
     def __init__(self, indexes: ArticleIndexes) -> None:
         self.indexes = indexes
-        settings = indexes.settings
-        self.directory = IndexDirectory(indexes.root / FOLDER, chroma_store(settings.chroma_url), FOLDER)
-        self.catalog = self.directory.catalog
-        self.store = self.directory.store
+        self.store = chroma_store(indexes.settings.chroma_url)
+        self.catalog = self.store.catalog(indexes.root / FOLDER, FOLDER)
         self._view: _View | None = None
         self._retired: _View | None = None
         self._switch = threading.Lock()
 
     # -- keeping in step --
 
+    def _manifest(self) -> RouterManifest | None:
+        current = self.catalog.current()
+        return RouterManifest.read(current[1] if current else None)
+
     def routed(self) -> dict[str, str]:
         """Article id → text sha256 of what the current build holds (empty when there is none)."""
-        current = self.catalog.current()
-        manifest = current[1] if current else None
-        if not manifest or manifest.get("format") != ROUTER_FORMAT:
+        manifest = self._manifest()
+        if manifest is None or manifest.embedding_model != self.indexes.model_id():
             return {}
-        if manifest.get("embedding_model") != self.indexes.model_id():
-            return {}
-        return dict(manifest.get("articles", {}))
+        return dict(manifest.articles)
 
     def reconcile(self, entries: Sequence[LibraryEntry], wait: float | None = None) -> bool:
         """Make the router hold exactly ``entries`` (by id and text); True if a new build was made.
@@ -121,110 +149,99 @@ class ArticleRouter:
             return False
         seconds = self.indexes.settings.index_lock_timeout if wait is None else wait
         with self.catalog.locked(seconds, silent):
-            current = self.catalog.current()
+            manifest = self._manifest()
             previous = self.routed()
             if previous == wanted:
                 return False  # another process made it meanwhile
-            self._build(entries, previous, current[1] if current and previous else None)
+            self._build(entries, previous, manifest if previous else None)
         return True
 
-    def _build(self, entries: Sequence[LibraryEntry], previous: dict[str, str], manifest: Any) -> None:
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        build = self.catalog.begin(name)
-        name = build.name
+    def _build(
+        self, entries: Sequence[LibraryEntry], previous: dict[str, str], manifest: RouterManifest | None
+    ) -> None:
+        stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        build = self.catalog.begin(stamp)
+        name = build.name  # the catalog may qualify it (a scope on a shared server)
         kept = {e.id for e in entries if previous.get(e.id) == e.text_sha256}
         try:
             written = None
-            if kept and manifest is not None and not isinstance(self.store, SharedClient):
-                written = self._changed_copy(build, manifest, previous, kept, entries)
+            if kept and manifest is not None:
+                written = self._changed_copy(stamp, build, manifest, previous, kept, entries)
             if written is None:
                 written = self._written_anew(build, f"{PREFIX}{name}", manifest, previous, kept, entries)
             collection, articles, rows = written
-            self.catalog.publish(
-                name,
-                {
-                    "format": ROUTER_FORMAT,
-                    "build": name,
-                    "collection": collection,
-                    "embedding_model": self.indexes.model_id(),
-                    "articles": articles,
-                    "rows": rows,
-                    "built_at": time.time(),
-                },
+            made = RouterManifest(
+                ROUTER_FORMAT, name, collection, self.indexes.model_id(), articles, rows, time.time()
             )
+            self.catalog.publish(name, asdict(made))
         except BaseException:
             self.catalog.abandon(build)
             raise
-        self.catalog.remove_old(keep=name, prefix=PREFIX)
+        self.catalog.remove_old(keep=name, prefix=PREFIX, units=(UNIT,))
 
     def _changed_copy(
         self,
+        stamp: str,
         build: Path,
-        manifest: dict[str, Any],
+        manifest: RouterManifest,
         previous: dict[str, str],
         kept: set[str],
         entries: Sequence[LibraryEntry],
     ) -> tuple[str, dict[str, str], int] | None:
-        """An embedded store: the previous build's folder copied (a file copy: ~30 ms for 10,000
-        sentences, where inserting them again takes seconds), then the rows of removed and changed
-        articles deleted and the new ones added. None (and the folder emptied) if the copy does not
-        hold what it should: then the build is written anew."""
+        """The previous build copied by the store, if it can copy cheaply (an embedded store's file copy),
+        then the rows of removed and changed articles deleted and the new ones added. None if the store
+        cannot, or (the build made empty again) if the copy does not hold what it should: then the build
+        is written anew."""
         try:
-            shutil.copytree(
-                self.catalog.build_path(manifest["build"]),
-                build,
-                dirs_exist_ok=True,
-                ignore=shutil.ignore_patterns("manifest.json"),
-            )
-            with contextlib.ExitStack() as opened:
-                client = self._client(build, opened)
-                collection = client.get_collection(f"{manifest['collection']}-{UNIT}")
+            if not self.store.copy_build(self.catalog.build_path(manifest.build), build):
+                return None
+            name = manifest.sentence_collection
+            with self.store.collections(build) as collections:
                 if gone := sorted(set(previous) - kept):
-                    collection.delete(where={"article": {"$in": gone}})
+                    collections.delete_rows(name, where={"article": {"$in": gone}})
                 articles = {i: previous[i] for i in kept}
-                self._add_new(collection, client.get_max_batch_size(), entries, articles)
-                rows = collection.count()
+                self._add_new(collections, name, entries, articles)
+                rows = collections.count(name)
             expected = sum(e.sentences for e in entries if e.id in articles)
             if rows != expected:
                 msg = f"{rows} rows where the articles have {expected} sentences"
                 raise ValueError(msg)
         except Exception as error:  # noqa: BLE001 - written anew instead
             logger.info("the router's previous build could not be reused (%r); writing it anew", error)
-            shutil.rmtree(build, ignore_errors=True)
-            build.mkdir(parents=True)
+            self.catalog.abandon(build)
+            self.catalog.begin(stamp)
             return None
-        return manifest["collection"], articles, rows
+        return manifest.collection, articles, rows
 
     def _written_anew(
         self,
         build: Path,
-        collection_name: str,
-        manifest: dict[str, Any] | None,
+        collection: str,
+        manifest: RouterManifest | None,
         previous: dict[str, str],
         kept: set[str],
         entries: Sequence[LibraryEntry],
     ) -> tuple[str, dict[str, str], int]:
-        """A new collection: the kept articles' rows read from the previous build, the others' from
-        their own indexes (on a Chroma server, or when there is nothing to copy)."""
-        with contextlib.ExitStack() as opened:
-            client = self._client(build, opened)
-            collection = client.get_or_create_collection(
-                f"{collection_name}-{UNIT}", metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
-            batch = client.get_max_batch_size()
+        """A new collection: the kept articles' rows copied from the previous build, the others' read
+        from their own indexes (on a Chroma server, or when there is nothing to copy)."""
+        name = f"{collection}-{UNIT}"
+        with self.store.collections(build) as collections:
+            collections.create(name)
             articles: dict[str, str] = {}
             if kept and manifest is not None:
-                old = self._client(self.catalog.build_path(manifest["build"]), opened)
-                rows = old.get_collection(f"{manifest['collection']}-{UNIT}").get(
-                    where={"article": {"$in": sorted(kept)}}, include=["embeddings", "metadatas"]
-                )
-                _add(collection, rows["ids"], rows["embeddings"], rows["metadatas"], batch)
+                still = {"article": {"$in": sorted(kept)}}
+                with self.store.collections(self.catalog.build_path(manifest.build)) as old:
+                    collections.copy_rows(old, manifest.sentence_collection, name, where=still)
                 articles.update({i: previous[i] for i in kept})
-            self._add_new(collection, batch, entries, articles)
-            return collection_name, articles, collection.count()
+            self._add_new(collections, name, entries, articles)
+            return collection, articles, collections.count(name)
 
     def _add_new(
-        self, collection: Any, batch: int, entries: Sequence[LibraryEntry], articles: dict[str, str]
+        self,
+        collections: BuildCollections,
+        name: str,
+        entries: Sequence[LibraryEntry],
+        articles: dict[str, str],
     ) -> None:
         """Add the rows of the entries not in ``articles`` (read from their own indexes), and record them."""
         for entry in entries:
@@ -234,16 +251,8 @@ class ArticleRouter:
             positions = range(len(vectors))
             ids = [f"{entry.id}:{sha[:16]}:{p}" for p in positions]
             metadatas = [{"article": entry.id, "sha": sha, "position": p} for p in positions]
-            _add(collection, ids, vectors, metadatas, batch)
+            collections.add(name, ids, vectors, metadatas)
             articles[entry.id] = sha
-
-    def _client(self, build: Path, opened: contextlib.ExitStack) -> Any:
-        """The client holding ``build``; an embedded one is closed when ``opened`` ends (each holds ~10 MB
-        until closed: a process adding a hundred articles would otherwise keep two hundred open)."""
-        client = self.store.client(build)
-        if not isinstance(self.store, SharedClient):
-            opened.callback(client.close)
-        return client
 
     def _vectors(self, entry: LibraryEntry) -> np.ndarray | None:
         """The sentence vectors of the article's current build, if it is of the entry's text."""
@@ -253,12 +262,11 @@ class ArticleRouter:
             logger.info("the router leaves out %r for now: its index is missing or of another text", entry.id)
             return None
         try:
-            with contextlib.ExitStack() as opened:
-                stored = (
-                    self._client(build, opened)
-                    .get_collection(manifest.collection_name(SENTENCE))
-                    .get(include=["embeddings", "metadatas"])
-                )
+            # Closed when read: a process adding a hundred articles would otherwise keep a hundred
+            # embedded stores open (~10 MB each).
+            name = manifest.collection_name(SENTENCE)
+            with self.store.collections(build) as collections:
+                stored = collections.rows(name, include=["embeddings", "metadatas"])
         except Exception as error:  # noqa: BLE001 - left out now, taken in by a later reconcile
             logger.warning("the router leaves out %r for now: its index cannot be read (%r)", entry.id, error)
             return None
@@ -274,7 +282,8 @@ class ArticleRouter:
         view = self._current_view()
         if view is None or not view.articles:
             return []
-        found = view.collection.query(
+        found = view.collections.query(
+            view.name,
             query_embeddings=[np.asarray(query_vector, dtype=np.float32)],
             n_results=min(routing.sentences, max(1, view.rows)),
             include=["metadatas"],
@@ -297,35 +306,24 @@ class ArticleRouter:
             view = self._view
             if view is not None and view.marker == marker:
                 return view
-            current = self.catalog.current()
-            manifest = current[1] if current else None
-            if not manifest or manifest.get("format") != ROUTER_FORMAT:
+            manifest = self._manifest()
+            if manifest is None:
                 return None
-            client = self.store.client(self.catalog.build_path(manifest["build"]))
-            collection = client.get_collection(f"{manifest['collection']}-{UNIT}")
-            articles, rows = dict(manifest.get("articles", {})), int(manifest.get("rows", 0))
-            self._view = _View(marker, articles, client, collection, rows)
+            name = manifest.sentence_collection
+            collections = self.store.collections(self.catalog.build_path(manifest.build))
+            collections.collection(name)  # a build without its collection fails now, not when searched
+            self._view = _View(marker, dict(manifest.articles), collections, name, manifest.rows)
             self._retire(view)
             return self._view
 
     def _retire(self, view: _View | None) -> None:
-        """Close the embedded client of the view before ``view`` (searches on it ended long ago; the
-        one just replaced may still be searched by another thread, so it is closed next time)."""
-        if isinstance(self.store, SharedClient):
-            return
+        """Close the client of the view before ``view``, if it is one per build (searches on it ended
+        long ago; the one just replaced may still be searched by another thread, so it is closed next
+        time)."""
         retired, self._retired = self._retired, view
-        if retired is not None and (view is None or retired.client is not view.client):
+        if retired is not None and (view is None or retired.collections is not view.collections):
             with contextlib.suppress(Exception):
-                retired.client.close()
-
-
-def _add(collection: Any, ids: list[str], vectors: Any, metadatas: list[Any], batch: int) -> None:
-    for first in range(0, len(ids), batch):
-        collection.upsert(
-            ids=ids[first : first + batch],
-            embeddings=vectors[first : first + batch],
-            metadatas=metadatas[first : first + batch],
-        )
+                retired.collections.close()
 
 
 def reconcile_quietly(router: ArticleRouter, entries: Sequence[LibraryEntry], wait: float) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
-from assistant.index.chroma import server_address
+from assistant.chroma_address import server_address
 
 
 class IndexSettings(BaseModel):

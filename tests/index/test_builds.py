@@ -73,11 +73,11 @@ def test_kill_during_rebuild_leaves_previous_index_answering(tmp_path, embedding
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while len(list(directory.builds.iterdir())) < 2 and time.monotonic() < deadline:
+    while len(list((index_dir / "builds").iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     indexer.send_signal(signal.SIGKILL)
     indexer.wait()
-    assert len(list(directory.builds.iterdir())) == 2, "the rebuild never started"
+    assert len(list((index_dir / "builds").iterdir())) == 2, "the rebuild never started"
     assert directory.current_build() == previous
     survivor = _assistant(index_dir, embeddings)
     assert survivor.build_index() is False

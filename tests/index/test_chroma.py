@@ -12,8 +12,11 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from assistant import Assistant, Settings
+from assistant.chroma_address import server_address
 from assistant.errors import IndexUnavailable, InvalidConfiguration
-from assistant.index.chroma import FolderStores, SharedClient, chroma_store, http_client, server_address
+from assistant.index.stores.embedded import EmbeddedStore
+from assistant.index.stores.factory import chroma_store
+from assistant.index.stores.shared_client import SharedClientStore, http_client
 from assistant.settings import load_settings
 from tests.index.fakes import HashingEmbedder
 
@@ -65,11 +68,11 @@ def test_blank_chroma_url_means_no_server(monkeypatch):
 
 
 def test_store_is_picked_from_url_or_client_without_connecting():
-    assert isinstance(chroma_store(), FolderStores)
-    assert isinstance(chroma_store(url=f"http://127.0.0.1:{_closed_port()}"), SharedClient)
+    assert isinstance(chroma_store(), EmbeddedStore)
+    assert isinstance(chroma_store(url=f"http://127.0.0.1:{_closed_port()}"), SharedClientStore)
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
     given = chroma_store(client=client)
-    assert isinstance(given, SharedClient) and given.client(None) is client
+    assert isinstance(given, SharedClientStore) and given.client(None) is client
 
 
 def test_injected_client_and_chroma_url_together_are_refused(tmp_path):

@@ -21,10 +21,10 @@ from chromadb.config import Settings as ChromaSettings
 
 from assistant import Assistant, Settings
 from assistant.errors import IndexBusy, IndexUnavailable
-from assistant.index import chroma
 from assistant.index.builds import IndexDirectory
-from assistant.index.chroma import chroma_store
-from assistant.index.server_catalog import LOCK, POINTER, ServerCatalog
+from assistant.index.stores import shared_client
+from assistant.index.stores.factory import chroma_store
+from assistant.index.stores.server_catalog import LOCK, POINTER, ServerCatalog
 from tests.index.chroma_server import ChromaServer
 from tests.index.fakes import HashingEmbedder
 
@@ -90,8 +90,8 @@ def test_a_rebuild_on_one_host_is_served_by_another(chroma_server, tmp_path):
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from assistant.index.chroma import chroma_store
-from assistant.index.server_catalog import ServerCatalog
+from assistant.index.stores.factory import chroma_store
+from assistant.index.stores.server_catalog import ServerCatalog
 catalog = ServerCatalog(chroma_store(sys.argv[1]))
 with catalog.locked(0, print):
     print("holding", flush=True)
@@ -202,7 +202,7 @@ def test_server_outage_is_a_clear_error_and_answers_resume_when_it_is_back(chrom
 def test_a_hung_server_fails_calls_within_the_time_limit_instead_of_holding_them(
     chroma_server, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(chroma, "SERVER_CALL_SECONDS", 1.0)
+    monkeypatch.setattr(shared_client, "SERVER_CALL_SECONDS", 1.0)
     assistant = _assistant(tmp_path / "index", chroma_server.url)
     assistant.open()
     os.kill(chroma_server.process.pid, signal.SIGSTOP)  # up, but answering nothing

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from assistant import Assistant, Settings
 from assistant.cli import app as cli_app
-from assistant.index.store import store_file
+from assistant.index.stores.sqlite_gate import store_file
 from assistant.ingest.parse import load_article
 from assistant.settings import DEFAULT_ARTICLE
 from assistant.ui.session import ChatSession

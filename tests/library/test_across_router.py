@@ -56,7 +56,7 @@ def test_a_failed_copy_is_written_anew(library: Library, monkeypatch: pytest.Mon
     def broken(*_: object, **__: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("assistant.library.router.shutil.copytree", broken)
+    monkeypatch.setattr("assistant.index.stores.embedded.shutil.copytree", broken)
     lighthouse = library.add(ARTICLES / "lighthouse.txt").entry
     router = ArticleRouter(library.indexes)
     assert set(router.routed()) == {birds.id, lighthouse.id}

@@ -1,4 +1,4 @@
-"""The index's SQLite file, checked with Python's ``sqlite3`` before Chroma is asked to read it.
+"""The embedded store's SQLite file, checked with Python's ``sqlite3`` before Chroma is asked to read it.
 
 Chroma's embedded store waits for SQLite locks without a time limit, and some of its calls
 (``count``, ``get_collection``) wait holding the GIL: one process holding ``BEGIN EXCLUSIVE`` on the
@@ -14,22 +14,14 @@ that renames them makes every store look damaged, which ``tests/index/test_fault
 from __future__ import annotations
 
 import contextlib
-import logging
 import sqlite3
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
-from assistant.errors import IndexBusy, IndexUnavailable
-
-logger = logging.getLogger(__name__)
+from assistant.index.stores.base import LOCK_WAIT, StoreProblem
 
 STORE_FILE = "chroma.sqlite3"
-# Seconds a request waits for another process's lock on the store before it gets a 503. Nothing of
-# ours writes a finished build, so a lock there is someone else's and not worth a longer wait.
-LOCK_WAIT = 0.5
 
 _ROWS_PER_COLLECTION = """
     SELECT c.name, count(e.id) FROM collections c
@@ -38,7 +30,6 @@ _ROWS_PER_COLLECTION = """
     GROUP BY c.name
 """
 _READABLE = "SELECT 1 FROM collections LIMIT 1"
-_FIX = "rebuild it with `assistant index --rebuild`"
 
 
 def store_file(build_dir: Path) -> Path:
@@ -50,20 +41,6 @@ def _connect(path: Path, wait: float, check_same_thread: bool = True) -> sqlite3
     return sqlite3.connect(
         f"{path.as_uri()}?mode=ro", uri=True, timeout=wait, check_same_thread=check_same_thread
     )
-
-
-@dataclass(frozen=True)
-class StoreProblem:
-    """What is wrong with a store file: locked by another process, or damaged."""
-
-    path: Path
-    locked: bool
-    text: str
-
-    def error(self) -> IndexBusy | IndexUnavailable:
-        if self.locked:
-            return IndexBusy(f"{self.text}; stop that process, or {_FIX}")
-        return IndexUnavailable(f"{self.text}; {_FIX}")
 
 
 def _damaged(path: Path, reason: str) -> StoreProblem:
@@ -112,22 +89,7 @@ def check_store(build_dir: Path, expected_rows: Mapping[str, int], wait: float) 
         raise problem.error()
 
 
-class Gate(Protocol):
-    """What guards a build's reads: ``StoreGate`` (a store file), ``chroma.ClientGate`` (a shared client)."""
-
-    path: Path | str  # named in messages
-    wait: float
-
-    def ensure_readable(self) -> None:
-        """Cheap, before every search: raise ``IndexBusy``/``IndexUnavailable`` rather than hang."""
-        ...
-
-    def check(self, wait: float) -> None:
-        """Full: the collections hold what the manifest says; raise what is wrong."""
-        ...
-
-
-class StoreGate:
+class SqliteGate:
     """Proves, before each Chroma read, that no other process locks the store: ~12 µs per request.
 
     One read-only connection per thread (opening one costs ~180 µs); each check is a one-row read,
@@ -162,24 +124,3 @@ class StoreGate:
         self._local.connection = None
         if connection is not None:
             connection.close()
-
-
-class GuardedCollection:
-    """A Chroma collection read only after the gate's check; Chroma's own failures become a 503.
-
-    Only ``query`` (the dense search, which releases the GIL) is used on the answering path.
-    """
-
-    def __init__(self, collection: Any, gate: Gate) -> None:
-        self.collection = collection
-        self.gate = gate
-
-    def query(self, **kwargs: Any) -> Any:
-        self.gate.ensure_readable()
-        try:
-            return self.collection.query(**kwargs)
-        except Exception as error:
-            logger.warning("searching the index store %s failed: %r", self.gate.path, error)
-            self.gate.check(self.gate.wait)  # raises with the damage named, if the file shows it
-            msg = f"searching the index store {str(self.gate.path)!r} failed; if this persists, {_FIX}"
-            raise IndexUnavailable(msg) from None

@@ -34,27 +34,27 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import IndexBusy, IndexUnavailable
+from assistant.index.stores.base import Progress
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
-    from assistant.index.chroma import SharedClient
+    from assistant.index.stores.shared_client import SharedClientStore
 
 logger = logging.getLogger(__name__)
 
-# A build's name as ``IndexDirectory.build`` makes it, then a collection's unit suffix.
-BUILD_NAME = r"\d{8}T\d{6}-[0-9a-f]{8}-(sentences|passages)"
+# A build's name as ``IndexDirectory.build`` (and the article router) makes it.
+BUILD_NAME = r"\d{8}T\d{6}-[0-9a-f]{8}"
 POINTER = "assistant-current"
 LOCK = "assistant-indexing"
 LEASE_SECONDS = 60.0
 POLL_SECONDS = 1.0
-Progress = Callable[[str], None]
 
 
 def _utc(seconds: float) -> str:
@@ -64,7 +64,7 @@ def _utc(seconds: float) -> str:
 class ServerCatalog:
     """The pointer and the build lock as collections of the Chroma server (see the module docstring)."""
 
-    def __init__(self, store: SharedClient, scope: str = "") -> None:
+    def __init__(self, store: SharedClientStore, scope: str = "") -> None:
         """``scope`` names one of several indexes kept on the same server (e.g. an article's id): each
         has its own pointer and lock; "" is the single-article default."""
         self.store = store
@@ -74,7 +74,7 @@ class ServerCatalog:
         self.lock_name = LOCK + suffix
         self.scope = scope
         # The builds of this scope, and only those, as ``begin`` names them: "<scope>.<time>-<hex>".
-        self._build = re.compile(rf"{re.escape(scope)}\.{BUILD_NAME}" if scope else BUILD_NAME)
+        self._build_name = rf"{re.escape(scope)}\.{BUILD_NAME}" if scope else BUILD_NAME
         self._polled: tuple[float, object] | None = None
         self._held: _Lease | None = None
 
@@ -192,9 +192,10 @@ class ServerCatalog:
             raise self._unreachable("moving the current build", error) from None
         self._polled = None
 
-    def remove_old(self, keep: str, prefix: str) -> None:
-        """Delete this article's builds other than the current one and the one before it (workers may
+    def remove_old(self, keep: str, prefix: str, units: Sequence[str]) -> None:
+        """Delete this index's builds other than the current one and the one before it (workers may
         still be serving it until their next poll). Only while holding the lock."""
+        collection = re.compile(rf"{self._build_name}-({'|'.join(map(re.escape, units))})")
         pointer = self._pointer() or {}
         kept = []
         for key in ("manifest", "previous_manifest"):
@@ -207,12 +208,21 @@ class ServerCatalog:
             return
         kept_prefixes = tuple(f"{k}-" for k in kept)
         for name in names:
-            ours = name.startswith(prefix) and self._build.fullmatch(name[len(prefix) :]) is not None
+            ours = name.startswith(prefix) and collection.fullmatch(name[len(prefix) :]) is not None
             if ours and not name.startswith(kept_prefixes):
                 try:
                     self._client().delete_collection(name)
                 except Exception as error:  # noqa: BLE001 - an old build left behind costs space, not answers
                     logger.info("could not delete the old collection %r from %s: %r", name, self.where, error)
+
+    def history(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """None to go back to: the pointer keeps only the build before the current one, for workers that
+        still read it, and every older build is deleted."""
+        return iter(())
+
+    def forget_current(self) -> None:
+        """Delete this scope's pointer (the builds' collections are the store's to remove)."""
+        self._client().delete_collection(self.pointer_name)
 
 
 class _Lease:

@@ -1,0 +1,1 @@
+"""Where index builds live, and where the truth about them does: the seam (``base``) and its stores."""

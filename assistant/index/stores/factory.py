@@ -1,0 +1,35 @@
+"""The one place that decides where builds live, and so where the truth about them does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistant.errors import InvalidConfiguration
+from assistant.index.stores.base import BuildStore
+from assistant.index.stores.embedded import EmbeddedStore
+from assistant.index.stores.shared_client import SharedClientStore, http_client
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+
+def chroma_store(url: str | None = None, client: ClientAPI | None = None) -> BuildStore:
+    """``client`` if given, the server at ``url`` if set, else a store in each build's folder (langchain-
+    chroma style). Giving both is refused: either would silently lose.
+
+    Its catalog (``BuildStore.catalog``) follows: a server, shared by workers on several hosts, keeps
+    which build is current and the build lock itself; otherwise the index directory's files do.
+    """
+    if client is not None and url:
+        msg = (
+            "Only one of an injected Chroma client and ASSISTANT_CHROMA_URL can be used; got both "
+            f"(a {type(client).__name__} and {url!r}); unset ASSISTANT_CHROMA_URL or pass no client"
+        )
+        raise InvalidConfiguration(msg)
+    if client is not None:
+        where = f"the given Chroma client ({type(client).__name__})"
+        return SharedClientStore(lambda: client, where, catalog_on_server=False)
+    if url:
+        where = f"the Chroma server at {url}"
+        return SharedClientStore(lambda: http_client(url), where, catalog_on_server=True)
+    return EmbeddedStore()
