@@ -27,7 +27,6 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer.base import Evidence, Partial, RankedSentence, RetrievedPassage, answer, stream_answer
-from assistant.answer.extractive.intents import asks_about_article, mentions_the_page
 from assistant.answer.factory import make_answerer, make_extractive
 from assistant.article import Article, Sentence
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
@@ -40,6 +39,7 @@ from assistant.ingest.parse import load_article
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
 from assistant.retrieve.query import Query, standalone_query
+from assistant.retrieve.question import asks_about_article, mentions_the_page
 from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
 from assistant.retrieve.spelling import Speller, english_words
 from assistant.retrieve.windows import RankedWindow, window_starts, window_text
