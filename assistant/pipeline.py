@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answer.base import Evidence, Partial, RankedSentence, RetrievedPassage, answer, stream_answer
+from assistant.answer.base import Partial, answer, stream_answer
 from assistant.answer.factory import make_answerer, make_extractive
 from assistant.article import Article, Sentence
 from assistant.errors import AssistantError, IndexUnavailable, InvalidQuestion
@@ -37,6 +37,7 @@ from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.index.store import LOCK_WAIT, GuardedCollection
 from assistant.ingest.parse import load_article
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
+from assistant.retrieve.evidence import Evidence, RankedSentence, RetrievedPassage
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
 from assistant.retrieve.query import Query, standalone_query
 from assistant.retrieve.question import asks_about_article, mentions_the_page
