@@ -21,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.base import Evidence
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
-from assistant.answer.extractive.intents import mentions_the_page
 from assistant.answer.extractive.weights import FEATURES, DeclineModel, ExtractiveWeights
 from assistant.evaluation import GoldenItem, article_assistant, cites_evidence, load_golden_set
 from assistant.pipeline import Assistant
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
+from assistant.retrieve.evidence import Evidence
+from assistant.retrieve.question import mentions_the_page
 from assistant.schema import Turn
 from assistant.settings import Settings
 

@@ -27,8 +27,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answer.base import Evidence, Partial, answer, stream_answer
+from assistant.answer.base import Partial, answer, stream_answer
 from assistant.pipeline import Answered, Assistant
+from assistant.retrieve.evidence import Evidence
 from assistant.schema import Answer, ArticleRef, Turn
 
 if TYPE_CHECKING:

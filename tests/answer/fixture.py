@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.answer.base import Evidence, RankedSentence, RetrievedPassage
-from assistant.answer.extractive.intents import asks_about_article
 from assistant.article import Article, Block, BlockKind, Sentence, Voice
+from assistant.retrieve.evidence import Evidence, RankedSentence, RetrievedPassage
 from assistant.retrieve.query import standalone_query
+from assistant.retrieve.question import asks_about_article
 from assistant.schema import Turn
 
 AUTHOR = "Jane Doe"

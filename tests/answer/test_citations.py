@@ -9,9 +9,10 @@ import dataclasses
 
 import pytest
 
-from assistant.answer.base import Evidence, answer
+from assistant.answer.base import answer
 from assistant.answer.citations import CitationMismatch, Draft, cite, finish
 from assistant.errors import AssistantError
+from assistant.retrieve.evidence import Evidence
 from tests.answer.fixture import ARTICLE, THREE_SENTENCES, evidence, towards
 
 

@@ -76,14 +76,14 @@ def test_index_lives_on_the_chroma_server_and_hosts_share_it(chroma_server, tmp_
 def test_a_rebuild_on_one_host_is_served_by_another(chroma_server, tmp_path):
     serving = _assistant(tmp_path / "serving", chroma_server.url)
     serving.open()
-    first = serving._get_ready().index.build_dir.name
+    first = serving.served.get().index.build_dir.name
     builder = _assistant(tmp_path / "builder", chroma_server.url)
     assert builder.build_index(rebuild=True) is True
     rebuilt = builder.index_directory.current_build().name
     deadline = time.monotonic() + 30  # workers read the pointer at most once a second
-    while serving._get_ready().index.build_dir.name == first and time.monotonic() < deadline:
+    while serving.served.get().index.build_dir.name == first and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert serving._get_ready().index.build_dir.name == rebuilt
+    assert serving.served.get().index.build_dir.name == rebuilt
     assert serving.ask("Who wrote this piece?").answerable
 
 

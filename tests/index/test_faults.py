@@ -123,7 +123,7 @@ def test_stuck_probe_is_shared_by_every_health_request_not_repeated(
         release.wait(20)
         raise RuntimeError("the store never answered")
 
-    monkeypatch.setattr(type(served._get_ready().index.passages), "query", hang)
+    monkeypatch.setattr(type(served.served.get().index.passages), "query", hang)
     try:
         for _ in range(8):
             response = httpx.get(f"{url}/healthz", timeout=30)

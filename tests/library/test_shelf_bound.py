@@ -119,7 +119,7 @@ def test_at_most_the_bound_are_open_and_a_closed_article_answers_again(shelf: Sh
         assert len(shelf.open_ids) <= 2
     assert shelf.open_ids == tuple(ids[2:])
     assert shelf.scoped().assistant is shelf.default
-    assert shelf.default._ready is not None  # never closed: answered from the index it opened first
+    assert shelf.default.served.current is not None  # never closed: answered from the index it opened first
     assert DEFAULT_QUESTION[1] in ask(shelf, None)
 
 
@@ -146,7 +146,7 @@ def test_an_article_closed_while_a_question_is_in_flight_still_answers_it(
         ask(shelf, "flood-barrier")
         ask(shelf, "night-trains")  # the bound is 2: lighthouse, least recently asked, is closed
         assert "lighthouse" not in shelf.open_ids
-        assert lighthouse._ready is None
+        assert lighthouse.served.current is None
         assert clients_on(shelf, "lighthouse") > held  # the question in flight still holds the store
     finally:
         pausing.proceed.set()
@@ -173,6 +173,7 @@ def test_closing_leaves_a_shared_client_open_and_a_closed_assistant_opens_again(
     collections = client.count_collections()
     shared.close()
     shared.close()  # twice: nothing more to do
-    assert shared._ready is None and client.count_collections() == collections  # the client still answers
+    assert shared.served.current is None
+    assert client.count_collections() == collections  # the client still answers
     assert shared.ask(DEFAULT_QUESTION[0]) == before  # opened again from the same client
     shared.close()

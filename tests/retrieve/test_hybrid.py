@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 def _retriever(assistant: Assistant) -> HybridRetriever:
-    return assistant._get_ready().retriever
+    return assistant.served.get().stages.retrieval.retriever
 
 
 class TestHybridRetrieverStandard(RetrieversIntegrationTests):

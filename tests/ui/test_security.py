@@ -230,7 +230,7 @@ def test_chat_answers_are_bounded_by_the_request_timeout(tmp_path, embeddings, m
         release.wait(20)
         raise RuntimeError("the store never answered")
 
-    monkeypatch.setattr(type(stuck._get_ready().index.passages), "query", hang)
+    monkeypatch.setattr(type(stuck.served.get().index.passages), "query", hang)
     try:
         started = time.monotonic()
         *_, (_, messages, turns, _) = ChatSession(stuck, delay=0).respond("A question never asked?", [], [])

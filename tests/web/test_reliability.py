@@ -155,7 +155,7 @@ def test_stuck_index_gives_503_in_bounded_time_and_degraded_health(
     )
     stuck.open()
     url = serve(create_app(stuck, with_ui=False))
-    collection_type = type(stuck._get_ready().index.passages)
+    collection_type = type(stuck.served.get().index.passages)
     release = threading.Event()
 
     def hang(*args, **kwargs):
@@ -217,7 +217,7 @@ def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddin
     assert statuses and set(statuses) == {200}
     assert not first_build.exists()
     _still_answers(url)
-    assert served._get_ready().index.build_dir == served.index_directory.current_build()
+    assert served.served.get().index.build_dir == served.index_directory.current_build()
 
 
 def test_two_indexers_at_once_serialise_and_leave_a_consistent_index(tmp_path, embeddings, reranker):

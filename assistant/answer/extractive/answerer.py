@@ -19,14 +19,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.base import Evidence, RankedSentence
 from assistant.answer.citations import Draft
 from assistant.answer.extractive.features import PREFERRED_ANSWERS, decline_features
-from assistant.answer.extractive.intents import AnswerType, Intent, mentions_the_page, read_intent
+from assistant.answer.extractive.intents import AnswerType, Intent, read_intent
 from assistant.answer.extractive.templates import AnswerTemplates
 from assistant.answer.extractive.vocabulary import ArticleVocabulary
 from assistant.answer.extractive.weights import ExtractiveWeights, default_weights
 from assistant.article import Sentence, Voice
+from assistant.retrieve.evidence import Evidence, RankedSentence
+from assistant.retrieve.question import mentions_the_page
 from assistant.retrieve.windows import leads_in
 
 _OPINION_CUES = re.compile(

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.answer.base import RankedSentence
 from assistant.answer.extractive.intents import AnswerType, Intent
 from assistant.answer.extractive.vocabulary import ArticleVocabulary
 from assistant.article import Sentence
+from assistant.retrieve.evidence import RankedSentence
 from assistant.retrieve.query import Query
 
 MAX_MARGIN = 10.0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from assistant.article import Sentence, Voice
+from assistant.retrieve.question import ABOUT_ARTICLE, OVERVIEW
 from assistant.retrieve.text import terms
 
 _TASK = re.compile(
@@ -39,19 +40,6 @@ _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
 }  # fmt: skip
-# "What is this article about?", "summarize it in 3 points", "tl;dr", "main argument", "conclusion".
-_OVERVIEW = re.compile(
-    r"\bwhat(?:'s|’s| is| was)? (?:this|the|that|it)\b(?: \w+){0,2}? about\b|"
-    r"\bwhat(?:'s|’s| is)? it about\b|\bsummar(?:y|ies|i[sz]e|i[sz]ing|i[sz]ation)\b|\btl\s*;?\s*dr\b|"
-    r"\b(?:main|central|key|core|big|overall)\s+(?:argument|point|points|idea|ideas|thesis|message|claim|"
-    r"takeaways?|theme|themes|topic|issue|finding|findings)\b|\btakeaways?\b|\bgist\b|\bin a nutshell\b|"
-    r"\boverview\b|\bconclu(?:de|des|ded|sion|sions|ding)\b|"
-    r"\bhow does (?:it|this|the (?:article|piece|story)) end\b|"
-    r"\b(?:final|closing|last) (?:point|points|thoughts?|words|paragraph)\b|\bsum (?:it|this) up\b|"
-    r"\bbriefly\b.*\babout\b|\bpoint of (?:the|this) (?:article|piece|story)\b|"
-    r"\bwhat(?:'s|’s| is) the (?:author|writer) (?:saying|arguing)\b",
-    re.IGNORECASE,
-)
 _POINTS = re.compile(
     rf"\b(?P<n>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s+(?:\w+\s+)?(?:points?|bullets?|sentences?|lines?|"
     r"takeaways?|things|ideas|items)\b",
@@ -155,41 +143,6 @@ _WANTS = (
         ),
     ),
 )
-# Questions about the article itself, and the header sentence that answers each (by English wording).
-_ABOUT_ARTICLE = (
-    (
-        re.compile(
-            r"\bwho (?:wrote|authored|penned)(?:\s*\??\s*$|"
-            r"\s+(?:this|it|that|(?:\w{1,4}\s+)?(?:article|piece|story|post|report|text))\b)|"
-            r"\bwho(?:'s|’s| is| was) the (author|writer)\b|"
-            r"\b(author|writer)(?:'s|’s)? name\b|\babout the (author|writer)\b|\b(author|writer) of\b|"
-            r"\bwritten by\b|\bbyline\b|\bwho (is|was) (it|this|the article|this article) by\b",
-            re.I,
-        ),
-        re.compile(r"^By\s|^[A-Z][\w.-]+(\s[A-Z][\w.-]+)+ is an?\s"),
-    ),
-    (
-        re.compile(
-            r"\boriginal(ly)? (source|published|appeared|ran|run)\b|\bfirst (published|appeared)\b|"
-            r"\bsource of (the|this) (article|piece)\b|\b(original|first) publisher\b",
-            re.I,
-        ),
-        re.compile(r"original source|\d{4}$"),
-    ),
-    (
-        re.compile(
-            r"\b(when|what date|which date|what day)\b.*\b(published|posted|written|appear\w*|run)\b|"
-            r"\bpublication date\b|\b(which|what) (site|outlet|website|publication|publisher)\b|"
-            r"\bwhere\b.*\b(published|posted|appear\w*)\b|\bpublished (by|on|in|where)\b",
-            re.I,
-        ),
-        re.compile(r"\d{4}$"),
-    ),
-    (
-        re.compile(r"\b(title|headline)\b", re.I),
-        re.compile(r"^(?!By\s)(?!.*\d{4}$)(?!\w+:\s).{20,}$"),
-    ),
-)
 _WHO_SAID = re.compile(
     r"\baccording to\b|\b(say|says|said|claim|claims|claimed|state|states|stated|warn|warns|warned|"
     r"quote|quoted|statement|announce|announced|add|added)\b",
@@ -243,7 +196,7 @@ class Intent:
 
 
 def _overview_points(question: str) -> int | None:
-    if not _OVERVIEW.search(question):
+    if not OVERVIEW.search(question):
         return None
     match = _POINTS.search(question)
     if match is None:
@@ -251,26 +204,6 @@ def _overview_points(question: str) -> int | None:
     word = match.group("n").lower()
     count = int(word) if word.isdigit() else _NUMBER_WORDS[word]
     return max(1, min(MAX_OVERVIEW_POINTS, count))
-
-
-# Words for a news page's own parts (English, any site): a question using one may be answered by the
-# header, tags or credits ("what themes is this tagged with", "who holds the copyright").
-_PAGE_PARTS = re.compile(
-    r"\b(article|piece|post|page|story|tag|tags|tagged|theme|themes|region|categor\w*|filed|copyright|"
-    r"rights|publish\w*|publication|author|writer|byline|headline|title|images?|photos?|pictures?|"
-    r"credits?|credited|source|site|website|outlet|report)\b",
-    re.IGNORECASE,
-)
-
-
-def mentions_the_page(question: str) -> bool:
-    """Might the page's header lines, tags or credits answer this? Then they join the candidates."""
-    return bool(_PAGE_PARTS.search(question))
-
-
-def asks_about_article(question: str) -> bool:
-    """Is the question about the article as a whole or its header (then it needs no earlier turn)?"""
-    return bool(_OVERVIEW.search(question)) or any(asks.search(question) for asks, _ in _ABOUT_ARTICLE)
 
 
 def _known(stem: str, article_terms: Collection[str]) -> bool:
@@ -305,9 +238,9 @@ def read_intent(
     task = bool(
         _TASK.match(question)
         or _INJECTION.search(question)
-        or (_OVERVIEW.search(question) and _IN_ANOTHER_LANGUAGE.search(question))
+        or (OVERVIEW.search(question) and _IN_ANOTHER_LANGUAGE.search(question))
     )
-    about = next((answer for asks, answer in _ABOUT_ARTICLE if asks.search(question)), None)
+    about = next((answer for asks, answer in ABOUT_ARTICLE if asks.search(question)), None)
     overview = None if task or about else _overview_points(question)
     wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
     names = [name for name in _NAME.findall(question) if terms(name)]

@@ -19,13 +19,14 @@ from dataclasses import dataclass, replace
 
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from assistant.answer.base import Evidence, Partial
+from assistant.answer.base import Partial
 from assistant.answer.citations import Draft
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
 from assistant.answer.llm.backend import BackendFailure, ChatBackend
 from assistant.answer.llm.guardrails import check, provisional
 from assistant.answer.llm.prompt import AnswerPrompt
 from assistant.article import Sentence
+from assistant.retrieve.evidence import Evidence
 
 UNAVAILABLE = "The language model is not answering right now, so this answer quotes the article directly."
 """The reader's notice when the model server failed (``guardrail_notes`` say how)."""

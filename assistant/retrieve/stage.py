@@ -1,0 +1,145 @@
+"""The retrieve stage over one opened index: a ``Question`` becomes the ``Evidence`` an answerer reads.
+
+``understand`` mends the question's spelling against the article's words and makes it standalone
+from the chat so far (``Query``). ``gather`` embeds the search text once (retrieval and the answerer
+share the vector), runs hybrid retrieval, lets the cross-encoder rank a pool of candidate sentences
+(``assistant.retrieve.candidates``) and the two-sentence windows around the best of them
+(``assistant.retrieve.windows``), and hands all of it on as ``Evidence``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from langchain_core.documents import Document
+
+from assistant.index.stores.build_collections import GuardedCollection
+from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
+from assistant.retrieve.evidence import Evidence, RankedSentence, RetrievedPassage
+from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
+from assistant.retrieve.query import Query, standalone_query
+from assistant.retrieve.question import asks_about_article, mentions_the_page
+from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
+from assistant.retrieve.spelling import Speller, english_words
+from assistant.retrieve.windows import RankedWindow, window_starts, window_text
+
+if TYPE_CHECKING:
+    from assistant.article import Article, Sentence
+    from assistant.index.builds import OpenIndex
+    from assistant.index.embedder import Embedder
+    from assistant.retrieve.inputs import Question
+
+
+@dataclass(frozen=True, eq=False)
+class Retrieval:
+    """What retrieving from one opened index needs: its article, sentences and their vectors, its
+    overview, the hybrid retriever over its passages, a speller of its words, and the two models."""
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+    sentence_vectors: np.ndarray = field(repr=False)
+    key_sentences: tuple[int, ...]
+    retriever: HybridRetriever
+    speller: Speller
+    embeddings: Embedder
+    reranker: CrossEncoderReranker
+
+    @classmethod
+    def over(
+        cls,
+        article: Article,
+        index: OpenIndex,
+        embeddings: Embedder,
+        reranker: CrossEncoderReranker,
+        k: int,
+    ) -> Retrieval:
+        """Retrieval from a build just opened, of the article it was built from: the lexical index
+        and the speller are rebuilt in memory (both are small)."""
+        passages = [Document(id=i, page_content=d, metadata=m) for i, d, m in index.passage_rows]
+        retriever = HybridRetriever(
+            collection=GuardedCollection(index.passages, index.store),
+            lexical=LexicalIndex(passages),
+            embeddings=embeddings,
+            k=k,
+        )
+        speller = Speller((s.text for s in index.sentences), english_words(reranker_dir() / "vocab.txt"))
+        return cls(
+            article=article,
+            sentences=index.sentences,
+            sentence_vectors=index.sentence_vectors,
+            key_sentences=tuple(index.manifest.key_sentences),
+            retriever=retriever,
+            speller=speller,
+            embeddings=embeddings,
+            reranker=reranker,
+        )
+
+    def understand(self, question: Question) -> Query:
+        """Spelling mended against the article's words, then made standalone from the history."""
+        mended = self.speller.correct(question.text)
+        return standalone_query(mended, question.history, stands_alone=asks_about_article)
+
+    def gather(self, query: Query) -> Evidence:
+        """Embed the search text once (retrieval and the answerer share the vector), then let the
+        cross-encoder rank the candidate sentences and the windows around the best of them."""
+        vector = self.embeddings.embed_query_vector(query.search_text)
+        passages = self.passages(query.search_text, vector)
+        eligible = eligible_sentences(self.article, self.sentences, mentions_the_page(query.question))
+        ranked = self.rank_sentences(query.search_text, vector, passages, eligible)
+        return Evidence(
+            query=query,
+            article=self.article,
+            passages=passages,
+            sentences=self.sentences,
+            sentence_vectors=self.sentence_vectors,
+            query_vector=vector,
+            ranked=ranked,
+            key_sentences=self.key_sentences,
+            windows=self.rank_windows(query.search_text, ranked, eligible),
+        )
+
+    def passages(self, search_text: str, vector: np.ndarray) -> tuple[RetrievedPassage, ...]:
+        """The hybrid retriever's passages for the query, best first."""
+        documents = self.retriever.search(search_text, vector)
+        return tuple(RetrievedPassage.from_document(d, rank) for rank, d in enumerate(documents, 1))
+
+    def rank_sentences(
+        self,
+        search_text: str,
+        vector: np.ndarray,
+        passages: tuple[RetrievedPassage, ...],
+        eligible: np.ndarray,
+    ) -> tuple[RankedSentence, ...]:
+        """The candidate pool (dense and passage ranks fused) as the cross-encoder ranks it, best first."""
+        pool = candidate_pool(
+            eligible, self.sentence_vectors, vector, [(p.first_sentence, p.last_sentence) for p in passages]
+        )
+        scores = self.reranker.score(search_text, [self.sentences[c.position].text for c in pool])
+        return tuple(
+            sorted(
+                (RankedSentence(c.position, c.dense, float(r)) for c, r in zip(pool, scores, strict=True)),
+                key=lambda r: (-r.rerank, r.position),
+            )
+        )
+
+    def rank_windows(
+        self, search_text: str, ranked: tuple[RankedSentence, ...], eligible: np.ndarray
+    ) -> tuple[RankedWindow, ...]:
+        """The two-sentence windows around the best ranked sentences, as the cross-encoder ranks them."""
+        around = [r.position for r in ranked[: POOL_TUNING.windows_around]]
+        starts = window_starts(around, self.sentences, eligible)
+        texts = [window_text(self.sentences, first) for first in starts]
+        scores = self.reranker.score(search_text, texts)
+        return tuple(
+            sorted(
+                (RankedWindow(first, float(r)) for first, r in zip(starts, scores, strict=True)),
+                key=lambda w: (-w.rerank, w.first),
+            )
+        )
+
+    def probe(self) -> None:
+        """A search answers: the nearest passage to the first sentence's vector (``/healthz``)."""
+        for vector in self.sentence_vectors[:1]:
+            self.retriever.collection.query(query_embeddings=[vector], n_results=1, include=["distances"])
