@@ -21,6 +21,7 @@ from assistant.index.builds import Progress
 from assistant.index.embedder import Embedder
 from assistant.ingest.parse import load_article
 from assistant.pipeline import Assistant
+from assistant.retrieve.rerank import CrossEncoderReranker
 from assistant.schema import Answer, Turn
 from assistant.settings import Settings, load_settings
 
@@ -84,6 +85,7 @@ def article_assistant(
     settings: Settings | None = None,
     embeddings: Embedder | None = None,
     progress: Progress | None = None,
+    reranker: CrossEncoderReranker | None = None,
 ) -> Iterator[Assistant]:
     """An assistant over any article file, with its own index in a temporary folder removed afterwards.
 
@@ -97,7 +99,7 @@ def article_assistant(
         scoped = base.model_copy(
             update={"article_path": article, "index_dir": Path(folder) / "index", "chroma_url": None}
         )
-        assistant = Assistant(scoped, embeddings=embeddings)
+        assistant = Assistant(scoped, embeddings=embeddings, reranker=reranker)
         if progress is None:
             assistant.open()
         else:
@@ -121,6 +123,18 @@ def load_golden_set(path: Path) -> list[GoldenItem]:
         except ValidationError as error:
             raise ValueError(f"{path}:{number}: not a golden-set item: {error}") from error
     return items
+
+
+def fixed_sample(items: Sequence[GoldenItem], every: int) -> list[GoldenItem]:
+    """Every ``every``-th answerable and every ``every``-th unanswerable question, in the set's order:
+    a fixed subset with the set's share of unanswerables, for gates that cannot afford the whole set."""
+    counts = {True: 0, False: 0}
+    kept = []
+    for item in items:
+        if counts[item.unanswerable] % every == 0:
+            kept.append(item)
+        counts[item.unanswerable] += 1
+    return kept
 
 
 def _contains(text: str, phrase: str) -> bool:

@@ -40,6 +40,20 @@ REAL_PARTS = frozenset(
 REAL_MARKERS = ("server", "browser", "benchmark", "llm", "llm_quality")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full-eval",
+        action="store_true",
+        help="quality gates on every question of every set (make eval), not CI's fixed samples",
+    )
+
+
+@pytest.fixture(scope="session")
+def full_eval(request: pytest.FixtureRequest) -> bool:
+    """Whether the quality gates run their full sets (``make eval``) or CI's fixed samples."""
+    return bool(request.config.getoption("--full-eval"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark integration every test that uses a real part, so ``-m "not integration"`` stays fast."""
     for item in items:

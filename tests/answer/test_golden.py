@@ -1,8 +1,10 @@
 """Quality gate on the default article: the sets `assistant tune` fits on (golden, readers_tune) and
 those it never sees (holdout, readers_holdout, the shared dev set).
 
-The thresholds are regression floors just under what the answerer reaches today (README, Quality);
-the issue's bar (recall ≥ 0.95, decline accuracy ≥ 0.90, …) is the target above them.
+The thresholds are regression floors under what the answerer reaches today (README, Quality), at
+least one question under the lower of the figures this CPU and an AVX2 CPU give (the cross-encoder's
+INT8 kernels differ: ``benchmarks/cpu_spread.py``); the issue's bar is the target above them. These
+sets are small enough to run whole in CI.
 """
 
 from __future__ import annotations
@@ -38,17 +40,19 @@ def test_every_citation_is_verbatim(golden):
 
 def test_golden_set_quality_floors(golden):
     report, _ = golden
+    # measured on both kernels: 0.947 (71/75), keywords 0.960, declines 0.609 (14/23), false 0.013 (1/75)
     assert report.evidence_recall >= 0.93
     assert report.answer_keyword_accuracy >= 0.88
-    assert report.decline_accuracy >= 0.58
+    assert report.decline_accuracy >= 0.56
     assert report.false_decline_rate <= 0.03
     assert report.mean_cited_chars <= 400
 
 
 def test_holdout_set_quality_floors(assistant):
     report, _ = evaluate(assistant, load_golden_set(HOLDOUT_SET))
-    assert report.evidence_recall >= 0.89
-    assert report.decline_accuracy >= 0.72
+    # both kernels: 0.907 (49/54), declines 0.750 (12/16), false 0.000
+    assert report.evidence_recall >= 0.88
+    assert report.decline_accuracy >= 0.68
     assert report.false_decline_rate <= 0.03
     assert report.verbatim_citations == 1.0
 
@@ -56,16 +60,19 @@ def test_holdout_set_quality_floors(assistant):
 def test_readers_holdout_set_quality_floors(assistant):
     """Questions as readers type them (lower case, typos, chatty, follow-ups), never fitted on."""
     report, _ = evaluate(assistant, load_golden_set(READERS_HOLDOUT_SET))
+    # recall 0.850 (34/40) on both; declines 0.444 here and 0.389 on an AVX2 CPU (one of 18 goes the
+    # other way: the old floor of 0.40 failed there), false declines 0.050 / 0.025
     assert report.evidence_recall >= 0.82
-    assert report.decline_accuracy >= 0.40
-    assert report.false_decline_rate <= 0.07
+    assert report.decline_accuracy >= 0.33
+    assert report.false_decline_rate <= 0.08
     assert report.verbatim_citations == 1.0
 
 
 @pytest.mark.skipif(not SHARED_DEV_SET.is_file(), reason="shared/eval/dev.jsonl is not beside the repo")
 def test_shared_dev_set_quality(assistant):
     report, _ = evaluate(assistant, load_golden_set(SHARED_DEV_SET))
-    assert report.evidence_recall >= 0.85
-    assert report.decline_accuracy >= 0.75
-    assert report.false_decline_rate <= 0.05
+    # both kernels: 0.889 (16/18), declines 0.800 (4/5), false 0.000
+    assert report.evidence_recall >= 0.83
+    assert report.decline_accuracy >= 0.6
+    assert report.false_decline_rate <= 0.06
     assert report.verbatim_citations == 1.0
