@@ -24,9 +24,9 @@ PAUSE_SECONDS = 0.05
 
 def main() -> None:
     args = common.options(
-        "Warm /api/ask latency versus the models' own time.", "10 questions, 1 round", rounds=3
+        "Warm /api/ask latency versus the models' own time.", "4 questions, 1 round", rounds=3
     )
-    questions = common.golden_questions(10 if args.quick else None)
+    questions = common.golden_questions(4 if args.quick else None)
     rounds = 1 if args.quick else args.rounds
     texts = [f"{question}{'?' * r}" for r in range(rounds) for question in questions]
 

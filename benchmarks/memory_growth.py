@@ -23,7 +23,7 @@ import common
 
 SEED = 20170621
 WARM_UP = 300
-QUICK_WARM_UP, QUICK_QUESTIONS = 100, 800
+QUICK_WARM_UP, QUICK_QUESTIONS = 16, 64
 CHECKPOINTS = 8
 MAX_WORDS = 60
 TEMPLATES = (
@@ -92,7 +92,10 @@ def anon_rss_mb(pid: int) -> float:
 
 def main() -> None:
     args = common.options(
-        "Server RSS against distinct questions answered.", "800 questions", questions=24000, clients=16
+        "Server RSS against distinct questions answered.",
+        f"{QUICK_QUESTIONS} questions",
+        questions=24000,
+        clients=16,
     )
     total, warm_up = (QUICK_QUESTIONS, QUICK_WARM_UP) if args.quick else (args.questions, WARM_UP)
     generated = distinct_questions(article_words())

@@ -22,11 +22,11 @@ def _items(quick: bool) -> list:
     from assistant.evaluation import load_golden_set
 
     items = [i for i in load_golden_set(common.GOLDEN_SET) if i.evidence and not i.history]
-    return items[:12] if quick else items
+    return items[:4] if quick else items
 
 
 def main() -> None:
-    args = common.options("Ours versus LangChain's tutorial retrieval.", "12 questions")
+    args = common.options("Ours versus LangChain's tutorial retrieval.", "4 questions")
     items = _items(args.quick)
     ours_port, peer_port = common.free_port(), common.free_port()
     peer_command = [sys.executable, str(common.ROOT / "benchmarks" / "peer_app.py"), str(peer_port)]

@@ -75,10 +75,14 @@ def _chat_session(port: int, deadline: float, conversation: tuple[str, str, str]
 
 def main() -> None:
     args = common.options(
-        "Concurrent API and chat load, with memory.", "6 s", clients=16, sessions=4, seconds=60.0
+        "Concurrent API and chat load, with memory.",
+        "3 s, 4 warm-up questions",
+        clients=16,
+        sessions=4,
+        seconds=60.0,
     )
-    seconds = 6.0 if args.quick else args.seconds
-    questions = common.golden_questions()
+    seconds = 3.0 if args.quick else args.seconds
+    questions = common.golden_questions(4 if args.quick else None)
     port = common.free_port()
     api, chat = Tally(), Tally()
     with common.running_server(common.assistant_server(port), port) as server:

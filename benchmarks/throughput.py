@@ -97,12 +97,12 @@ def _models_cpu_seconds(work: list[common.ModelWork], repeat: int) -> tuple[floa
 def main() -> None:
     args = common.options(
         "Concurrent /api/ask throughput and memory, against the models' ceiling.",
-        "4 s per run, 10 questions for the ceiling, one pass",
+        "2 s per run, 4 questions for the ceiling, one pass",
         clients=16,
         seconds=30.0,
         repeat=3,
     )
-    seconds = 4.0 if args.quick else args.seconds
+    seconds = 2.0 if args.quick else args.seconds
     questions = common.golden_questions()
     load_at_start = common.load_average()  # before our own server adds to it
     port = common.free_port()
@@ -114,7 +114,7 @@ def main() -> None:
         distinct = _load(server.pid, port, args.clients, seconds, questions, distinct=True)
         repeated = _load(server.pid, port, args.clients, seconds, questions, distinct=False)
         after = common.rss_mb(server.pid)
-        sample = questions[:10] if args.quick else questions
+        sample = questions[:4] if args.quick else questions
         work = common.model_work(_text(question, n) for n, question in enumerate(sample))
     embedding, reranking = _models_cpu_seconds(work, 1 if args.quick else args.repeat)
     ceiling = (os.cpu_count() or 1) / (embedding + reranking)

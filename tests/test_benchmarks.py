@@ -1,10 +1,14 @@
 """The benchmark scripts keep working: each runs in its quick mode and writes its JSON.
 
 Figures are reported by the scripts, never asserted here: this machine is too noisy for timed tests.
+Each script's ``main`` runs in this process (the servers it measures are still real ``assistant serve``
+processes), its results written to a temporary folder; one script also runs as the command it is, so
+``python benchmarks/<script>.py`` itself stays working.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -16,43 +20,52 @@ import pytest
 pytestmark = [pytest.mark.benchmark, pytest.mark.integration]  # the real model, served
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
+EXPECTED = {
+    "latency": {"ask_p50_ms", "models_p50_ms", "ratio_p50", "rerank_share"},
+    "peer_latency": {"ours_evidence_recall", "peer_evidence_recall", "p50_ours_over_peer"},
+    "throughput": {"distinct_answers_per_s", "peak_rss_mb", "distinct_over_ceiling"},
+    "cold_start": {"floor_s", "serve_ready_over_floor", "ask_cold_over_floor"},
+    "index_build": {"rebuild_s", "noop_s"},
+    "soak": {"api_errors", "chat_errors", "rss_end_mb"},
+    "memory_growth": {"growth_mb", "growth_second_half_mb", "errors"},
+    "first_token": {"backend_first_token_p50_ms", "page_first_token_p50_ms", "page_over_backend_p50"},
+    "library_size": {
+        "n1_p50_ms",
+        "n1_rss_all_open_mb",
+        "n1_disk_mb",
+        "p50_growth",
+        "entry_ms_growth",
+        "across_p50_growth",
+    },
+}
 
-@pytest.mark.parametrize(
-    ("script", "expected_keys"),
-    [
-        ("latency.py", {"ask_p50_ms", "models_p50_ms", "ratio_p50", "rerank_share"}),
-        ("peer_latency.py", {"ours_evidence_recall", "peer_evidence_recall", "p50_ours_over_peer"}),
-        ("throughput.py", {"distinct_answers_per_s", "peak_rss_mb", "distinct_over_ceiling"}),
-        ("cold_start.py", {"floor_s", "serve_ready_over_floor", "ask_cold_over_floor"}),
-        ("index_build.py", {"rebuild_s", "noop_s"}),
-        ("soak.py", {"api_errors", "chat_errors", "rss_end_mb"}),
-        ("memory_growth.py", {"growth_mb", "growth_second_half_mb", "errors"}),
-        (
-            "first_token.py",
-            {"backend_first_token_p50_ms", "page_first_token_p50_ms", "page_over_backend_p50"},
-        ),
-        (
-            "library_size.py",
-            {
-                "n1_p50_ms",
-                "n1_rss_all_open_mb",
-                "n1_disk_mb",
-                "p50_growth",
-                "entry_ms_growth",
-                "across_p50_growth",
-            },
-        ),
-    ],
-)
-def test_benchmark_runs_in_quick_mode(script, expected_keys, tmp_path):
+
+@pytest.fixture
+def results(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The scripts' ``common`` module (imported as the scripts import it), writing into ``tmp_path``."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    common = importlib.import_module("common")
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
+    return tmp_path / "results"
+
+
+@pytest.mark.parametrize("script", sorted(EXPECTED))
+def test_benchmark_runs_in_quick_mode(script: str, results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--quick"])
+    importlib.import_module(script).main()
+    written = json.loads((results / f"{script}.json").read_text())
+    assert EXPECTED[script] <= set(written)
+
+
+def test_a_benchmark_runs_as_a_command(tmp_path: Path) -> None:
+    """``python benchmarks/latency.py --quick`` as a user runs it: its own imports, its results file."""
     environment = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
     run = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), "--quick"],
+        [sys.executable, str(BENCHMARKS / "latency.py"), "--quick"],
         env=environment,
         timeout=600,
         capture_output=True,
         text=True,
     )
-    assert run.returncode == 0, f"{script} failed:\n{run.stderr[-3000:]}"
-    written = json.loads((BENCHMARKS / "results" / script.replace(".py", ".json")).read_text())
-    assert expected_keys <= set(written)
+    assert run.returncode == 0, f"latency.py failed:\n{run.stderr[-3000:]}"
+    assert "ratio_p50" in run.stdout
