@@ -69,3 +69,22 @@ def test_a_benchmark_runs_as_a_command(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, f"latency.py failed:\n{run.stderr[-3000:]}"
     assert "ratio_p50" in run.stdout
+
+
+def test_the_avx2_model_of_cpu_spread_differs_only_by_saturation(tmp_path: Path) -> None:
+    """``benchmarks/cpu_spread.py``'s copy of the cross-encoder clips what AVX2 clips: scores move by
+    tenths of a logit at most, never the order of a clear case."""
+    from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
+    from benchmarks.cpu_spread import rewrite
+
+    passages = [
+        "Iran's Revolutionary Guard announced that it had fired several missiles at ISIS positions.",
+        "Trump visited Saudi Arabia and signed a large arms deal.",
+        "The weather was mild for the season.",
+    ]
+    native = CrossEncoderReranker().score("Who fired the missiles?", passages)
+    avx2 = CrossEncoderReranker(rewrite(reranker_dir(), tmp_path / "avx2")).score(
+        "Who fired the missiles?", passages
+    )
+    assert abs(native - avx2).max() < 0.6
+    assert list(native.argsort()) == list(avx2.argsort())
