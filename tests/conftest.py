@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import uvicorn
 
@@ -98,10 +99,38 @@ def embeddings() -> MiniLMEmbeddings:
     return MiniLMEmbeddings()
 
 
+class RememberingReranker(CrossEncoderReranker):
+    """The real cross-encoder, remembering every pair's score for the session.
+
+    Exact, not an approximation: pairs are scored one at a time (``batch_size=1``), so a pair's score is
+    a fixed function of the pair, and a remembered one is the very float the model gives. Tests ask the
+    same questions of the same article again and again (each app's suggested questions are checked by
+    asking them, the server-mode golden pass repeats the embedded one); on a CPU where the model is 2.5
+    times slower that repetition alone was minutes of the suite. ``tests/retrieve/test_rerank.py`` tests
+    the model itself, without this.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._scores: dict[tuple[str, str], float] = {}
+        self._memory = threading.Lock()
+
+    def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
+        with self._memory:
+            missing = list(dict.fromkeys(p for p in passages if (query, p) not in self._scores))
+        if missing:
+            found = super().score(query, missing)
+            with self._memory:
+                self._scores.update(((query, p), float(s)) for p, s in zip(missing, found, strict=True))
+        with self._memory:
+            return np.array([self._scores[(query, p)] for p in passages], dtype=np.float32)
+
+
 @pytest.fixture(scope="session")
 def reranker() -> CrossEncoderReranker:
-    """The real cross-encoder, loaded once: every assistant a test makes shares it."""
-    return CrossEncoderReranker()
+    """The real cross-encoder, loaded once and remembering its scores: every assistant a test makes
+    shares it."""
+    return RememberingReranker()
 
 
 @pytest.fixture(scope="session")
