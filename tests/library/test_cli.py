@@ -1,9 +1,10 @@
-"""``assistant add``, ``list`` and ``remove`` as users run them: the installed command, in processes of
-its own, with the real embedding model, against one library shared by the module's tests.
+"""``assistant add``, ``list`` and ``remove`` as users run them, with the real embedding model, against one
+library shared by the module's tests.
 
-Slow parts are paid once: the module's first ``add`` builds four articles' indexes in one process
-(one model load); the other tests re-add unchanged files (no model loaded), update one article, or
-remove one.
+The module's first ``add`` is the installed command in a process of its own, building four articles'
+indexes (one model load); the other commands run in this process through typer's runner (the same
+``app``, its output and exit code), re-adding unchanged files (no model loaded), updating one article,
+or removing one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from assistant.cli import app
 from assistant.index.builds import IndexDirectory
 
 pytestmark = pytest.mark.integration
@@ -25,10 +28,17 @@ ASSISTANT = str(Path(sys.executable).parent / "assistant")
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``assistant`` command, in a process of its own."""
     return subprocess.run(
         [ASSISTANT, *args], capture_output=True, text=True, env=env, timeout=600, check=False
     )
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The command's ``app`` in this process, with ``env`` as its environment."""
+    result = CliRunner().invoke(app, list(args), env=env)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +66,7 @@ def desk(workspace: Path) -> Path:
 @pytest.fixture(scope="module")
 def first_add(env: dict[str, str], desk: Path) -> subprocess.CompletedProcess[str]:
     names = ("riverside-park.html", "budget.pdf", "harbor-ferry.html", "lakeshore-birds.md")
-    return _run(env, "add", *(str(desk / name) for name in names))
+    return _command(env, "add", *(str(desk / name) for name in names))
 
 
 def test_add_reports_each_file_and_skips_a_bad_one(first_add: subprocess.CompletedProcess[str]) -> None:
