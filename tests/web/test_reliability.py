@@ -204,6 +204,7 @@ def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddin
                 n += 1
                 response = client.post("/api/ask", json={"question": f"Who fired the missiles? ({n})"})
                 statuses.append(response.status_code)
+                stop.wait(0.2)  # a question every ~0.2 s probes the whole rebuild without starving it of CPU
 
     asker = threading.Thread(target=keep_asking)
     asker.start()
