@@ -19,6 +19,7 @@ answer instead. Each removal leaves a short note saying what and why.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,9 +110,9 @@ def _inside_quotes(text: str) -> bool:
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
-def split_sentences(text: str) -> list[str]:
-    """The answer's sentences, each with the markers that follow it."""
-    pieces: list[str] = []
+def _sentence_ends(text: str) -> list[int]:
+    """Where each of the answer's sentences ends (the markers that follow it included), in order."""
+    ends: list[int] = []
     start = 0
     for match in _END.finditer(text):
         if _inside_quotes(text[start : match.end()]) or match.group(0).startswith(".."):
@@ -120,10 +121,31 @@ def split_sentences(text: str) -> list[str]:
         last = before[-1].lower().rstrip(".") if before else ""
         if match.group(0).startswith(".") and (last in _ABBREVIATIONS or len(last) == 1 and last.isalpha()):
             continue
-        pieces.append(text[start : match.end()])
+        ends.append(match.end())
         start = match.end()
-    pieces.append(text[start:])
-    return [p.strip() for p in pieces if p.strip()]
+    return ends
+
+
+def split_sentences(text: str) -> list[str]:
+    """The answer's sentences, each with the markers that follow it."""
+    cuts = [0, *_sentence_ends(text), len(text)]
+    pieces = (text[start:end].strip() for start, end in itertools.pairwise(cuts))
+    return [p for p in pieces if p]
+
+
+def whole_sentences(text: str) -> str:
+    """The start of an answer still being written that holds only whole sentences, which nothing the
+    model writes next can change: ``check`` of it is the start of ``check`` of the finished answer.
+
+    A sentence's end is certain once a word follows it: until then a marker, a closing quote or more
+    of a number ("3." becoming "3.5") may still join it."""
+    ends = _sentence_ends(text)
+    while ends:
+        after = _MARKER.sub(" ", _OPEN_MARKER.sub("", text[ends[-1] :]))
+        if any(c.isalnum() for c in after):
+            return text[: ends[-1]]
+        ends.pop()
+    return ""
 
 
 def _numbers(group: str) -> list[int]:
