@@ -178,6 +178,23 @@ def test_a_quote_ending_its_sentence_keeps_the_marker_after_it():
     assert split_sentences('He said "we left." [2]. Then [1].') == ['He said "we left." [2].', "Then [1]."]
 
 
+def test_a_claim_about_the_answer_itself_is_dropped_even_when_its_sentence_holds_the_words():
+    about = replace(THREE_SENTENCES[0], text="The answer is that Iran fired six missiles.")
+    result = check("The answer is: [1] " * 10, [about, *THREE_SENTENCES[1:]], ARTICLE.text, NO_ANSWER)
+    assert result.empty and result.notes == ("dropped “The answer is:”: it says nothing about the article",)
+
+
+def test_a_repeated_claim_is_kept_once_and_the_repeats_are_noted():
+    result = checked("Iran fired six missiles [1]. " * 9 + "Iran fired the six missiles [1].")
+    assert result.text == "Iran fired six missiles [1]." and result.cited == (0,)
+    assert result.notes == ("dropped 9 repeats of “Iran fired six missiles.”",)
+
+
+def test_a_claim_repeating_its_own_words_is_dropped():
+    result = checked("Iran fired missiles fired missiles fired missiles fired [1].")
+    assert result.empty and result.notes[0].endswith("it repeats its own words")
+
+
 @pytest.mark.parametrize(
     ("written", "whole"),
     [
@@ -206,6 +223,7 @@ _PIECES = (
     'He said "the strike. Punished" [2].',
     "It was a show of force [7].",
     "[2] (the Revolutionary Guard) The strike punished the Tehran attackers.\n",
+    "The answer is: [1]",
     "Iran fired six missiles [1][3].",
     "Mr. Smith expects 3 more strikes.",
     NO_ANSWER,
