@@ -107,3 +107,15 @@ class FeedbackUnavailable(AssistantError):
     """The feedback database cannot be opened, created or written; the message names the file."""
 
     http_status: ClassVar[int] = 503
+
+
+class FeedbackFull(FeedbackUnavailable):
+    """The feedback database reached its size cap (``ASSISTANT_FEEDBACK_MAX_DB_BYTES``): no rating is
+    stored until the operator exports the ratings and moves the file away, or raises the cap."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            f"the rating could not be saved: the server's feedback database is full (its cap is "
+            f"{max_bytes:,} bytes, ASSISTANT_FEEDBACK_MAX_DB_BYTES); the operator can export the ratings "
+            "with `assistant feedback export`, then move the file away or raise the cap"
+        )

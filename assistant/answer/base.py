@@ -46,10 +46,14 @@ class Answerer(Protocol):
 
 @dataclass(frozen=True)
 class Partial:
-    """The answer as it is being written (by a model), before any check: shown while it streams,
-    then replaced by the checked ``Answer``. Markers in it name sentences the writer was shown."""
+    """The answer as it is being written (by a model): ``text`` before any check, for a surface that
+    replaces it by the checked ``Answer`` in the end (the chat page); ``settled``, the start of the
+    checked answer's text already certain, for one that cannot take back what it sent (a standard
+    OpenAI client): the ``Answer``'s text starts with the last ``settled``. Markers in ``text`` name
+    sentences the writer was shown; those in ``settled`` are the answer's own."""
 
     text: str
+    settled: str = ""
 
 
 @runtime_checkable
@@ -57,7 +61,8 @@ class Streaming(Protocol):
     """An answerer that can show its answer while writing it (a model server streaming tokens)."""
 
     def stream_draft(self, evidence: Evidence) -> Iterator[Partial | Draft]:
-        """Partials as the answer grows, then the ``Draft`` (always last, always one)."""
+        """Partials as the answer grows, then the ``Draft`` (always last, always one), whose text
+        starts with every partial's ``settled``."""
         ...
 
 

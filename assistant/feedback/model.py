@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from assistant.article import Article
 from assistant.errors import InvalidFeedback
+from assistant.feedback.citations import known_citations
 from assistant.schema import Citation
 
 # An answer quotes at most a few sentences (ASSISTANT_MAX_CITATIONS ≤ 5); room to spare, never a dump.
@@ -34,8 +35,9 @@ def check_feedback(
     max_note_chars: int,
     max_question_chars: int,
     cited: Sequence[Article] | None = None,
-) -> None:
-    """Refuse what was not an answer from this article: over-long text or a citation that is not verbatim.
+) -> list[Citation]:
+    """Refuse what was not an answer from this article: over-long text or a citation that is not a
+    verbatim span of one of its sentences; the citations as the server knows them (``known_citations``).
 
     ``cited``: the article each citation quotes, in order (an answer across articles quotes several;
     default: ``article`` for all). The HTTP schema states the same limits; this holds them for every
@@ -57,16 +59,7 @@ def check_feedback(
         msg = f"{len(feedback.citations)} citations sent; an answer has at most {MAX_CITATIONS}"
         raise InvalidFeedback(msg)
     quoted = cited if cited is not None else [article] * len(feedback.citations)
-    for number, (citation, source) in enumerate(zip(feedback.citations, quoted, strict=True), start=1):
-        if not 0 <= citation.start <= citation.end <= len(source.text) or (
-            source.text[citation.start : citation.end] != citation.text
-        ):
-            msg = (
-                f"citation {number} (id {citation.id}, characters {citation.start}-{citation.end}) is not a "
-                f"verbatim span of the article {source.title!r}: send the citations exactly as the answer "
-                "gave them"
-            )
-            raise InvalidFeedback(msg)
+    return known_citations(feedback.citations, quoted)
 
 
 def _is_unicode_text(text: str) -> bool:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.article import Article
-from assistant.errors import FeedbackUnavailable, InvalidFeedback
+from assistant.errors import FeedbackFull, FeedbackUnavailable, InvalidFeedback
 from assistant.feedback.limiter import RateLimiter
 from assistant.feedback.model import Feedback, FeedbackEntry, check_feedback
 from assistant.schema import Citation
@@ -62,12 +62,14 @@ class FeedbackStore:
         per_minute: int = 10,
         max_note_chars: int = 1000,
         max_question_chars: int = 2000,
+        max_db_bytes: int = 64 * 1024 * 1024,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.path = path
         self.max_note_chars = max_note_chars
         self.max_question_chars = max_question_chars
+        self.max_db_bytes = max_db_bytes
         self.limiter = RateLimiter(per_minute, clock)
         self.now = now
         self._ready = False
@@ -80,12 +82,13 @@ class FeedbackStore:
         each citation quotes, when not all ``article`` (see ``check_feedback``).
 
         Raises ``InvalidFeedback`` (a field too long, a citation not verbatim), ``FeedbackRateLimited``
-        (``client`` spent its ratings for this minute) or ``FeedbackUnavailable`` (the file cannot be
-        written). ``client`` is only counted, never stored.
+        (``client`` spent its ratings for this minute), ``FeedbackFull`` (the database reached
+        ``max_db_bytes``) or ``FeedbackUnavailable`` (the file cannot be written). ``client`` is only
+        counted, never stored; of the citations only what the article says is (``known_citations``).
         """
-        check_feedback(feedback, article, self.max_note_chars, self.max_question_chars, cited)
+        known = check_feedback(feedback, article, self.max_note_chars, self.max_question_chars, cited)
         self.limiter.take(client)
-        citations = json.dumps([c.model_dump() for c in feedback.citations], ensure_ascii=False)
+        citations = json.dumps([c.model_dump() for c in known], ensure_ascii=False)
         row = (
             self.now().astimezone(UTC).isoformat(timespec="seconds"),
             feedback.rating,
@@ -101,14 +104,14 @@ class FeedbackStore:
             return self._insert(row)
         except sqlite3.OperationalError as error:
             if "no such table" not in str(error):
-                raise self._unavailable(error) from None
+                raise self._failure(error) from None
             self._ready = False  # the file was removed or replaced while serving: create it again, once
         except (sqlite3.Error, OSError) as error:
             raise self._unavailable(error) from None
         try:
             return self._insert(row)
         except (sqlite3.Error, OSError) as error:
-            raise self._unavailable(error) from None
+            raise self._failure(error) from None
 
     def add_note(self, row_id: int, note: str, client: str) -> None:
         """Attach the note a reader writes after rating to that rating (row ``row_id``, which the
@@ -125,13 +128,20 @@ class FeedbackStore:
             with self._writing() as db:
                 db.execute("UPDATE feedback SET note = ? WHERE id = ? AND note = ''", (note, row_id))
         except (sqlite3.Error, OSError) as error:
-            raise self._unavailable(error) from None
+            raise self._failure(error) from None
 
     def _insert(self, row: tuple[str, ...]) -> int:
         with self._writing() as db:
             row_id = db.execute(_INSERT, row).lastrowid
         assert row_id is not None
         return row_id
+
+    def _failure(self, error: Exception) -> FeedbackUnavailable:
+        """Full (the cap, or the disk: SQLite cannot tell them apart) or otherwise not writable."""
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            logger.warning("a rating was refused: the feedback database %s is full", self.path)
+            return FeedbackFull(self.max_db_bytes)
+        return self._unavailable(error)
 
     def _unavailable(self, error: Exception) -> FeedbackUnavailable:
         self._ready = False  # look at the file again next time
@@ -142,8 +152,10 @@ class FeedbackStore:
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         self._ensure_schema()
-        with closing(_connect(self.path)) as db, _transaction(db):
-            yield db
+        with closing(_connect(self.path)) as db:
+            _cap(db, self.max_db_bytes)
+            with _transaction(db):
+                yield db
 
     def _ensure_schema(self) -> None:
         with self._ready_lock:
@@ -151,6 +163,7 @@ class FeedbackStore:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(_connect(self.path)) as db:
+                _cap(db, self.max_db_bytes)
                 db.execute("PRAGMA journal_mode=WAL")
                 with _transaction(db):  # one process creates the table; the others wait, then see it
                     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -163,6 +176,13 @@ class FeedbackStore:
             self._ready = True
 
 
+def _cap(db: sqlite3.Connection, max_bytes: int) -> None:
+    """SQLite itself refuses to grow the file past ``max_bytes`` (SQLITE_FULL): checked in every
+    writing process at the page it would add, so no race between a size check and the write."""
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page_size)}")
+
+
 @contextmanager
 def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     """``BEGIN IMMEDIATE``: takes the write lock up front (waiting up to BUSY_TIMEOUT), so writers queue."""
@@ -170,7 +190,8 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite already rolled back after some errors (SQLITE_FULL)
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
 
@@ -192,6 +213,7 @@ def open_feedback_store(settings: Settings) -> FeedbackStore | None:
         per_minute=settings.feedback_per_minute,
         max_note_chars=settings.feedback_max_note_chars,
         max_question_chars=settings.max_question_chars,
+        max_db_bytes=settings.feedback_max_db_bytes,
     )
 
 

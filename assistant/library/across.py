@@ -163,4 +163,4 @@ class AcrossArticles:
             if isinstance(item, Answer):
                 yield Answered(named(item, source), chosen.evidence.article)
             else:
-                yield Partial(prefix + item.text)
+                yield Partial(prefix + item.text, prefix + item.settled if item.settled else "")

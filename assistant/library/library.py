@@ -20,7 +20,7 @@ from assistant.library.entry import LibraryEntry
 from assistant.library.errors import UnknownArticle
 from assistant.library.indexes import ArticleIndexes
 from assistant.library.slugs import unique_slug
-from assistant.library.sources import Source, read_source
+from assistant.library.sources import HtmlLimits, Source, read_source
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ class Library:
 
         The file is read and checked before the lock is taken; a bad one changes nothing.
         """
-        source = read_source(path, self.settings.max_article_chars)
+        settings = self.settings
+        limits = HtmlLimits(settings.max_html_bytes, settings.max_html_tags, settings.html_parse_seconds)
+        source = read_source(path, settings.max_article_chars, limits)
         with self.catalog.locked(self.settings.index_lock_timeout, progress):
             self._realign_indexes()
             existing = self._by_source(source.path)

@@ -1,7 +1,9 @@
 """A file given to ``assistant add`` → the article text the library stores, or a clear refusal.
 
 ``.txt`` and ``.md`` are taken as they are (the parser reads both); ``.html``/``.htm`` pages go
-through ``assistant.library.html``. Whatever the format, the result is checked as the seed article
+through ``assistant.library.html``, within ``HtmlLimits``: a page too big or with too many tags is
+refused before parsing, and the parse runs in a process of its own, stopped when its time is up
+(``assistant.library.bounded``). Whatever the format, the result is checked as the seed article
 is (UTF-8, not binary, within ``ASSISTANT_MAX_ARTICLE_CHARS``, some text) and parsed once, so a file
 that would not answer is refused before anything is written.
 """
@@ -15,9 +17,9 @@ from pathlib import Path
 from assistant.article import Article
 from assistant.errors import ArticleUnusable
 from assistant.ingest.parse import parse_article, read_article_text
+from assistant.library.bounded import ExtractionFailed, ExtractionTooSlow, extract_within
 from assistant.library.entry import SourceFormat
 from assistant.library.errors import SourceUnusable
-from assistant.library.html import extract_page
 
 FORMATS: dict[str, SourceFormat] = {
     ".txt": "txt",
@@ -32,6 +34,19 @@ LABEL = "assistant add"
 
 
 @dataclass(frozen=True)
+class HtmlLimits:
+    """What an HTML page may cost to read (``ASSISTANT_MAX_HTML_BYTES``, ``ASSISTANT_MAX_HTML_TAGS``,
+    ``ASSISTANT_HTML_PARSE_SECONDS``; these are their defaults)."""
+
+    max_bytes: int = 5 * 1024 * 1024
+    max_tags: int = 60_000
+    seconds: float = 20.0
+
+
+DEFAULT_HTML_LIMITS = HtmlLimits()
+
+
+@dataclass(frozen=True)
 class Source:
     """One file read for the library: its text (``article.txt``), parsed, and where it came from."""
 
@@ -43,7 +58,7 @@ class Source:
     date: str | None
 
 
-def read_source(path: Path, max_chars: int) -> Source:
+def read_source(path: Path, max_chars: int, html: HtmlLimits = DEFAULT_HTML_LIMITS) -> Source:
     """Read ``path`` as an article of its format; ``SourceUnusable`` names the file and what to do."""
     path = path.expanduser().resolve()
     shown = f"{LABEL}: {str(path)!r}"
@@ -57,7 +72,7 @@ def read_source(path: Path, max_chars: int) -> Source:
         raise SourceUnusable(f"{shown} {what}; give the path of an article file")
     try:
         if fmt == "html":
-            text = _html_text(path, max_chars)
+            text = _html_text(path, max_chars, html)
         else:
             text = read_article_text(path, max_chars, LABEL)
     except ArticleUnusable as error:
@@ -73,7 +88,7 @@ def read_source(path: Path, max_chars: int) -> Source:
     return Source(path=path, format=fmt, sha256=digest, text=text, article=article, date=date)
 
 
-def _html_text(path: Path, max_chars: int) -> str:
+def _html_text(path: Path, max_chars: int, limits: HtmlLimits) -> str:
     shown = f"{LABEL}: {str(path)!r}"
     size = path.stat().st_size
     if size > HTML_BYTES_PER_CHAR * 4 * max_chars:
@@ -82,12 +97,34 @@ def _html_text(path: Path, max_chars: int) -> str:
             f"ASSISTANT_MAX_ARTICLE_CHARS={max_chars:,} characters can take; save the article alone"
         )
         raise ArticleUnusable(msg)
+    if size > limits.max_bytes:
+        msg = (
+            f"{shown} is {size:,} bytes of HTML; the limit is ASSISTANT_MAX_HTML_BYTES={limits.max_bytes:,}: "
+            "save the article alone (its text as .txt or .md), or raise the limit"
+        )
+        raise ArticleUnusable(msg)
     data = path.read_bytes()
     if b"\x00" in data or not data.strip():
         what = "is binary, not an HTML page (it holds NUL bytes)" if data.strip() else "is empty"
         raise ArticleUnusable(f"{shown} {what}; give a saved web page (.html)")
+    if (tags := data.count(b"<")) > limits.max_tags:
+        msg = (
+            f"{shown} holds {tags:,} tags; the limit is ASSISTANT_MAX_HTML_TAGS={limits.max_tags:,}: save "
+            "the article alone (its text as .txt or .md), or raise the limit"
+        )
+        raise ArticleUnusable(msg)
     fallback_title = " ".join(path.stem.replace("-", " ").replace("_", " ").split()) or path.name
-    page = extract_page(data, fallback_title)
+    try:
+        page = extract_within(data, fallback_title, limits.seconds)
+    except ExtractionFailed as failure:
+        limit = (
+            f" (ASSISTANT_HTML_PARSE_SECONDS={limits.seconds:g})"
+            if isinstance(failure, ExtractionTooSlow)
+            else ""
+        )
+        raise ArticleUnusable(
+            f"{shown}: {failure}{limit}; save the article alone (its text as .txt or .md)"
+        ) from None
     if page is None:
         msg = (
             f"{shown}: no article text found in the page (an index, login or empty page?); save the "

@@ -25,6 +25,13 @@ class FeedbackSettings(BaseModel):
     feedback_max_note_chars: int = Field(
         1000, ge=0, le=100_000, description="Longest note a reader may add to a rating, in characters."
     )
+    feedback_max_db_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=64 * 1024,
+        le=1024**4,
+        description="Largest the feedback database may grow, in bytes (its write-ahead log aside, at most "
+        "~4 MB more); past it ratings get 503 saying so, until the ratings are exported and the file moved.",
+    )
 
     @field_validator("feedback_db")
     @classmethod

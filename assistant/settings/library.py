@@ -22,3 +22,24 @@ class LibrarySettings(BaseModel):
         description="Library articles whose index a server keeps open at once; the least recently asked "
         "is closed first (the configured article stays open).",
     )
+    max_html_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=64 * 1024,
+        le=1024**3,
+        description="Largest HTML page `assistant add` reads, in bytes (a saved news page is rarely over "
+        "3 MB); bigger is refused before parsing. It bounds the memory the parse takes.",
+    )
+    max_html_tags: int = Field(
+        60_000,
+        ge=1_000,
+        le=10_000_000,
+        description="Most tags (counted as '<' characters) an HTML page given to `assistant add` may hold; "
+        "more is refused before parsing.",
+    )
+    html_parse_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=3600,
+        description="Seconds `assistant add` gives the extraction of one HTML page (in a process of its "
+        "own, stopped when they pass): some pages take the parser minutes.",
+    )

@@ -4,6 +4,8 @@ An answer may come from any article the shelf serves: each citation is checked a
 ``source`` names, and the rating is stored with the article asked about (``article``, as sent to
 ``POST /api/ask``), else the one the citations quote, else the default article, so a client from
 before the library (no ``source``, no ``article``) is checked against the default article as before.
+Of each citation only its article and characters are taken: the rest is stored as the server has it
+(``assistant.feedback.citations``).
 """
 
 # No postponed annotations here: FastAPI must see the request class built for each app.
@@ -47,8 +49,9 @@ def feedback_request_model(settings: Settings) -> type[BaseModel]:
         citations: list[Citation] = Field(
             default_factory=list,
             max_length=MAX_CITATIONS,
-            description="The answer's citations as returned: each must be a verbatim span of the article "
-            "its `source` names (no `source`: of `article`, or the default article).",
+            description="The answer's citations as returned: each must be a verbatim span of one sentence "
+            "of the article its `source` names (no `source`: of `article`, or the default article); their "
+            "speaker, section and title are stored as the server has them.",
         )
         article: str | None = Field(
             None,
@@ -70,7 +73,7 @@ REFUSALS: dict[int | str, dict] = {
         422: "Invalid rating: a field too long, or a citation that is not verbatim from the article.",
         429: "Too many ratings from this client this minute; `Retry-After` says when to try again.",
         500: "Unexpected error.",
-        503: "The feedback database cannot be written.",
+        503: "The feedback database cannot be written, or is full (ASSISTANT_FEEDBACK_MAX_DB_BYTES).",
     }.items()
 }
 

@@ -9,12 +9,11 @@ The message text carries the [n] markers and a sources list; the structured cita
 ``/api/ask`` shape), ``answered_by`` and ``guardrail_notes`` ride along in extra fields, on the
 response and on the final chunk.
 
-Streaming (``stream: true``) sends a model's words as it writes them (with an LLM answerer; the
-extractive answer is sent in growing pieces). The guardrails judge the whole answer, so the final
-chunk also carries ``content``: the checked message text, exactly what a non-streamed response
-holds. It usually continues what was streamed; when the guardrails removed something (or gave the
-extractive answer instead), ``replaces_streamed`` is true and a client shows ``content`` in place of
-the streamed text, as the chat page does.
+Streaming (``stream: true``) sends only checked words: with an LLM answerer, each sentence once it is
+whole and the guardrails kept it (and the answer is sure to be the model's); the rest of the checked
+answer, its sources and notice at the end (the extractive answer is sent in growing pieces). A client
+that concatenates the deltas shows exactly what a non-streamed response holds. The final chunk also
+carries that text as ``content``, and ``replaces_streamed`` (false: kept for clients that read it).
 """
 
 from __future__ import annotations
@@ -177,18 +176,22 @@ def _stream(
     model: str,
     attribute: Callable[[Answer], Answer],
 ) -> Iterator[str]:
-    """Role first, then the text as it grows, then the final chunk with the checked answer's
-    citations (and its whole text), then [DONE]. A failure after the first chunk is OpenAI's error event."""
+    """Role first, then the checked text as it is settled, then the rest of the checked answer, the
+    final chunk with its citations (and its whole text), then [DONE]. The deltas are only ever words
+    of the checked answer, and together they are its whole text: a client that concatenates them
+    shows what a non-streamed response holds. A failure after the first chunk is OpenAI's error event."""
     yield _chunk(completion_id, created, {"role": "assistant", "content": ""}, model)
     sent = ""
     try:
         for event in itertools.chain([first], rest):
             if isinstance(event, Partial):
-                if event.text.startswith(sent) and len(event.text) > len(sent):
-                    yield _chunk(completion_id, created, {"content": event.text[len(sent) :]}, model)
-                    sent = event.text
+                if event.settled.startswith(sent) and len(event.settled) > len(sent):
+                    yield _chunk(completion_id, created, {"content": event.settled[len(sent) :]}, model)
+                    sent = event.settled
                 continue
             answer, content = attribute(event.answer), answer_with_sources(event.answer)
+            if not content.startswith(sent):  # the answerer's contract (``Streaming``) was broken
+                logger.error("a streamed answer's checked text does not start with what was sent")
             pieces = stream_prefixes(content) if not sent else [content] if content.startswith(sent) else []
             for prefix in pieces:
                 yield _chunk(completion_id, created, {"content": prefix[len(sent) :]}, model)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import subprocess
 import sys
@@ -13,16 +14,28 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import FeedbackRateLimited, FeedbackUnavailable, InvalidConfiguration, InvalidFeedback
+from assistant.errors import (
+    FeedbackFull,
+    FeedbackRateLimited,
+    FeedbackUnavailable,
+    InvalidConfiguration,
+    InvalidFeedback,
+)
 from assistant.feedback import Feedback, FeedbackStore, open_feedback_store, read_entries
 from assistant.feedback.model import MAX_CITATIONS
 from assistant.feedback.store import SCHEMA_VERSION
 from assistant.ingest.parse import load_article
-from assistant.schema import Citation
+from assistant.ingest.split import split_article
+from assistant.schema import ArticleRef, Citation
 from assistant.settings import DEFAULT_ARTICLE, Settings, load_settings
 
 ARTICLE = load_article(DEFAULT_ARTICLE)
 CLIENT = "203.0.113.7"
+SENTENCES = split_article(ARTICLE)[0]
+CROSSING = next(
+    (a.text, b.text) for a, b in itertools.pairwise(SENTENCES) if ARTICLE.text[a.end : b.start] == " "
+)
+"""Two sentences side by side in one paragraph: a span over both is no citation an answer makes."""
 
 
 def span(phrase: str, id_: int = 1) -> Citation:
@@ -63,7 +76,8 @@ def test_round_trip_keeps_every_field_and_the_article(tmp_path):
     assert up.created_at == "2026-11-29T20:00:05+00:00"  # stored in UTC
     assert (up.rating, up.note, up.surface) == ("up", note, "chat")
     assert up.question == "Who wrote this article?" and up.answer.startswith("Patrick Henningsen")
-    assert up.citations == [span("Patrick Henningsen")]
+    (cited,) = up.citations  # what the article says about it, not what the client claimed (speaker)
+    assert cited == span("Patrick Henningsen").model_copy(update={"section": "Header", "speaker": None})
     assert (up.article_sha256, up.article_title) == (ARTICLE.sha256, ARTICLE.title)
     assert (down.rating, down.note, down.citations, down.surface) == ("down", "", [], "api")
 
@@ -166,10 +180,16 @@ def test_rate_limit_per_client_per_minute_with_retry_after(tmp_path):
         (rating(question="q" * 2001), "ASSISTANT_MAX_QUESTION_CHARS"),
         (rating(answer="a" * 20_001), "the answer is 20,001 characters"),
         (rating(note="\ud800"), "not valid Unicode"),
+        (rating(citations=[span("Patrick Henningsen", 0)]), "citation ids run from 1 to at most 100"),
+        (rating(citations=[span("Revolutionary Guard announced that it had fired")]), None),
+        (rating(citations=[span(f"{CROSSING[0]} {CROSSING[1]}")]), "not part of one sentence"),
     ],
 )
 def test_what_is_not_an_answer_from_this_article_is_refused_and_not_stored(tmp_path, feedback, message):
     store = FeedbackStore(tmp_path / "fb.sqlite3")
+    if message is None:  # part of one sentence: a span an answer could show
+        store.record(feedback, ARTICLE, CLIENT)
+        return
     with pytest.raises(InvalidFeedback, match=message) as refused:
         store.record(feedback, ARTICLE, CLIENT)
     assert refused.value.http_status == 422
@@ -237,3 +257,47 @@ def test_created_at_is_utc_iso(tmp_path):
     (entry,) = read_entries(store.path)
     parsed = datetime.fromisoformat(entry.created_at)
     assert parsed.tzinfo == UTC and abs(datetime.now(UTC) - parsed) < timedelta(minutes=5)
+
+
+def test_a_citation_is_stored_as_the_article_says_it_whatever_the_client_sent(tmp_path):
+    """Only the span is taken from the client: speaker, section and title of 65,000 characters each
+    (a row of ~1 MB before) are replaced by the sentence's own, and the row stays small."""
+    sentence = next(s for s in SENTENCES if s.speaker and s.section)
+    huge = "x" * 65_000
+    claimed = Citation(
+        id=1,
+        text=sentence.text,
+        start=sentence.start,
+        end=sentence.end,
+        speaker=huge,
+        section=huge,
+        source=ArticleRef(id="default", title=huge),
+    )
+    store = FeedbackStore(tmp_path / "fb.sqlite3", per_minute=100)
+    for _ in range(9):
+        store.record(rating(citations=[claimed] * 5), ARTICLE, CLIENT)
+    entries = list(read_entries(store.path))
+    assert len(entries) == 9 and all(e.citations == entries[0].citations for e in entries)
+    stored = entries[0].citations[0]
+    assert (stored.speaker, stored.section) == (sentence.speaker, sentence.section)
+    assert stored.source == ArticleRef(id="default", title=ARTICLE.title)
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) < 200_000  # 9 MB before
+
+
+def test_the_database_stops_growing_at_its_cap_and_says_so(tmp_path):
+    cap = 64 * 1024
+    store = FeedbackStore(tmp_path / "fb.sqlite3", per_minute=1000, max_db_bytes=cap)
+    stored = 0
+    with pytest.raises(FeedbackFull) as full:
+        for n in range(100):
+            store.record(rating(answer=f"{n} " + "a" * 19_000), ARTICLE, CLIENT)
+            stored += 1
+    assert 0 < stored < 100 and full.value.http_status == 503
+    message = str(full.value)
+    assert "full" in message and "ASSISTANT_FEEDBACK_MAX_DB_BYTES" in message and str(tmp_path) not in message
+    assert store.path.stat().st_size <= cap
+    assert len(list(read_entries(store.path))) == stored  # what was stored stays, and exports
+    with pytest.raises(FeedbackFull):
+        store.record(rating(answer="b" * 19_000), ARTICLE, CLIENT)
+    bigger = FeedbackStore(store.path, per_minute=1000, max_db_bytes=4 * cap)  # the operator raised it
+    bigger.record(rating(answer="c" * 19_000), ARTICLE, CLIENT)

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.index.builds import IndexDirectory
+from tests.library.pages import paragraphs_page, spans_page
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +29,10 @@ ASSISTANT = str(Path(sys.executable).parent / "assistant")
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def _command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _command(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """The installed ``assistant`` command, in a process of its own."""
     return subprocess.run(
-        [ASSISTANT, *args], capture_output=True, text=True, env=env, timeout=600, check=False
+        [ASSISTANT, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
     )
 
 
@@ -159,3 +160,20 @@ def test_empty_library_list_says_how_to_add(tmp_path: Path, env: dict[str, str])
     listed = _run(env | {"ASSISTANT_LIBRARY_DIR": str(tmp_path / "empty")}, "list")
     assert listed.returncode == 0
     assert "No articles in the library" in listed.stdout and "assistant add FILE" in listed.stdout
+
+
+def test_add_refuses_a_huge_page_and_a_slow_one_with_one_error_line_each(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The issue's 19 MB page (37 s and 600 MB before its refusal) is refused before parsing; a page
+    the parser would take minutes over is stopped after ASSISTANT_HTML_PARSE_SECONDS."""
+    huge, slow = tmp_path / "huge.html", tmp_path / "slow.html"
+    huge.write_bytes(paragraphs_page(19 * 1024 * 1024))
+    slow.write_bytes(spans_page(40_000))
+    limits = {"ASSISTANT_MAX_HTML_TAGS": "100000", "ASSISTANT_HTML_PARSE_SECONDS": "1"}
+    done = _command(env | limits, "add", str(huge), str(slow), timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    errors = done.stderr.strip().splitlines()
+    assert len(errors) == 2 and all(line.startswith("Error: assistant add: ") for line in errors), errors
+    assert "the limit is ASSISTANT_MAX_HTML_BYTES=5,242,880" in errors[0]
+    assert "reading the page took longer than 1 s (ASSISTANT_HTML_PARSE_SECONDS=1)" in errors[1]

@@ -7,6 +7,7 @@ The pages under ``data/`` are written for these tests: realistic news pages with
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,10 @@ import pytest
 
 from assistant.article import BlockKind
 from assistant.ingest.parse import load_article
-from assistant.library import SourceUnusable
-from assistant.library.sources import read_source
+from assistant.library import SourceUnusable, sources
+from assistant.library.sources import DEFAULT_HTML_LIMITS, HtmlLimits, read_source
 from assistant.settings import DEFAULT_ARTICLE
+from tests.library.pages import paragraphs_page, spans_page
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_CHARS = 200_000
@@ -105,9 +107,9 @@ def test_markdown_article_metadata() -> None:
     assert article.dates == ("May 20, 2024",)
 
 
-def _refusal(path: Path, max_chars: int = MAX_CHARS) -> str:
+def _refusal(path: Path, max_chars: int = MAX_CHARS, html: HtmlLimits = DEFAULT_HTML_LIMITS) -> str:
     with pytest.raises(SourceUnusable) as caught:
-        read_source(path, max_chars)
+        read_source(path, max_chars, html)
     message = str(caught.value)
     assert str(path.resolve()) in message, message
     return message
@@ -161,15 +163,16 @@ def hook(event, args):
     elif event == "open" and isinstance(args[0], str) and args[1] not in (None, "r", "rb") and args[2] & 0o3:
         events.append(f"write {args[0]}")
 sys.addaudithook(hook)
-from assistant.library.sources import read_source
-source = read_source(Path(sys.argv[1]), 200_000)
-print(json.dumps({"title": source.article.title, "events": events}))
+from assistant.library.html import extract_page
+page = extract_page(Path(sys.argv[1]).read_bytes(), "fallback")  # what `assistant add`'s child process runs
+print(json.dumps({"title": page.title, "events": events}))
 """
 
 
 def test_html_extraction_makes_no_network_call_and_writes_nothing(tmp_path: Path) -> None:
     """trafilatura, htmldate, courlan and tld run from what their wheels ship: no socket is opened,
-    no process started, no file written (a fresh HOME stays empty), in a process of its own."""
+    no process started, no file written (a fresh HOME stays empty), in a process of its own (as in
+    ``assistant add``, whose child process runs ``extract_page``)."""
     page = tmp_path / "page.html"
     shutil.copy(DATA / "harbor-ferry.html", page)
     home = tmp_path / "home"
@@ -190,3 +193,36 @@ def test_html_extraction_makes_no_network_call_and_writes_nothing(tmp_path: Path
     assert report["title"] == "Harbor Ferry Returns to Service After Engine Overhaul"
     assert report["events"] == []
     assert list(home.rglob("*")) == []
+
+
+def _not_parsed(*_: object) -> None:
+    raise AssertionError("the page was parsed: it should have been refused before")
+
+
+def test_a_page_over_the_html_byte_cap_is_refused_before_it_is_parsed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(sources, "extract_within", _not_parsed)
+    page = tmp_path / "big.html"
+    page.write_bytes(paragraphs_page(6 * 1024 * 1024))
+    assert "the limit is ASSISTANT_MAX_HTML_BYTES=5,242,880" in _refusal(page)
+
+
+def test_a_page_of_too_many_tags_is_refused_before_it_is_parsed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(sources, "extract_within", _not_parsed)
+    page = tmp_path / "spans.html"
+    page.write_bytes(spans_page(100_000))  # 1.4 MB: under the byte cap
+    tags = page.read_bytes().count(b"<")
+    assert f"holds {tags:,} tags; the limit is ASSISTANT_MAX_HTML_TAGS=60,000" in _refusal(page)
+
+
+def test_a_page_slower_than_its_time_is_stopped_and_refused(tmp_path: Path) -> None:
+    page = tmp_path / "spans.html"
+    page.write_bytes(spans_page(40_000))  # minutes of parsing, were it not stopped
+    message = _refusal(page, html=HtmlLimits(max_tags=100_000, seconds=1.0))
+    assert "reading the page took longer than 1 s (ASSISTANT_HTML_PARSE_SECONDS=1)" in message
+    assert multiprocessing.active_children() == []  # the child reading it was stopped
+
+
+def test_a_long_page_within_the_limits_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "long-read.html"
+    page.write_bytes(paragraphs_page(400_000))
+    assert len(read_source(page, 1_000_000).text) > 300_000

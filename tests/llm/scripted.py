@@ -40,6 +40,8 @@ class Reply:
     """Seconds between streamed words (a model writing)."""
     content_type: str = "application/json"
     written: Callable[[dict[str, Any]], str] | None = None
+    cut: bool = False
+    """A streamed reply stops after its text: no finishing chunk, no [DONE] (a server dying mid-answer)."""
     hold: threading.Event | None = None
     """A streamed reply waits for this before its finishing chunk (at most ``HOLD_LIMIT`` s), so a
     test can look at the unfinished stream without racing the end of it."""
@@ -172,13 +174,13 @@ class ScriptedServer:
                     if reply.raw is not None:
                         self._send(reply.status, reply.raw, reply.content_type)
                     elif body.get("stream"):
-                        self._stream(reply.content_for(body), reply.pace, reply.hold)
+                        self._stream(reply.content_for(body), reply.pace, reply.hold, reply.cut)
                     else:
                         self._send(reply.status, json.dumps(completion(reply.content_for(body))).encode())
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to do
 
-            def _stream(self, content: str, pace: float, hold: threading.Event | None) -> None:
+            def _stream(self, content: str, pace: float, hold: threading.Event | None, cut: bool) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
@@ -188,10 +190,12 @@ class ScriptedServer:
                     self.wfile.write(_chunk({"content": word}))
                     self.wfile.flush()
                     time.sleep(pace)
+                self.close_connection = True
+                if cut:
+                    return
                 if hold is not None:
                     hold.wait(HOLD_LIMIT)
                 self.wfile.write(_chunk({}, finish="stop"))
                 self.wfile.write(b"data: [DONE]\n\n")
-                self.close_connection = True
 
         return Handler

@@ -232,3 +232,46 @@ def test_a_citation_naming_the_library_article_with_the_seed_article_s_text_is_r
     response = client.post("/api/feedback", json={**answered, "citations": forged})
     assert response.status_code == 422
     assert "not a verbatim span of the article 'Harbourtown Lighthouse'" in response.json()["detail"]
+
+
+@pytest.fixture()
+def capped(app, tmp_path) -> Iterator[FeedbackStore]:
+    """A fresh database of at most 64 KiB, and room for many ratings a minute."""
+    saved = app.state.feedback
+    app.state.feedback = FeedbackStore(tmp_path / "fb.sqlite3", per_minute=1000, max_db_bytes=64 * 1024)
+    yield app.state.feedback
+    app.state.feedback = saved
+
+
+def test_only_what_the_article_says_about_a_citation_is_stored(client, capped, answered):
+    """The repro: speaker, section and source title of 65,000 characters each, on 5 citations, 9 times
+    (9 MB of SQLite before). Stored: the sentence's own speaker and section, the article's title."""
+    default = next(a for a in client.get("/api/articles").json()["articles"] if a["default"])
+    huge = "x" * 65_000
+    claimed = {**answered["citations"][0], "speaker": huge, "section": huge}
+    claimed["source"] = {"id": default["id"], "title": huge}
+    body = {**answered, "citations": [claimed] * 5}
+    for _ in range(9):
+        assert client.post("/api/feedback", json=body).status_code == 201
+    entries = list(read_entries(capped.path))
+    first = answered["citations"][0]
+    assert len(entries) == 9 and {len(e.citations) for e in entries} == {5}
+    for stored in entries[0].citations:
+        assert (stored.speaker, stored.section) == (first["speaker"], first["section"])
+        assert stored.source is not None and stored.source.title == default["title"]
+    assert sum(p.stat().st_size for p in capped.path.parent.iterdir()) < 200_000  # 9 MB before
+
+
+def test_a_full_database_refuses_ratings_with_503_saying_why_and_the_rest_answers(client, capped, answered):
+    statuses = [
+        client.post("/api/feedback", json={**answered, "answer": f"{n} " + "a" * 19_000}).status_code
+        for n in range(12)
+    ]
+    assert statuses[0] == 201 and statuses[-1] == 503 and set(statuses) == {201, 503}
+    refused = client.post("/api/feedback", json={**answered, "answer": "b" * 19_000})
+    detail = refused.json()["detail"]
+    assert refused.status_code == 503 and "full" in detail and "ASSISTANT_FEEDBACK_MAX_DB_BYTES" in detail
+    assert str(capped.path.parent) not in refused.text
+    assert capped.path.stat().st_size <= 64 * 1024
+    assert len(list(read_entries(capped.path))) == statuses.count(201)  # kept, and exported
+    assert client.post("/api/ask", json={"question": QUESTION}).status_code == 200

@@ -23,8 +23,9 @@ from assistant.answer.base import Partial
 from assistant.answer.citations import Draft
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
 from assistant.answer.llm.backend import BackendFailure, ChatBackend
-from assistant.answer.llm.guardrails import check, provisional
+from assistant.answer.llm.guardrails import Checked, check, provisional
 from assistant.answer.llm.prompt import AnswerPrompt
+from assistant.answer.llm.settled import Settled
 from assistant.article import Sentence
 from assistant.retrieve.evidence import Evidence
 
@@ -113,32 +114,48 @@ class LLMAnswerer:
         return _Task(evidence, provided, messages, best_of(evidence, choice).position, choice.cited)
 
     def _write(self, tasks: Iterator[_Task]) -> Iterator[Partial | Draft]:
-        """The generate-and-check step: partial texts while the model writes, then the checked draft."""
+        """The generate-and-check step: partial texts while the model writes (with the start of the
+        checked answer already settled), then the checked draft."""
         for task in tasks:
             text, shown = "", ""
+            settled = Settled(task.provided, task.evidence.article.text, self.prompt.no_answer, task.best)
             try:
                 for piece in self.backend.stream(task.messages):
                     text += piece
                     now = provisional(text, len(task.provided))
-                    if now != shown:
+                    if settled.grow(text) or now != shown:
                         shown = now
-                        yield Partial(now)
+                        yield Partial(now, settled.text)
             except BackendFailure as failure:
-                yield self._check(_Reply(task, None, str(failure)))
+                yield self._check(_Reply(task, None, str(failure)), settled)
                 continue
-            yield self._check(_Reply(task, text))
+            yield self._check(_Reply(task, text), settled)
 
-    def _check(self, reply: _Reply) -> Draft:
-        evidence = reply.task.evidence
-        if reply.text is None:
-            notes = (f"the LLM {reply.failure}; the extractive answer is given",)
-            return replace(self._fallback(evidence, notes), notice=UNAVAILABLE)
-        checked = check(reply.text, reply.task.provided, evidence.article.text, self.prompt.no_answer)
+    def _check(self, reply: _Reply, settled: Settled) -> Draft:
+        """The finished reply checked; what was settled while it was written stays its start."""
+        task = reply.task
+        if reply.text is not None:
+            checked = check(reply.text, task.provided, task.evidence.article.text, self.prompt.no_answer)
+            if settled.kept_by(checked):
+                return self._judged(task, checked)
+            rest = "said the sentences do not answer" if checked.declined else "was not kept"
+            why = f"the rest of the model's reply {rest}"
+        else:
+            why = f"the LLM {reply.failure}"
+        if settled.checked is None:
+            notes = (f"{why}; the extractive answer is given",)
+            return replace(self._fallback(task.evidence, notes), notice=UNAVAILABLE)
+        # Clients that cannot take back words were sent the settled start: it stays, and ends the answer.
+        note = f"{why}; the answer ends with its sentences checked before that"
+        return self._judged(task, replace(settled.checked, notes=(*settled.checked.notes, note)))
+
+    def _judged(self, task: _Task, checked: Checked) -> Draft:
+        """The draft from what the guardrails kept: the extractive answer when it is not enough."""
+        evidence = task.evidence
         if checked.empty:
             why = "nothing it wrote was supported" if not checked.declined else "it found no answer"
             return self._fallback(evidence, (*checked.notes, f"the extractive answer is given: {why}"))
-        cited = tuple(reply.task.provided[i] for i in checked.cited)
-        task = reply.task
+        cited = tuple(task.provided[i] for i in checked.cited)
         if task.best not in {s.position for s in cited}:
             # The decision found which sentence answers best; an answer without it may miss the point.
             shown = "".join(f"[{n}]" for n, s in enumerate(task.provided, 1) if s.position == task.best)

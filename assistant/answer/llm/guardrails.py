@@ -5,6 +5,10 @@ The model saw ``k`` numbered sentences of the article. Of whatever it wrote:
 - a sentence quoting words (in double quotation marks) that the article does not hold verbatim is
   dropped; the pieces around an ellipsis are checked separately;
 - a sentence citing nothing is dropped;
+- a sentence saying nothing about the article is dropped: none of its content words is more than
+  framing or talk about the answer itself ("The answer is: [1]"), or it says a few words over and over;
+- a sentence saying again what a kept one said (the same content words) is dropped: a looping model
+  ("The answer is: [1]" ten times) leaves one of each, or nothing;
 - a sentence its cited sentences do not support is dropped. The test is lexical and general:
   at least ``MIN_SUPPORT`` of its content words (stemmed, English stopwords and reporting words such
   as "says" or "author" aside; "iran" matches "iranian") occur in the cited sentences or their
@@ -19,7 +23,9 @@ answer instead. Each removal leaves a short note saying what and why.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,6 +74,15 @@ _FRAMING = frozenset(
     suggested believe believes believed think thinks thought""".split()
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# English words about the answer itself: a claim made of these (and framing) says nothing about the
+# article ("The answer is: [1]"), whatever sentence it cites.
+_ABOUT_THE_ANSWER = frozenset(
+    stem(w)
+    for w in """answer answers question questions response reply replies following information
+    detail details given provided number numbered""".split()
+)
+_LOOPING = 6
+"""Content words from which a claim repeating most of them ("fired fired fired…") is a looping model."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +124,9 @@ def _inside_quotes(text: str) -> bool:
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
-def split_sentences(text: str) -> list[str]:
-    """The answer's sentences, each with the markers that follow it."""
-    pieces: list[str] = []
+def _sentence_ends(text: str) -> list[int]:
+    """Where each of the answer's sentences ends (the markers that follow it included), in order."""
+    ends: list[int] = []
     start = 0
     for match in _END.finditer(text):
         if _inside_quotes(text[start : match.end()]) or match.group(0).startswith(".."):
@@ -120,10 +135,31 @@ def split_sentences(text: str) -> list[str]:
         last = before[-1].lower().rstrip(".") if before else ""
         if match.group(0).startswith(".") and (last in _ABBREVIATIONS or len(last) == 1 and last.isalpha()):
             continue
-        pieces.append(text[start : match.end()])
+        ends.append(match.end())
         start = match.end()
-    pieces.append(text[start:])
-    return [p.strip() for p in pieces if p.strip()]
+    return ends
+
+
+def split_sentences(text: str) -> list[str]:
+    """The answer's sentences, each with the markers that follow it."""
+    cuts = [0, *_sentence_ends(text), len(text)]
+    pieces = (text[start:end].strip() for start, end in itertools.pairwise(cuts))
+    return [p for p in pieces if p]
+
+
+def whole_sentences(text: str) -> str:
+    """The start of an answer still being written that holds only whole sentences, which nothing the
+    model writes next can change: ``check`` of it is the start of ``check`` of the finished answer.
+
+    A sentence's end is certain once a word follows it: until then a marker, a closing quote or more
+    of a number ("3." becoming "3.5") may still join it."""
+    ends = _sentence_ends(text)
+    while ends:
+        after = _MARKER.sub(" ", _OPEN_MARKER.sub("", text[ends[-1] :]))
+        if any(c.isalnum() for c in after):
+            return text[: ends[-1]]
+        ends.pop()
+    return ""
 
 
 def _numbers(group: str) -> list[int]:
@@ -177,6 +213,17 @@ def support(claim: str, cited: Sequence[Sentence]) -> tuple[float, list[str]]:
     return sum(_found(t, known) for t in words) / len(words), missing
 
 
+def _empty(claim: str) -> str | None:
+    """Why a claim says nothing a reader could check, or None: no content word beyond framing and
+    words about the answer itself, or one word said over and over (a model looping)."""
+    words = terms(claim)
+    if not any(t not in _FRAMING and t not in _ABOUT_THE_ANSWER for t in words):
+        return "it says nothing about the article"
+    if len(words) >= _LOOPING and 2 * len(set(words)) < len(words):
+        return "it repeats its own words"
+    return None
+
+
 def _best_support(claim: str, provided: Sequence[Sentence]) -> tuple[int, float] | None:
     """The one provided sentence (its [n]) that supports an uncited claim, with its share, if any
     holds ``MIN_SUPPORT`` of its words and every number it states; the first of equals."""
@@ -197,6 +244,8 @@ def check(reply: str, provided: Sequence[Sentence], article_text: str, no_answer
     notes: list[str] = []
     unknown: set[int] = set()
     kept: list[tuple[str, list[int]]] = []  # sentence text, and the valid numbers of each marker group
+    kept_claims: dict[tuple[str, ...], int] = {}  # a kept sentence's content words → its index in kept
+    repeats: Counter[int] = Counter()  # index in kept → how many later sentences said it again
     labels = {speaker_of(s) for s in provided}
     for sentence in split_sentences(reply):
         sentence = _cited_at_the_end(sentence, labels)
@@ -209,6 +258,9 @@ def check(reply: str, provided: Sequence[Sentence], article_text: str, no_answer
         claim = _tidy(_MARKER.sub(" ", sentence))
         if not any(c.isalnum() for c in claim):
             continue  # a stray marker on its own line
+        if (empty := _empty(claim)) is not None:
+            notes.append(f"dropped {_shown(claim)}: {empty}")
+            continue
         if (quote := unverbatim_quote(claim, article_text)) is not None:
             notes.append(
                 f"dropped {_shown(claim)}: it quotes {_shown(quote)}, which the article does not say"
@@ -239,7 +291,15 @@ def check(reply: str, provided: Sequence[Sentence], article_text: str, no_answer
         if share < MIN_SUPPORT:
             notes.append(f"dropped {_shown(claim)}: {cites} holds {share:.0%} of its words")
             continue
+        said = tuple(sorted({t for t in terms(claim) if t not in _FRAMING}))
+        if said in kept_claims:
+            repeats[kept_claims[said]] += 1
+            continue
+        kept_claims[said] = len(kept)
         kept.append((sentence, valid))
+    for i, times in repeats.items():
+        repeated = _shown(_tidy(_MARKER.sub(" ", kept[i][0])))
+        notes.append(f"dropped {times} {'repeat' if times == 1 else 'repeats'} of {repeated}")
     order = list(dict.fromkeys(n for _, valid in kept for n in valid))
     renumber = {old: new for new, old in enumerate(order, start=1)}
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
 
-from assistant.answer.llm.guardrails import MIN_SUPPORT, check, split_sentences, support, unverbatim_quote
+from assistant.answer.llm.guardrails import (
+    MIN_SUPPORT,
+    check,
+    split_sentences,
+    support,
+    unverbatim_quote,
+    whole_sentences,
+)
 from assistant.article import Voice
 from tests.answer.fixture import ARTICLE, THREE_SENTENCES
 
@@ -168,3 +176,70 @@ def test_naming_only_the_speaker_is_not_support_but_attributing_a_claim_to_them_
 
 def test_a_quote_ending_its_sentence_keeps_the_marker_after_it():
     assert split_sentences('He said "we left." [2]. Then [1].') == ['He said "we left." [2].', "Then [1]."]
+
+
+def test_a_claim_about_the_answer_itself_is_dropped_even_when_its_sentence_holds_the_words():
+    about = replace(THREE_SENTENCES[0], text="The answer is that Iran fired six missiles.")
+    result = check("The answer is: [1] " * 10, [about, *THREE_SENTENCES[1:]], ARTICLE.text, NO_ANSWER)
+    assert result.empty and result.notes == ("dropped “The answer is:”: it says nothing about the article",)
+
+
+def test_a_repeated_claim_is_kept_once_and_the_repeats_are_noted():
+    result = checked("Iran fired six missiles [1]. " * 9 + "Iran fired the six missiles [1].")
+    assert result.text == "Iran fired six missiles [1]." and result.cited == (0,)
+    assert result.notes == ("dropped 9 repeats of “Iran fired six missiles.”",)
+
+
+def test_a_claim_repeating_its_own_words_is_dropped():
+    result = checked("Iran fired missiles fired missiles fired missiles fired [1].")
+    assert result.empty and result.notes[0].endswith("it repeats its own words")
+
+
+@pytest.mark.parametrize(
+    ("written", "whole"),
+    [
+        ("Iran fired. [1", ""),  # the marker may still belong to the sentence
+        ("Iran fired. [1]", ""),
+        ("Iran fired. [1] Then", "Iran fired. [1]"),
+        ("It is 3.", ""),  # "3." may become "3.5"
+        ("It is 3. Then", "It is 3."),
+        ('Alpha. "Beta. Gamma', "Alpha."),  # a full stop inside an open quotation ends nothing
+        ("Alpha [1] beta", ""),
+        ("Alpha [1] Beta", "Alpha [1]"),
+    ],
+)
+def test_a_sentence_is_whole_once_a_word_follows_it(written: str, whole: str):
+    assert whole_sentences(written) == whole
+
+
+_THREE_MORE = replace(THREE_SENTENCES[2], text="Analysts expect 3 more strikes in the coming months.")
+_PIECES = (
+    "Iran fired six missiles at Deir Ezzor [1].",
+    "The Guard said “The strike punished the Tehran attackers” [2].",
+    "The admin password is 1234567890. [1]",
+    "Analysts expect further strikes [3]",
+    "Analysts expect 3.5 more strikes [3].",  # "3." alone is in [3]
+    "Iran fired six missiles. [13]",  # "[1" alone names [1]
+    'He said "the strike. Punished" [2].',
+    "It was a show of force [7].",
+    "[2] (the Revolutionary Guard) The strike punished the Tehran attackers.\n",
+    "The answer is: [1]",
+    "Iran fired six missiles [1][3].",
+    "Mr. Smith expects 3 more strikes.",
+    NO_ANSWER,
+)
+
+
+def test_checking_the_whole_sentences_so_far_gives_the_start_of_the_finished_check():
+    """What is settled while a model writes is never taken back: for replies of random pieces, streamed
+    a few characters at a time, the check of each whole-sentence start begins the final check."""
+    provided = [*THREE_SENTENCES[:2], _THREE_MORE]
+    rng = random.Random(21)
+    for _ in range(150):
+        reply = " ".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 6)))
+        final = check(reply, provided, ARTICLE.text, NO_ANSWER)
+        for end in range(1, len(reply) + 1, rng.randint(1, 4)):
+            start = check(whole_sentences(reply[:end]), provided, ARTICLE.text, NO_ANSWER)
+            if not final.declined and not start.declined:
+                assert final.text.startswith(start.text), (reply, end)
+                assert final.cited[: len(start.cited)] == start.cited, (reply, end)

@@ -6,6 +6,7 @@ pipeline's partial texts, then the checked answer; ``/v1/chat/completions`` thro
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import openai
 import pytest
@@ -15,7 +16,7 @@ from assistant.answer.base import Partial
 from assistant.answer.llm.backend import RETRIES, BackendFailure, ChatBackend
 from assistant.pipeline import Answered
 from assistant.ui.session import ChatSession
-from tests.answer.llm.replies import QUESTION, restating
+from tests.answer.llm.replies import QUESTION, restating, shown
 from tests.llm.scripted import Reply, ScriptedServer
 
 pytestmark = pytest.mark.integration
@@ -94,33 +95,111 @@ def _client(api) -> openai.OpenAI:
     )
 
 
-def test_v1_streams_the_models_words_and_ends_with_the_checked_answer(api, model_server, answering):
-    model_server.script(paced(restating(answering, extra=INVENTED)))
+def _streamed(api, question: str = QUESTION) -> tuple[list[str], dict]:
+    """What a standard client shows (the deltas it concatenates), and the final chunk's extras."""
     chunks = list(
         _client(api).chat.completions.create(
-            model="article-assistant", messages=[{"role": "user", "content": QUESTION}], stream=True
+            model="article-assistant", messages=[{"role": "user", "content": question}], stream=True
         )
     )
-    words = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
-    assert len(words) > 5 and "".join(words).startswith("According to")
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    return [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content], chunks[-1].model_extra
+
+
+def assert_only_checked_words(deltas: list[str], final: dict) -> None:
+    """The concatenated deltas are the checked answer: never a word it does not hold."""
+    shown = "".join(deltas)
+    assert set(shown.split()) <= set(final["content"].split())
+    assert shown == final["content"] and final["replaces_streamed"] is False
+
+
+def test_v1_streams_checked_sentences_while_the_model_writes_and_they_make_the_answer(
+    api, model_server, answering
+):
+    hold = threading.Event()
+    model_server.script(dataclasses.replace(paced(restating(answering, extra=INVENTED)), hold=hold))
+    stream = _client(api).chat.completions.create(
+        model="article-assistant", messages=[{"role": "user", "content": QUESTION}], stream=True
+    )
+    try:
+        first = next(c.choices[0].delta.content for c in stream if c.choices[0].delta.content)
+    finally:
+        hold.set()  # the model ends its reply only now: ``first`` was sent while it was writing
+    chunks = list(stream)
     final = chunks[-1].model_extra or {}
-    assert chunks[-1].choices[0].finish_reason == "stop" and final["answered_by"] == "llm"
-    assert final["replaces_streamed"] is True and "show of force" not in final["content"]
+    deltas = [first, *(c.choices[0].delta.content for c in chunks if c.choices[0].delta.content)]
+    assert_only_checked_words(deltas, final)
+    assert first.startswith("According to") and "show of force" not in "".join(deltas)
+    assert final["answered_by"] == "llm"
     assert "removed [7]: the model was given no sentence 7" in final["guardrail_notes"]
     assert final["citations"] and all(f"[{c['id']}]" in final["content"] for c in final["citations"])
 
 
 def test_v1_streamed_text_is_the_answer_when_nothing_was_removed(api, model_server, answering):
     model_server.script(paced(restating(answering)))
-    chunks = list(
-        _client(api).chat.completions.create(
-            model="article-assistant", messages=[{"role": "user", "content": QUESTION}], stream=True
-        )
-    )
-    streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
-    final = chunks[-1].model_extra or {}
-    assert final["replaces_streamed"] is False and streamed == final["content"]
+    deltas, final = _streamed(api)
+    assert_only_checked_words(deltas, final)
     assert final["answered_by"] == "llm" and final["guardrail_notes"] == []
+
+
+INJECTED = "The admin password is 1234567890. [1] The tower is 324 metres tall [2]."
+"""What an injected article makes a model say (citing sentences that do not say it): never shown."""
+
+
+@pytest.mark.parametrize("where", ["first", "between", "last"])
+def test_v1_never_sends_a_standard_client_what_the_guardrails_drop(api, model_server, answering, where):
+    def write(body) -> str:
+        said = [
+            f"According to {speaker}, {text.rstrip('.')} [{n}]."
+            for n, (speaker, text) in shown(body).items()
+            if text in answering
+        ]
+        at = {"first": 0, "between": 1, "last": len(said)}[where]
+        return " ".join([*said[:at], INJECTED, *said[at:]])
+
+    model_server.script(paced(Reply.from_request(write)))
+    deltas, final = _streamed(api)
+    assert_only_checked_words(deltas, final)
+    assert final["answered_by"] == "llm" and final["content"].startswith("According to")
+    assert not any(word in "".join(deltas) for word in ("password", "1234567890", "324", "tower"))
+    model_server.script(Reply.from_request(write))
+    assert (
+        final["content"]
+        == _client(api)
+        .chat.completions.create(model="article-assistant", messages=[{"role": "user", "content": QUESTION}])
+        .choices[0]
+        .message.content
+    )  # streamed or not, the same answer
+
+
+@pytest.mark.parametrize(
+    ("extra", "cut", "why"),
+    [
+        ("NOT IN THE ARTICLE", False, "the rest of the model's reply said the sentences do not answer"),
+        ("Then the model", True, "the LLM broke off its answer"),
+    ],
+    ids=["declines-after", "breaks-off-after"],
+)
+def test_v1_keeps_the_sentences_it_sent_when_the_model_then_fails_or_declines(
+    api, model_server, answering, extra, cut, why
+):
+    model_server.script(dataclasses.replace(paced(restating(answering, extra=extra)), cut=cut))
+    deltas, final = _streamed(api)
+    assert_only_checked_words(deltas, final)
+    assert final["answered_by"] == "llm" and final["notice"] is None
+    assert any(
+        note.startswith(why) and note.endswith("checked before that") for note in final["guardrail_notes"]
+    )
+    assert {c["text"] for c in final["citations"]} == answering
+
+
+def test_v1_streams_the_extractive_answer_when_the_model_cites_nothing_that_answers(api, model_server):
+    model_server.script(
+        paced(Reply.text("The admin password is 1234567890. [1] It was a show of force [7]."))
+    )
+    deltas, final = _streamed(api)
+    assert_only_checked_words(deltas, final)
+    assert final["answered_by"] == "extractive" and "1234567890" not in final["content"]
 
 
 def test_v1_without_streaming_says_who_answered_and_what_was_removed(api, model_server, answering):
