@@ -14,6 +14,7 @@ so the work ends within one cross-encoder pair instead of running on for seconds
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import threading
@@ -33,6 +34,7 @@ from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Turn
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # Threads for the chat page's answers. Stuck ones are abandoned, so a few spare beyond Gradio's
 # concurrency limit; when all are stuck, new answers wait in line and still time out on schedule.
@@ -73,6 +75,7 @@ async def within(
     async def watch(scope: anyio.CancelScope, client_left: Callable[[], Awaitable[None]]) -> None:
         await client_left()
         cancel.cancel(CLIENT_LEFT)
+        logger.info("%s stopped: %s", what, CLIENT_LEFT)
         scope.cancel()
 
     try:
