@@ -68,6 +68,19 @@ class AnswerTimeout(AssistantError):
 
     http_status: ClassVar[int] = 503
 
+    @classmethod
+    def after(cls, what: str, seconds: float) -> AnswerTimeout:
+        reason = "the index or the model is not responding; try again shortly"
+        return cls(f"{what} took longer than {seconds:g} s: {reason}")
+
+
+class AnswerCancelled(AssistantError):
+    """Nobody waits for this answer any more (its client left, or the request was abandoned): the work stops.
+
+    499 as nginx logs a request whose client closed it; the client is gone, so it is read only in logs."""
+
+    http_status: ClassVar[int] = 499
+
 
 class ModelUnavailable(AssistantError):
     """A model the assistant needs is not installed or cannot be loaded; the message says which and how."""

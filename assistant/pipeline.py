@@ -27,6 +27,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.answer.base import Partial, answer, stream_answer
 from assistant.answer.factory import make_answerer, make_extractive
 from assistant.article import Article, Sentence
+from assistant.cancellation import Cancel
 from assistant.errors import IndexUnavailable
 from assistant.index.builds import IndexDirectory, OpenIndex, Progress, silent
 from assistant.index.embedder import Embedder
@@ -75,7 +76,7 @@ class Assistant:
         ``scope`` keeps this index apart from others on one Chroma server (a library article's id)."""
         self.settings = settings or Settings()
         self.embeddings: Embedder = embeddings or MiniLMEmbeddings()
-        self.reranker = reranker or CrossEncoderReranker()
+        self.reranker = reranker or CrossEncoderReranker(max_query_tokens=self.settings.rerank_query_tokens)
         self.extractive = make_extractive(self.settings)
         self.answerer = make_answerer(self.settings, self.extractive)
         article = read_article(self.settings)
@@ -152,11 +153,13 @@ class Assistant:
     def validate(self, question: str) -> str:
         return valid_question(question, self.settings.max_question_chars)
 
-    def _question(self, question: str, history: Sequence[Turn]) -> Question:
-        """The question checked, with the recent history cleaned and bounded as every answer sees it."""
+    def _question(self, question: str, history: Sequence[Turn], cancel: Cancel | None = None) -> Question:
+        """The question checked, with the recent history cleaned and bounded as every answer sees it,
+        carrying ``cancel`` (none given: it is never cancelled) through the stages."""
         cleaned = self.validate(question)
         limit = self.settings.max_question_chars
-        return Question(cleaned, recent_turns(history, self.settings.max_history_turns, limit))
+        turns = recent_turns(history, self.settings.max_history_turns, limit)
+        return Question(cleaned, turns, cancel or Cancel())
 
     def contents(self) -> tuple[Article, tuple[Sentence, ...], tuple[int, ...]]:
         """The served article, its citable sentences in order and their key ones (best first), read
@@ -164,35 +167,48 @@ class Assistant:
         served = self.served.get()
         return served.article, served.index.sentences, tuple(served.index.manifest.key_sentences)
 
-    def evidence(self, question: str, history: Sequence[Turn] = ()) -> Evidence:
+    def evidence(
+        self, question: str, history: Sequence[Turn] = (), *, cancel: Cancel | None = None
+    ) -> Evidence:
         """What the answerer would be given for this question: ``assistant tune`` fits on it."""
-        asked = self._question(question, history)
+        asked = self._question(question, history, cancel)
         return self.served.get().stages.evidence_chain.invoke(asked)
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = (), *, cancel: Cancel | None = None) -> Answer:
         """Answer from the article, citing it; declines (answerable=False) when it does not say."""
-        return self.ask_with_article(question, history)[0]
+        return self.ask_with_article(question, history, cancel=cancel)[0]
 
     def ask_with_article(
-        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        extractive: bool = False,
+        cancel: Cancel | None = None,
     ) -> tuple[Answer, Article]:
         """``ask``, and the article its citations point into (the pair served when it was answered).
 
         ``extractive`` answers with the extractive answerer whatever ``ASSISTANT_ANSWERER`` says:
         deterministic and fast, for what asks many questions at once (suggested questions are checked
-        by asking them; a reloaded chat replays its questions)."""
-        asked = self._question(question, history)
+        by asking them; a reloaded chat replays its questions). ``cancel``: the work stops (raising
+        ``AnswerTimeout`` or ``AnswerCancelled``) once it passes its deadline or is cancelled."""
+        asked = self._question(question, history, cancel)
         served = self.served.get()
         if extractive:
             return answer(self.extractive, served.stages.evidence_chain.invoke(asked)), served.article
         return served.stages.chain.invoke(asked), served.article
 
     def stream_with_article(
-        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        extractive: bool = False,
+        cancel: Cancel | None = None,
     ) -> Iterator[Partial | Answered]:
         """``ask_with_article`` as it happens: ``Partial`` texts while a model writes the answer (none
         from the extractive answerer), then ``Answered``, the checked answer and its article."""
-        asked = self._question(question, history)
+        asked = self._question(question, history, cancel)
         served = self.served.get()
         evidence = served.stages.evidence_chain.invoke(asked)
         for item in stream_answer(self.extractive if extractive else self.answerer, evidence):

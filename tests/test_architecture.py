@@ -13,7 +13,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 # Bottom to top. A unit is a top-level module or package of assistant/; it may import its own rank or below.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset(
-        {"errors", "article", "schema", "offline", "allocator", "file_lock", "chroma_address", "settings"}
+        {
+            "errors",
+            "article",
+            "schema",
+            "offline",
+            "allocator",
+            "file_lock",
+            "chroma_address",
+            "settings",
+            "cancellation",
+        }
     ),
     frozenset({"ingest", "feedback", "model_server"}),
     frozenset({"index"}),

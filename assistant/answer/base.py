@@ -81,7 +81,9 @@ class Monitored(Protocol):
 
 
 def answer(answerer: Answerer, evidence: Evidence) -> Answer:
-    """Run an answerer: its draft, with the citations built and checked in the one shared place."""
+    """Run an answerer: its draft, with the citations built and checked in the one shared place.
+    Not started for a question whose answer is no longer wanted (``Query.cancel``)."""
+    evidence.query.cancel.check()
     return finish(answerer.draft(evidence), evidence.article)
 
 
@@ -90,5 +92,6 @@ def stream_answer(answerer: Answerer, evidence: Evidence) -> Iterator[Partial | 
     if not isinstance(answerer, Streaming):
         yield answer(answerer, evidence)
         return
+    evidence.query.cancel.check()
     for item in answerer.stream_draft(evidence):
         yield finish(item, evidence.article) if isinstance(item, Draft) else item

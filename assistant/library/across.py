@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.answer.base import Partial, answer, stream_answer
+from assistant.cancellation import Cancel
 from assistant.pipeline import Answered, Assistant
 from assistant.retrieve.evidence import Evidence
 from assistant.schema import Answer, ArticleRef, Turn
@@ -116,46 +117,60 @@ class AcrossArticles:
     def embeddings(self) -> Embedder:
         return self.default.embeddings
 
-    def choose(self, question: str, history: Sequence[Turn] = ()) -> Chosen:
-        """The article to answer from and its evidence (see the module docstring)."""
+    def choose(self, question: str, history: Sequence[Turn] = (), cancel: Cancel | None = None) -> Chosen:
+        """The article to answer from and its evidence (see the module docstring); ``cancel`` goes
+        with the question to each article asked."""
         cleaned = self.default.validate(question)
+        cancel = cancel or Cancel()
         turns = without_names(history)
         title = previous_title(history)
         previous = self.candidates.titled(title) if title else None
         asked: dict[str, Chosen] = {}
         if previous is not None:
-            evidence = previous.assistant.evidence(cleaned, turns)
+            evidence = previous.assistant.evidence(cleaned, turns, cancel=cancel)
             if evidence.query.is_follow_up:
                 return Chosen(previous, evidence)
             asked[previous.source.id] = Chosen(previous, evidence)
+        cancel.check()
         vector = self.embeddings.embed_query_vector(cleaned)
         routed = list(self.candidates.route(vector))
         for candidate in routed:
             if candidate.source.id not in asked:
-                asked[candidate.source.id] = Chosen(candidate, candidate.assistant.evidence(cleaned, turns))
+                evidence = candidate.assistant.evidence(cleaned, turns, cancel=cancel)
+                asked[candidate.source.id] = Chosen(candidate, evidence)
         order = [c.source.id for c in routed]
         chosen = [asked[i] for i in order] + [c for i, c in asked.items() if i not in order]
         return max(chosen, key=lambda c: _best_logit(c.evidence))  # max keeps the first of equals
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        return self.ask_with_article(question, history)[0]
+    def ask(self, question: str, history: Sequence[Turn] = (), *, cancel: Cancel | None = None) -> Answer:
+        return self.ask_with_article(question, history, cancel=cancel)[0]
 
     def ask_with_article(
-        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        extractive: bool = False,
+        cancel: Cancel | None = None,
     ) -> tuple[Answer, Article]:
         """The answer from the chosen article, named, and that article (its citations' offsets)."""
-        chosen = self.choose(question, history)
+        chosen = self.choose(question, history, cancel)
         assistant = chosen.candidate.assistant
         answerer = assistant.extractive if extractive else assistant.answerer
         result = answer(answerer, chosen.evidence)
         return named(result, chosen.candidate.source), chosen.evidence.article
 
     def stream_with_article(
-        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        extractive: bool = False,
+        cancel: Cancel | None = None,
     ) -> Iterator[Partial | Answered]:
         """The chosen article's answer as it is written (a model's partial texts, named), then the
         checked answer, named."""
-        chosen = self.choose(question, history)
+        chosen = self.choose(question, history, cancel)
         assistant, source = chosen.candidate.assistant, chosen.candidate.source
         prefix = f"From “{source.title}”: "
         answerer = assistant.extractive if extractive else assistant.answerer

@@ -56,7 +56,7 @@ class ArticleIndexes:
         if self._reranker is None:
             from assistant.retrieve.rerank import CrossEncoderReranker
 
-            self._reranker = CrossEncoderReranker()
+            self._reranker = CrossEncoderReranker(max_query_tokens=self.settings.rerank_query_tokens)
         return self._reranker
 
     def model_id(self) -> str:

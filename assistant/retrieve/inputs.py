@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from assistant.cancellation import Cancel
 from assistant.errors import InvalidQuestion
 from assistant.schema import Turn
 
@@ -16,10 +17,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Question:
-    """What the retrieve stage reads: the question, valid, and the recent chat, cleaned."""
+    """What the retrieve stage reads: the question, valid, and the recent chat, cleaned; and whether
+    its answer is still wanted (``cancel``, checked between the stages' units of work)."""
 
     text: str
     history: tuple[Turn, ...] = ()
+    cancel: Cancel = field(default_factory=Cancel, compare=False, repr=False)
 
 
 def clean_text(text: str) -> str:

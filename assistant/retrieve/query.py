@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from assistant.cancellation import Cancel
 from assistant.retrieve.text import terms
 from assistant.schema import Turn
 
@@ -78,6 +79,8 @@ class Query:
     weights: dict[str, float]
     own_weights: dict[str, float]
     previous_answer: str = ""
+    cancel: Cancel = field(default_factory=Cancel, compare=False, repr=False)
+    """The question's: whether its answer is still wanted (``assistant.cancellation``)."""
 
     @property
     def is_follow_up(self) -> bool:

@@ -19,6 +19,11 @@ Why the knobs are set as they are (numbers from ``benchmarks/rerank.py`` on 2 co
   better served by a core each than by one pool they queue for.
 - No CPU memory arena: with pairs of every length the arena keeps its largest shapes (700 MB after
   300 varied calls against 220 MB without), for about 3 % more time.
+- The query part of each pair is cut to ``max_query_tokens`` (64; ``ASSISTANT_RERANK_QUERY_TOKENS``):
+  a pair's cost grows with its length, and a 2,000-character question filled every pair to 512
+  tokens (0.2 s a pair, 4 s a question). No question of the evaluation sets has more than 38 tokens,
+  so their scores do not move. Between pairs ``score`` checks the question's ``Cancel``: an answer
+  nobody waits for stops within one pair.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.cancellation import Cancel
 from assistant.errors import ModelUnavailable
 from assistant.offline import enforce_offline
 
@@ -45,6 +51,7 @@ MODEL_SUBDIR = Path("models") / "data" / "reranker_en"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 MAX_TOKENS = 512
+MAX_QUERY_TOKENS = 64
 DEFAULT_THREADS = 1
 DEFAULT_BATCH_SIZE = 1
 # ORT's idle intra-op threads busy-wait for work when spinning; benchmarks/rerank.py turns it on to compare.
@@ -84,7 +91,11 @@ class CrossEncoderReranker:
         *,
         threads: int | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        max_query_tokens: int = MAX_QUERY_TOKENS,
     ) -> None:
+        if not 1 <= max_query_tokens <= MAX_TOKENS // 2:
+            msg = f"max_query_tokens must be between 1 and {MAX_TOKENS // 2}, got {max_query_tokens}"
+            raise ValueError(msg)
         if batch_size < 1:
             msg = f"batch_size must be at least 1, got {batch_size}"
             raise ValueError(msg)
@@ -94,6 +105,7 @@ class CrossEncoderReranker:
         self._model_dir = model_dir
         self.threads = threads or DEFAULT_THREADS
         self.batch_size = batch_size
+        self.max_query_tokens = max_query_tokens
         self.model_id = reranker_model_id()
         self._session: onnxruntime.InferenceSession | None = None
         self._tokenizer: Tokenizer | None = None
@@ -104,15 +116,20 @@ class CrossEncoderReranker:
     def model_dir(self) -> Path:
         return self._model_dir if self._model_dir is not None else reranker_dir()
 
-    def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
-        """One float32 logit per passage, in the order given; an empty list gives an empty array."""
+    def score(self, query: str, passages: Sequence[str], cancel: Cancel | None = None) -> np.ndarray:
+        """One float32 logit per passage, in the order given; an empty list gives an empty array.
+
+        ``cancel`` is checked before each batch: it raises once the answer is no longer wanted."""
         if not passages:
             return np.empty(0, dtype=np.float32)
         session, tokenizer = self._loaded()
+        query = self.bounded_query(query)
         encodings = tokenizer.encode_batch([(query, passage) for passage in passages])
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         scores = np.empty(len(encodings), dtype=np.float32)
         for begin in range(0, len(order), self.batch_size):
+            if cancel is not None:
+                cancel.check()
             batch = order[begin : begin + self.batch_size]
             feeds = self._feeds([encodings[i] for i in batch])
             scores[batch] = session.run(None, feeds)[0].reshape(-1)
@@ -123,7 +140,17 @@ class CrossEncoderReranker:
         if not passages:
             return []
         _, tokenizer = self._loaded()
+        query = self.bounded_query(query)
         return [len(e.ids) for e in tokenizer.encode_batch([(query, passage) for passage in passages])]
+
+    def bounded_query(self, query: str) -> str:
+        """The query as the pairs hold it: cut after its first ``max_query_tokens`` tokens (whole
+        tokens: the cut text tokenizes to exactly those)."""
+        _, tokenizer = self._loaded()
+        encoding = tokenizer.encode(query, add_special_tokens=False)
+        if len(encoding.ids) <= self.max_query_tokens:
+            return query
+        return query[: encoding.offsets[self.max_query_tokens - 1][1]]
 
     def probe(self) -> None:
         """Score one fixed pair: raises ``ModelUnavailable`` when the model cannot score (``/healthz``)."""

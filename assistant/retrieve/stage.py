@@ -5,11 +5,14 @@ from the chat so far (``Query``). ``gather`` embeds the search text once (retrie
 share the vector), runs hybrid retrieval, lets the cross-encoder rank a pool of candidate sentences
 (``assistant.retrieve.candidates``) and the two-sentence windows around the best of them
 (``assistant.retrieve.windows``), and hands all of it on as ``Evidence``.
+
+The question's ``Cancel`` goes along in the ``Query``: each step checks it before it starts and the
+cross-encoder before each pair, so an answer nobody waits for stops within one pair.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +30,7 @@ from assistant.retrieve.windows import RankedWindow, window_starts, window_text
 
 if TYPE_CHECKING:
     from assistant.article import Article, Sentence
+    from assistant.cancellation import Cancel
     from assistant.index.builds import OpenIndex
     from assistant.index.embedder import Embedder
     from assistant.retrieve.inputs import Question
@@ -78,16 +82,19 @@ class Retrieval:
 
     def understand(self, question: Question) -> Query:
         """Spelling mended against the article's words, then made standalone from the history."""
+        question.cancel.check()
         mended = self.speller.correct(question.text)
-        return standalone_query(mended, question.history, stands_alone=asks_about_article)
+        query = standalone_query(mended, question.history, stands_alone=asks_about_article)
+        return replace(query, cancel=question.cancel)
 
     def gather(self, query: Query) -> Evidence:
         """Embed the search text once (retrieval and the answerer share the vector), then let the
         cross-encoder rank the candidate sentences and the windows around the best of them."""
+        query.cancel.check()
         vector = self.embeddings.embed_query_vector(query.search_text)
         passages = self.passages(query.search_text, vector)
         eligible = eligible_sentences(self.article, self.sentences, mentions_the_page(query.question))
-        ranked = self.rank_sentences(query.search_text, vector, passages, eligible)
+        ranked = self.rank_sentences(query.search_text, vector, passages, eligible, query.cancel)
         return Evidence(
             query=query,
             article=self.article,
@@ -97,7 +104,7 @@ class Retrieval:
             query_vector=vector,
             ranked=ranked,
             key_sentences=self.key_sentences,
-            windows=self.rank_windows(query.search_text, ranked, eligible),
+            windows=self.rank_windows(query.search_text, ranked, eligible, query.cancel),
         )
 
     def passages(self, search_text: str, vector: np.ndarray) -> tuple[RetrievedPassage, ...]:
@@ -111,12 +118,13 @@ class Retrieval:
         vector: np.ndarray,
         passages: tuple[RetrievedPassage, ...],
         eligible: np.ndarray,
+        cancel: Cancel | None = None,
     ) -> tuple[RankedSentence, ...]:
         """The candidate pool (dense and passage ranks fused) as the cross-encoder ranks it, best first."""
         pool = candidate_pool(
             eligible, self.sentence_vectors, vector, [(p.first_sentence, p.last_sentence) for p in passages]
         )
-        scores = self.reranker.score(search_text, [self.sentences[c.position].text for c in pool])
+        scores = self.reranker.score(search_text, [self.sentences[c.position].text for c in pool], cancel)
         return tuple(
             sorted(
                 (RankedSentence(c.position, c.dense, float(r)) for c, r in zip(pool, scores, strict=True)),
@@ -125,13 +133,17 @@ class Retrieval:
         )
 
     def rank_windows(
-        self, search_text: str, ranked: tuple[RankedSentence, ...], eligible: np.ndarray
+        self,
+        search_text: str,
+        ranked: tuple[RankedSentence, ...],
+        eligible: np.ndarray,
+        cancel: Cancel | None = None,
     ) -> tuple[RankedWindow, ...]:
         """The two-sentence windows around the best ranked sentences, as the cross-encoder ranks them."""
         around = [r.position for r in ranked[: POOL_TUNING.windows_around]]
         starts = window_starts(around, self.sentences, eligible)
         texts = [window_text(self.sentences, first) for first in starts]
-        scores = self.reranker.score(search_text, texts)
+        scores = self.reranker.score(search_text, texts, cancel)
         return tuple(
             sorted(
                 (RankedWindow(first, float(r)) for first, r in zip(starts, scores, strict=True)),

@@ -1,8 +1,8 @@
 """The one place configuration is read: environment variables prefixed ``ASSISTANT_`` (or a .env file).
 
 Each concern's fields, and the checks of one field, live in a module of their own here (``article``,
-``index``, ``library``, ``answering``, ``llm``, ``serving``, ``limits``, ``security``, ``feedback``);
-``Settings`` combines them into one flat object, so every field keeps its name and its variable
+``index``, ``library``, ``answering``, ``llm``, ``serving``, ``limits``, ``security``, ``feedback``,
+``chat``); ``Settings`` combines them into one flat object, so every field keeps its name and its variable
 (``settings.index_dir`` is ``ASSISTANT_INDEX_DIR``), and holds the checks that run once every field is
 read. Nothing here imports a surface.
 """
@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from assistant.errors import InvalidConfiguration
 from assistant.settings.answering import AnsweringSettings
 from assistant.settings.article import DEFAULT_ARTICLE, MAX_UTF8_BYTES_PER_CHAR, ArticleSettings
+from assistant.settings.chat import ChatSettings
 from assistant.settings.feedback import FeedbackSettings
 from assistant.settings.index import IndexSettings
 from assistant.settings.library import LibrarySettings
@@ -30,8 +31,9 @@ __all__ = ["DEFAULT_ARTICLE", "Settings", "load_settings"]
 
 
 # pydantic orders the fields of combined models base-most first, so the groups are listed last to first:
-# the fields read article, index, library, answering, llm, serving, limits, security, feedback.
+# the fields read article, index, library, answering, llm, serving, limits, security, feedback, chat.
 class Settings(
+    ChatSettings,
     FeedbackSettings,
     SecuritySettings,
     LimitSettings,

@@ -21,6 +21,13 @@ class AnsweringSettings(BaseModel):
     max_citations: int = Field(2, ge=1, le=5, description="Sentences cited at most per answer.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_history_turns: int = Field(50, ge=0, description="History turns considered (newest kept).")
+    rerank_query_tokens: int = Field(
+        64,
+        ge=8,
+        le=256,
+        description="Tokens of the question the cross-encoder reads with each candidate sentence (the "
+        "rest is cut): a pair's cost grows with its length, so this bounds a long question's cost.",
+    )
     prompts_dir: Path | None = Field(
         None,
         description="Prompts folder: the answer templates and the LLM prompt (default: the ones shipped "

@@ -70,6 +70,7 @@ def build_ui(
             wire_ratings(page, scope, feedback)
         gr.api(_chat_api(session), api_name="chat")  # always the default article
     demo.queue(default_concurrency_limit=settings.ui_concurrency_limit, max_size=settings.ui_queue_size)
+    demo.state_session_capacity = settings.chat_max_sessions  # read when the app is mounted
     return demo
 
 

@@ -72,9 +72,12 @@ def lay_out(
     import gradio as gr
 
     _, messages, opening_turns, opening_view = opening
-    turns = gr.State(opening_turns)
-    shown = gr.State(messages)
-    rated = gr.State(None)
+    # A tab's conversation is dropped from the server once idle this long (Gradio then hands its next
+    # event the opening again); its size is bounded by assistant.ui.bounds.
+    idle = {"time_to_live": settings.chat_idle_seconds}
+    turns = gr.State(opening_turns, **idle)
+    shown = gr.State(messages, **idle)
+    rated = gr.State(None, **idle)
     header = gr.HTML(chat_html.header_html(article), elem_id="aa-header")
     dropdown = None
     if sessions is not None:
@@ -131,7 +134,7 @@ def lay_out(
     if sessions is not None and dropdown is not None:
         picker = Picker(
             dropdown,
-            chosen=gr.State(sessions.default_id),
+            chosen=gr.State(sessions.default_id, **idle),
             chosen_box=gr.Textbox(sessions.default_id, visible=False, elem_id="aa-chosen"),
             saved_choice=gr.Textbox("", visible=False, elem_id="aa-saved-article"),
         )

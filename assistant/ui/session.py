@@ -4,7 +4,9 @@ Two lists travel between calls, both kept server-side: ``messages`` is what the 
 HTML, openai-style dicts, suggested questions as ``options``) and ``turns`` is what was really said
 (raw question, answer text, its citations, which message shows it) for follow-ups, for highlighting the
 article and for the feedback on one answer. The chat opens on the article's overview: an assistant
-turn the next questions can follow up on, but not a question (undo and clear stop at it).
+turn the next questions can follow up on, but not a question (undo and clear stop at it). Both are
+bounded (``assistant.ui.bounds``): a refused over-long question is kept as an excerpt, and the oldest
+exchanges leave a conversation that grows past its bounds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 
 from assistant.answer.sources import answer_with_sources
 from assistant.article import Article
+from assistant.cancellation import Cancel
 from assistant.delivery.deadline import ask_within_sync, stream_within_sync
 from assistant.delivery.streaming import stream_prefixes
 from assistant.errors import AssistantError, InvalidQuestion
@@ -27,6 +30,7 @@ from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Citation, Turn
 from assistant.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.ui import html as chat_html
+from assistant.ui.bounds import ChatBounds, bounded, excerpt, restorable
 
 Message = dict[str, Any]
 
@@ -45,8 +49,6 @@ Update = tuple[str, list[Message], list[Message], str]
 STREAM_DELAY = 0.03
 STARTERS = 4
 FOLLOW_UPS = 3
-MAX_RESTORED_QUESTIONS = 30
-"""A reloaded tab replays at most this many questions (~0.1 s each); an older conversation is cut."""
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,7 @@ class ChatSession:
         self.assistant = assistant
         self.suggestions = suggestions or Suggestions(assistant)
         self.delay = delay
+        self.bounds = ChatBounds.of(assistant.settings)
 
     def article_view(
         self,
@@ -106,20 +109,28 @@ class ChatSession:
         yield from self._respond(question, messages, turns, stream=True)
 
     def _respond(
-        self, question: str, messages: list[Message], turns: list[Message], *, stream: bool
+        self,
+        question: str,
+        messages: list[Message],
+        turns: list[Message],
+        *,
+        stream: bool,
+        within: Cancel | None = None,
     ) -> Iterator[Update]:
+        """``respond``; ``within``: the deadline this answer shares with others (a replay's)."""
         messages, turns = _without_options(messages), list(turns or [])
         if not (question or "").strip():
             yield "", self._offer(messages, turns), turns, self.article_view(turns, _current(turns))
             return
-        messages.append({"role": "user", "content": chat_html.question_html(question)})
+        kept = self._kept(question)
+        messages.append({"role": "user", "content": chat_html.question_html(kept)})
         earlier = turns
-        turns = [*turns, {"role": "user", "content": question}]
+        turns = [*turns, {"role": "user", "content": kept}]
         answered: Answered | None = None
         written = False  # a model wrote the answer before our eyes: no need to replay it
         try:
             for event in stream_within_sync(
-                self.assistant, question, _history(earlier), extractive=not stream
+                self.assistant, question, _history(earlier), extractive=not stream, within=within
             ):
                 if isinstance(event, Answered):
                     answered = event
@@ -129,7 +140,8 @@ class ChatSession:
                     yield "", [*messages, partial], turns, self.article_view(earlier)
         except AssistantError as error:
             messages.append({"role": "assistant", "content": chat_html.error_html(str(error))})
-            failed = [*earlier, {"role": "user", "content": question, "failed": True}]
+            failed = [*earlier, {"role": "user", "content": kept, "failed": True}]
+            messages, failed = bounded(messages, failed, self.bounds)
             yield "", messages, failed, self.article_view(failed)
             return
         assert answered is not None  # the stream ends with its answer
@@ -140,7 +152,17 @@ class ChatSession:
             time.sleep(self.delay)
         turns.append(_turn(answer, article, message=len(messages)))
         messages.append({"role": "assistant", "content": chat_html.answer_html(answer)})
-        yield "", self._offer(messages, turns), turns, self.article_view(earlier, answer.citations, article)
+        messages, turns = bounded(messages, turns, self.bounds)
+        shown = self.article_view(turns[:-1], answer.citations, article)  # earlier answers' citations
+        yield "", self._offer(messages, turns), turns, shown
+
+    def _kept(self, question: str) -> str:
+        """What the conversation keeps of a question: all of it, or an excerpt of one it refuses."""
+        try:
+            self.assistant.validate(question)
+        except InvalidQuestion:
+            return excerpt(question)
+        return question
 
     def replay(self, questions: object) -> Update:
         """The conversation of a reloaded tab, rebuilt from its questions alone by the extractive
@@ -148,10 +170,29 @@ class ChatSession:
         keeps only their text, the server never trusts shown HTML.
 
         ``questions`` comes from the client: anything but a JSON list of question strings starts a
-        fresh conversation; a longer list keeps its last ``MAX_RESTORED_QUESTIONS``."""
+        fresh conversation; only its newest questions within ``ASSISTANT_CHAT_MAX_QUESTIONS`` and
+        ``ASSISTANT_CHAT_RESTORE_CHARS`` are replayed, all within ``ASSISTANT_CHAT_RESTORE_SECONDS``:
+        past it, the replay stops and says how far it got."""
         textbox, messages, turns, article = self.start()
-        for question in _restorable(questions):
-            *_, (textbox, messages, turns, article) = self._respond(question, messages, turns, stream=False)
+        replayed = restorable(questions, self.bounds)
+        seconds = self.assistant.settings.chat_restore_seconds
+        within = Cancel(seconds, "restoring the conversation")
+        restored = 0
+        for question in replayed:
+            if within.stopped:
+                break
+            *_, update = self._respond(question, messages, turns, stream=False, within=within)
+            if within.stopped and update[2] and update[2][-1].get("failed"):
+                break  # cut by the deadline: left out with the rest
+            textbox, messages, turns, article = update
+            restored += 1
+        if restored < len(replayed):
+            logger.warning("a reloaded tab's replay stopped at its deadline after %d questions", restored)
+            note = (
+                f"Only {restored} of the {len(replayed)} questions of this conversation were restored: "
+                f"restoring took longer than {seconds:g} s. Ask the others again if you need them."
+            )
+            messages = [*messages, {"role": "assistant", "content": chat_html.error_html(note)}]
         return textbox, messages, turns, article
 
     def undo(self, messages: list[Message], turns: list[Message]) -> Update:
@@ -251,18 +292,6 @@ def asked(turns: Sequence[Message]) -> list[str]:
 
 def asked_json(turns: Sequence[Message]) -> str:
     return json.dumps(asked(turns), ensure_ascii=False)
-
-
-def _restorable(questions: object) -> list[str]:
-    if isinstance(questions, str):
-        try:
-            questions = json.loads(questions or "[]")
-        except ValueError:
-            questions = None
-    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-        logger.warning("a tab sent a conversation to restore that is not a list of questions; ignored")
-        return []
-    return questions[-MAX_RESTORED_QUESTIONS:]
 
 
 def _without_options(messages: Sequence[Message] | None) -> list[Message]:

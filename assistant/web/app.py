@@ -27,6 +27,7 @@ from assistant.library.slugs import ID_PATTERN
 from assistant.pipeline import Assistant
 from assistant.schema import ERROR_RESPONSES, AskResponse, ErrorResponse, Turn
 from assistant.settings import Settings
+from assistant.web.disconnect import client_left
 from assistant.web.docs import add_offline_docs
 from assistant.web.errors import error_content
 from assistant.web.feedback import feedback_route
@@ -218,7 +219,7 @@ def create_app(
         response_model=AskResponse,
         responses={**ERROR_RESPONSES, **UNKNOWN_ARTICLE},
     )
-    async def ask(request: AskRequest) -> AskResponse:  # type: ignore[valid-type]  (built per app)
+    async def ask(request: AskRequest, connection: Request) -> AskResponse:  # type: ignore[valid-type]
         """Answer a question from the article (`article`, or the default one; `all`: across all of
         them), citing it verbatim (or decline when it does not say); every citation names its article
         in `source`."""
@@ -227,7 +228,8 @@ def create_app(
             scoped = shelf.scoped()
         else:
             scoped = await anyio.to_thread.run_sync(partial(shelf.scoped, article, across=True))
-        answer = await ask_within(scoped.assistant, request.question, request.history)
+        gone = partial(client_left, connection)
+        answer = await ask_within(scoped.assistant, request.question, request.history, gone=gone)
         return AskResponse.of(scoped.attribute(answer))
 
     @api.get("/articles", response_model=ArticleList, responses=ERROR_RESPONSES)

@@ -41,6 +41,7 @@ from assistant.library.errors import IDS_IN_MESSAGES, UnknownArticle
 from assistant.library.shelf import ALL, Scoped, Shelf
 from assistant.pipeline import Answered
 from assistant.schema import ERROR_RESPONSES, Answer, AnsweredBy, Citation, ErrorResponse, Turn
+from assistant.web.disconnect import client_left
 from assistant.web.errors import error_content
 
 logger = logging.getLogger(__name__)
@@ -280,7 +281,8 @@ def openai_router(shelf: Shelf, require_api_key: Callable[..., None]) -> APIRout
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
-        answer = scoped.attribute(await ask_within(assistant, question, history))
+        gone = partial(client_left, http)
+        answer = scoped.attribute(await ask_within(assistant, question, history, gone=gone))
         content = answer_with_sources(answer)
         prompt_words = sum(len(m.text().split()) for m in request.messages)
         return ChatCompletion(

@@ -121,9 +121,9 @@ def _count_evidence(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     asked: list[str] = []
     evidence = Assistant.evidence
 
-    def counted(self: Assistant, question: str, history=()):  # noqa: ANN001, ANN202
+    def counted(self: Assistant, question: str, history=(), *, cancel=None):  # noqa: ANN001, ANN202
         asked.append(self.article.title)
-        return evidence(self, question, history)
+        return evidence(self, question, history, cancel=cancel)
 
     monkeypatch.setattr(Assistant, "evidence", counted)
     return asked

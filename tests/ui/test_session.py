@@ -3,6 +3,7 @@ declines, follow-ups and suggested questions, a reloaded tab's replay, and what 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from html import unescape
@@ -12,7 +13,7 @@ import pytest
 from assistant.schema import Answer, Citation
 from assistant.suggestions import OVERVIEW_QUESTION, Suggestions
 from assistant.ui.html import answer_html, answer_markdown, article_html, question_html
-from assistant.ui.session import MAX_RESTORED_QUESTIONS, ChatSession, asked
+from assistant.ui.session import ChatSession, asked
 
 pytestmark = pytest.mark.integration
 
@@ -165,9 +166,10 @@ def test_a_malformed_saved_conversation_starts_fresh(session, saved):
 
 
 def test_a_restored_conversation_is_bounded(session):
-    questions = [f"Who wrote this article? ({n})" for n in range(MAX_RESTORED_QUESTIONS + 5)]
+    session.bounds = dataclasses.replace(session.bounds, max_questions=4)
+    questions = [f"Who wrote this article? ({n})" for n in range(7)]
     _, messages, turns, _ = session.replay(questions)
-    assert asked(turns) == questions[-MAX_RESTORED_QUESTIONS:]
+    assert asked(turns) == questions[-4:]
     _, messages, turns, _ = session.replay(["why? " * 1000])
     assert "aa-error" in messages[-1]["content"] and asked(turns) == []
 

@@ -220,10 +220,10 @@ def test_when_every_connection_is_busy_a_new_one_gets_503_at_once(index_dir, emb
     release, entered = threading.Event(), threading.Semaphore(0)
     answer = busy.ask
 
-    def blocked_ask(question, history=()):
+    def blocked_ask(question, history=(), cancel=None):
         entered.release()
         release.wait(20)
-        return answer(question, history)
+        return answer(question, history, cancel=cancel)
 
     busy.ask = blocked_ask  # type: ignore[method-assign]
     settings = _settings(busy, max_connections=16, request_timeout=30.0)
@@ -343,7 +343,7 @@ def test_v1_server_failures_are_server_errors(index_dir, embeddings, serve, rera
     faulty = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     faulty.open()
 
-    def failing_ask(question, history=()):
+    def failing_ask(question, history=(), cancel=None):
         if "slow" in question:
             raise AnswerTimeout("answering took longer than 10 s: the index or the model is not responding")
         raise RuntimeError("injected fault")
