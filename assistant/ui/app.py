@@ -26,6 +26,7 @@ from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.suggestions import Suggestions
 from assistant.ui.articles import ArticleSessions
+from assistant.ui.calls import EventRules
 from assistant.ui.events import chosen_article, one_article, wire_conversation, wire_ratings
 from assistant.ui.guard import GradioGuard
 from assistant.ui.page import lay_out
@@ -135,4 +136,4 @@ def mount_ui(app: "FastAPI", assistant: Assistant, settings: Settings, shelf: "S
     # and mounting never does. The guard already refuses them; this keeps Gradio's own check on too.
     blocks.has_launched = True
     gradio_mount = next(r for r in app.router.routes if isinstance(r, Mount) and isinstance(r.app, App))
-    gradio_mount.app = GradioGuard(gradio_mount.app)
+    gradio_mount.app = GradioGuard(gradio_mount.app, EventRules(blocks))
