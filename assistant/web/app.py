@@ -29,6 +29,7 @@ from assistant.schema import ERROR_RESPONSES, AskResponse, ErrorResponse, Turn
 from assistant.settings import Settings
 from assistant.web.docs import add_offline_docs
 from assistant.web.errors import error_content
+from assistant.web.fairness import share_fairly
 from assistant.web.feedback import feedback_route
 from assistant.web.health import health_problem
 from assistant.web.limits import limit_request_bodies
@@ -186,6 +187,7 @@ def create_app(
         redoc_url=None,
     )
     limit_request_bodies(app, settings)  # inside CORS, so a portal can read the 413
+    share_fairly(app, settings)  # likewise the 429; inside the proxy handling, which sets the client address
     protect(app, settings)
     trust_forwarded_headers(app, settings)  # outermost: no code below sees unvetted forwarded headers
     require_api_key = api_key_dependency(settings)

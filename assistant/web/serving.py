@@ -68,6 +68,14 @@ def connection_limits(settings: Settings, open_files: int) -> ConnectionLimits:
             f"needed besides connections; raise it (ulimit -n {RESERVED_FILE_DESCRIPTORS + 1024})"
         )
         raise InvalidConfiguration(msg)
+    if settings.stream_budget >= max_connections:
+        msg = (
+            f"the open-files limit is {open_files}, which leaves {max_connections} connections, and event "
+            f"streams may take {settings.stream_budget} (ASSISTANT_MAX_STREAMS, default half of "
+            "ASSISTANT_MAX_CONNECTIONS): none would be left for the APIs; set ASSISTANT_MAX_STREAMS below "
+            f"{max_connections} or raise the limit (ulimit -n {RESERVED_FILE_DESCRIPTORS + 1024})"
+        )
+        raise InvalidConfiguration(msg)
     if max_connections < settings.max_connections:
         logger.warning(
             "accepting at most %d connections (ASSISTANT_MAX_CONNECTIONS is %d) because the open-files "
