@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, public_message
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.suggestions import Suggestions
@@ -84,7 +84,7 @@ def _chat_api(session: ChatSession) -> Callable[[str, list[dict]], str]:
             return session.answer_text(question, history)
         except AssistantError as error:
             logger.warning("chat endpoint refused a question: %s", error)
-            raise gr.Error(str(error), print_exception=False) from None
+            raise gr.Error(public_message(error), print_exception=False) from None
 
     return chat
 

@@ -21,7 +21,7 @@ from assistant.answer.sources import answer_with_sources
 from assistant.article import Article
 from assistant.delivery.deadline import ask_within_sync, stream_within_sync
 from assistant.delivery.streaming import stream_prefixes
-from assistant.errors import AssistantError, InvalidQuestion
+from assistant.errors import AssistantError, InvalidQuestion, public_message
 from assistant.feedback import Feedback
 from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Citation, Turn
@@ -128,7 +128,7 @@ class ChatSession:
                     partial = {"role": "assistant", "content": chat_html.partial_html(event.text)}
                     yield "", [*messages, partial], turns, self.article_view(earlier)
         except AssistantError as error:
-            messages.append({"role": "assistant", "content": chat_html.error_html(str(error))})
+            messages.append({"role": "assistant", "content": chat_html.error_html(public_message(error))})
             failed = [*earlier, {"role": "user", "content": question, "failed": True}]
             yield "", messages, failed, self.article_view(failed)
             return

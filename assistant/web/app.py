@@ -20,6 +20,7 @@ from assistant.delivery.deadline import ask_within
 from assistant.errors import (
     AssistantError,
     InvalidQuestion,
+    public_message,
 )
 from assistant.feedback import open_feedback_store
 from assistant.library.shelf import Shelf, ShelfArticle
@@ -208,7 +209,7 @@ def create_app(
 
     @app.exception_handler(AssistantError)
     async def refused(request: Request, error: AssistantError) -> JSONResponse:
-        return _error(request, error.http_status, str(error))
+        return _error(request, error.http_status, public_message(error))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -249,7 +250,7 @@ def create_app(
         problem = await health_problem(assistant, settings.health_timeout)
         if problem is None:
             return Health(status="ok", article=assistant.article.title)
-        degraded = Health(status="degraded", article=assistant.article.title, detail=problem)
+        degraded = Health(status="degraded", article=assistant.article.title, detail=public_message(problem))
         return JSONResponse(status_code=503, content=degraded.model_dump())
 
     feedback_route(api, shelf, settings)
