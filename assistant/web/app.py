@@ -35,6 +35,7 @@ from assistant.web.feedback import feedback_route
 from assistant.web.health import health_problem
 from assistant.web.limits import limit_request_bodies
 from assistant.web.openai_compat import openai_router
+from assistant.web.page_auth import protect_the_page
 from assistant.web.portal import api_key_dependency, embed_router, protect
 from assistant.web.proxies import trust_forwarded_headers
 
@@ -189,6 +190,7 @@ def create_app(
     )
     limit_request_bodies(app, settings)  # inside CORS, so a portal can read the 413
     share_fairly(app, settings)  # likewise the 429; inside the proxy handling, which sets the client address
+    protect_the_page(app, settings)  # ASSISTANT_PAGE_AUTH; inside CORS, which answers preflights itself
     protect(app, settings)
     trust_forwarded_headers(app, settings)  # outermost: no code below sees unvetted forwarded headers
     require_api_key = api_key_dependency(settings)
