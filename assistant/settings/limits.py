@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 
 class LimitSettings(BaseModel):
-    """Bounds on connections, headers and bodies, checked before the app reads a request."""
+    """Bounds on connections, headers, bodies and log lines, checked before the app reads a request."""
 
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body accepted, in bytes (413 beyond, unread)."
@@ -39,6 +39,13 @@ class LimitSettings(BaseModel):
         "once in all; more get 503. Default: half of ASSISTANT_MAX_CONNECTIONS, so streams never take the "
         "connections the APIs and /healthz need.",
     )
+    max_log_line_chars: int = Field(
+        2000,
+        ge=200,
+        description="Longest log line `assistant serve` writes, in characters; longer messages and "
+        "traceback lines are cut, saying how much was cut.",
+    )
+
     @property
     def stream_budget(self) -> int:
         """``max_streams``, or half of ``max_connections`` when unset."""

@@ -9,20 +9,19 @@ file descriptor table, is what refuses a flood.
 
 from __future__ import annotations
 
-import copy
 import errno
 import logging
 import resource
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
 from assistant.errors import InvalidConfiguration
 from assistant.settings import Settings
 from assistant.web.connections import ConnectionLimits, GuardedH11Protocol
+from assistant.web.log_lines import log_config as bounded_log_config
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +30,6 @@ logger = logging.getLogger(__name__)
 RESERVED_FILE_DESCRIPTORS = 256
 # Below this many connections the server is not worth starting: the limit is a misconfiguration.
 MIN_CONNECTIONS = 16
-
-# uvicorn's own log format, for our refusal lines too.
-LOG_CONFIG: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-LOG_CONFIG["loggers"]["assistant"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
 
 
 @dataclass(frozen=True)
@@ -133,9 +128,18 @@ def prepare(settings: Settings, host: str | None = None, port: int | None = None
 
 
 def server_config(
-    app: Any, settings: Settings, listener: Listener, *, log_config: dict[str, Any] | None = LOG_CONFIG
+    app: Any,
+    settings: Settings,
+    listener: Listener,
+    *,
+    log_config: dict[str, Any] | Literal["bounded"] | None = "bounded",
 ) -> uvicorn.Config:
-    """The uvicorn configuration ``assistant serve`` runs with (tests start servers from it too)."""
+    """The uvicorn configuration ``assistant serve`` runs with (tests start servers from it too).
+
+    ``log_config``: ``"bounded"``, uvicorn's format with every line cut to ``ASSISTANT_MAX_LOG_LINE_CHARS``
+    (``assistant.web.log_lines``); None leaves logging as it is (tests read records with caplog)."""
+    if log_config == "bounded":
+        log_config = bounded_log_config(settings.max_log_line_chars)
     return uvicorn.Config(
         app,
         host=listener.host,

@@ -33,7 +33,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from types import FrameType
 
-from assistant.web.serving import LOG_CONFIG, Listener
+from assistant.web.serving import Listener
 
 logger = logging.getLogger("assistant.web.workers")
 
@@ -80,7 +80,7 @@ def _worker(sock: socket.socket, listener: Listener, ready: Event) -> None:
             ready.set()  # listening: the supervisor may say the service is up
 
     app = create_app(assistant, with_ui=False)  # see the module docstring: the page needs one process
-    config = server_config(app, assistant.settings, listener, log_config=LOG_CONFIG)
+    config = server_config(app, assistant.settings, listener)
     Server(config).run(sockets=[sock])
 
 
