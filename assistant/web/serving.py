@@ -63,12 +63,12 @@ def connection_limits(settings: Settings, open_files: int) -> ConnectionLimits:
             f"needed besides connections; raise it (ulimit -n {RESERVED_FILE_DESCRIPTORS + 1024})"
         )
         raise InvalidConfiguration(msg)
-    if settings.stream_budget >= max_connections:
+    if settings.max_streams is not None and settings.max_streams >= max_connections:
         msg = (
-            f"the open-files limit is {open_files}, which leaves {max_connections} connections, and event "
-            f"streams may take {settings.stream_budget} (ASSISTANT_MAX_STREAMS, default half of "
-            "ASSISTANT_MAX_CONNECTIONS): none would be left for the APIs; set ASSISTANT_MAX_STREAMS below "
-            f"{max_connections} or raise the limit (ulimit -n {RESERVED_FILE_DESCRIPTORS + 1024})"
+            f"the open-files limit is {open_files}, which leaves {max_connections} connections, and "
+            f"ASSISTANT_MAX_STREAMS={settings.max_streams} would let event streams take all of them; set "
+            f"it below {max_connections}, unset it (half of the connections), or raise the limit "
+            f"(ulimit -n {RESERVED_FILE_DESCRIPTORS + 1024})"
         )
         raise InvalidConfiguration(msg)
     if max_connections < settings.max_connections:
@@ -84,6 +84,14 @@ def connection_limits(settings: Settings, open_files: int) -> ConnectionLimits:
         max_header_bytes=settings.max_header_bytes,
         max_connections=max_connections,
     )
+
+
+def as_served(settings: Settings, listener: Listener) -> Settings:
+    """``settings`` with the connection cap the listener can keep, for the app's own budgets: event
+    streams default to half of the connections there really are."""
+    if listener.limits.max_connections >= settings.max_connections:
+        return settings
+    return settings.model_copy(update={"max_connections": listener.limits.max_connections})
 
 
 def check_listen_address(host: str, port: int, source: str = "ASSISTANT_HOST") -> None:

@@ -19,7 +19,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.errors import InvalidConfiguration
 from assistant.web.app import create_app
-from assistant.web.serving import connection_limits
+from assistant.web.serving import Listener, as_served, connection_limits
 from tests.web.sockets import connect
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
@@ -190,6 +190,7 @@ def test_streams_must_leave_connections_for_the_apis():
     assert Settings().stream_budget == 500 and Settings(max_connections=40).stream_budget == 20
     with pytest.raises(ValueError, match="ASSISTANT_MAX_STREAMS=40 would let event streams take every one"):
         Settings(max_connections=40, max_streams=40)
-    with pytest.raises(InvalidConfiguration, match="ASSISTANT_MAX_STREAMS"):
-        connection_limits(Settings(), open_files=700)  # 444 connections left, streams may take 500
-    assert connection_limits(Settings(max_streams=100), open_files=700).max_connections == 444
+    with pytest.raises(InvalidConfiguration, match="ASSISTANT_MAX_STREAMS=500 would let event streams"):
+        connection_limits(Settings(max_streams=500), open_files=700)  # 444 connections left
+    fewer = Listener("127.0.0.1", 8080, connection_limits(Settings(), open_files=700))
+    assert fewer.limits.max_connections == 444 and as_served(Settings(), fewer).stream_budget == 222
