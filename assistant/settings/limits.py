@@ -27,10 +27,16 @@ class LimitSettings(BaseModel):
         1000, ge=16, description="Open connections at most; at the cap the longest-idle one is closed."
     )
     max_requests_per_client: int = Field(
-        64,
+        128,
         ge=1,
-        description="Open requests (answers being computed, event streams) one client address may have at "
-        "once; more get 429. Behind ASSISTANT_TRUSTED_PROXIES the address is the forwarded client's.",
+        description="Open requests of any kind one client address may have at once; more get 429. Behind "
+        "ASSISTANT_TRUSTED_PROXIES the address is the forwarded client's.",
+    )
+    max_streams_per_client: int = Field(
+        32,
+        ge=1,
+        description="Event streams one client address may have open at once (each chat tab keeps one or "
+        "two); more get 429, while its other requests go on.",
     )
     max_streams: int | None = Field(
         None,

@@ -3,17 +3,18 @@
 A request holds its connection until its response ends, and some responses never end: Gradio's
 heartbeat (``GET /gradio_api/heartbeat/<anything>``, no key needed) streams for as long as the socket is
 open. 1,000 of them from one address once took the whole connection cap, and ``/healthz`` and keyed
-``/api/ask`` got 503 for as long as the sockets stayed open. Two budgets keep that from happening:
+``/api/ask`` got 503 for as long as the sockets stayed open. So requests are shared out:
 
-- **per client address**, at most ``per_client`` open requests of any kind; one more gets a 429 at
-  once. The address is the one ``assistant.web.proxies`` left in the scope: the peer, or, from one of
-  ``ASSISTANT_TRUSTED_PROXIES``, the client it forwards for;
-- **in all**, at most ``streams`` open event streams (any ``text/event-stream`` response: heartbeats,
-  Gradio's queue and call streams, streamed ``/v1`` answers). One more is answered 503 in place of its
-  first byte, and the app sees its client leave, so the stream stops. The rest of the connection cap
-  stays free for the APIs and ``/healthz`` (``ASSISTANT_MAX_STREAMS`` is below ``ASSISTANT_MAX_CONNECTIONS``).
+- **event streams** (any ``text/event-stream`` response: heartbeats, Gradio's queue and call streams,
+  streamed ``/v1`` answers): at most ``streams_per_client`` per client address (429 beyond) and
+  ``streams`` in all (503 beyond; ``ASSISTANT_MAX_STREAMS`` is below ``ASSISTANT_MAX_CONNECTIONS``, so
+  the rest of the cap stays free for the APIs and ``/healthz``). A stream over budget is answered in
+  place of its first byte, and the app sees its client leave, so it stops;
+- **requests of any kind**: at most ``per_client`` open at once per client address (429 at once), so one
+  address cannot hold the connections with slow requests either.
 
-Each refusal is one warning line.
+The client address is the one ``assistant.web.proxies`` left in the scope: the peer, or, from one of
+``ASSISTANT_TRUSTED_PROXIES``, the client it forwards for. Each refusal is one warning line.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from assistant.web.errors import error_json
 logger = logging.getLogger(__name__)
 
 EVENT_STREAM = b"text/event-stream"
+ALL = ""  # the key of every client's streams together (no address is empty)
 
 
 def _is_event_stream(start: Message) -> bool:
@@ -53,14 +55,16 @@ def _response(path: str, status: int, detail: str, retry_after: int) -> tuple[Me
 
 
 class FairShareMiddleware:
-    """At most ``per_client`` open requests per client address (429), ``streams`` event streams (503)."""
+    """Per client address at most ``per_client`` open requests and ``streams_per_client`` event streams
+    (429), and at most ``streams`` event streams in all (503)."""
 
-    def __init__(self, app: ASGIApp, per_client: int, streams: int) -> None:
+    def __init__(self, app: ASGIApp, per_client: int, streams_per_client: int, streams: int) -> None:
         self.app = app
         self.per_client = per_client
+        self.streams_per_client = streams_per_client
         self.streams = streams
         self.open_requests: Counter[str] = Counter()
-        self.open_streams = 0
+        self.open_streams: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,27 +74,53 @@ class FairShareMiddleware:
         if self.open_requests[client] >= self.per_client:
             detail = (
                 f"too many open requests from your address: at most {self.per_client} at once "
-                "(ASSISTANT_MAX_REQUESTS_PER_CLIENT); close some (each chat tab keeps one or two) and try "
-                "again"
+                "(ASSISTANT_MAX_REQUESTS_PER_CLIENT); wait for some to finish and try again"
             )
-            logger.warning("refused %s %s from %s: 429 %s", scope["method"], scope["path"], client, detail)
-            for message in _response(scope["path"], 429, detail, retry_after=1):
-                await send(message)
+            await _refuse(scope, send, client, 429, detail)
             return
         self.open_requests[client] += 1
         stream = _StreamGate(self, scope, client)
         try:
             await self.app(scope, receive, stream.send(send))
         finally:
-            self.open_requests[client] -= 1
-            if not self.open_requests[client]:
-                del self.open_requests[client]
+            _release(self.open_requests, client)
             if stream.counted:
-                self.open_streams -= 1
+                _release(self.open_streams, client)
+                _release(self.open_streams, ALL)
+
+    def stream_refusal(self, client: str) -> tuple[int, str] | None:
+        """Why one more event stream for ``client`` is refused (status, detail), or None: it is counted."""
+        if self.open_streams[client] >= self.streams_per_client:
+            detail = (
+                f"too many open event streams from your address: at most {self.streams_per_client} "
+                "(ASSISTANT_MAX_STREAMS_PER_CLIENT); close some chat tabs and try again"
+            )
+            return 429, detail
+        if self.open_streams[ALL] >= self.streams:
+            detail = (
+                f"too many open event streams on this server (at most {self.streams}, "
+                "ASSISTANT_MAX_STREAMS); try again shortly"
+            )
+            return 503, detail
+        self.open_streams[client] += 1
+        self.open_streams[ALL] += 1
+        return None
+
+
+def _release(counts: Counter[str], key: str) -> None:
+    counts[key] -= 1
+    if not counts[key]:
+        del counts[key]  # the counters hold only clients with something open
+
+
+async def _refuse(scope: Scope, send: Send, client: str, status: int, detail: str) -> None:
+    logger.warning("refused %s %s from %s: %d %s", scope["method"], scope["path"], client, status, detail)
+    for message in _response(scope["path"], status, detail, retry_after=1 if status == 429 else 5):
+        await send(message)
 
 
 class _StreamGate:
-    """One request's view of the stream budget: counts its event stream, or refuses it and ends it."""
+    """One request's view of the stream budgets: counts its event stream, or refuses it and ends it."""
 
     def __init__(self, share: FairShareMiddleware, scope: Scope, client: str) -> None:
         self.share = share
@@ -103,36 +133,29 @@ class _StreamGate:
     def send(self, send: Send) -> Send:
         async def guarded(message: Message) -> None:
             if self.refused:
-                return  # the app's stream, after our 503 (it stops: see ``_refuse``)
+                return  # the app's stream, after our refusal (it stops: see below)
             if message["type"] == "http.response.start" and not self.decided:
                 self.decided = True
                 if _is_event_stream(message):
-                    if self.share.open_streams >= self.share.streams:
-                        await self._refuse(send)
+                    refusal = self.share.stream_refusal(self.client)
+                    if refusal is not None:
+                        # Once a response is complete the server answers the app's every ``receive``
+                        # with ``http.disconnect`` (the ASGI spec): the stream ends as if its client
+                        # had left (Starlette's streaming responses listen for that).
+                        self.refused = True
+                        await _refuse(self.scope, send, self.client, *refusal)
                         return
-                    self.share.open_streams += 1
                     self.counted = True
             await send(message)
 
         return guarded
 
-    async def _refuse(self, send: Send) -> None:
-        """Answer 503 in the stream's place. Once a response is complete, the server answers the app's
-        every ``receive`` with ``http.disconnect`` (the ASGI spec), so the stream ends as if its client
-        had left (Starlette's streaming responses listen for that)."""
-        self.refused = True
-        detail = (
-            f"too many open event streams on this server (at most {self.share.streams}, "
-            "ASSISTANT_MAX_STREAMS); try again shortly"
-        )
-        method, path = self.scope["method"], self.scope["path"]
-        logger.warning("refused %s %s from %s: 503 %s", method, path, self.client, detail)
-        for message in _response(path, 503, detail, retry_after=5):
-            await send(message)
-
 
 def share_fairly(app: FastAPI, settings: Settings) -> None:
     """Install the budgets; inside ``trust_forwarded_headers``, which sets the client address they count."""
     app.add_middleware(
-        FairShareMiddleware, per_client=settings.max_requests_per_client, streams=settings.stream_budget
+        FairShareMiddleware,
+        per_client=settings.max_requests_per_client,
+        streams_per_client=settings.max_streams_per_client,
+        streams=settings.stream_budget,
     )

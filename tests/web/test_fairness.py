@@ -96,8 +96,14 @@ def keyed(assistant, serve) -> str:
 
 @pytest.fixture(scope="module")
 def shared(assistant, serve) -> str:
-    """Four open requests per client, behind a trusted proxy on 127.0.0.1."""
-    settings = _settings(assistant, max_requests_per_client=4, trusted_proxies=["127.0.0.1/32"])
+    """Four streams and six open requests per client, behind a trusted proxy on 127.0.0.1."""
+    settings = _settings(
+        assistant,
+        max_streams_per_client=4,
+        max_requests_per_client=6,
+        body_timeout=30.0,
+        trusted_proxies=["127.0.0.1/32"],
+    )
     return serve(create_app(assistant, settings), settings)
 
 
@@ -107,8 +113,15 @@ def streams() -> Iterator[ExitStack]:
         yield stack
 
 
+def heartbeat(stack: ExitStack, url: str, source: str | None = None, forwarded_for: str | None = None) -> int:
+    """One never-ending heartbeat, left open; its status."""
+    headers = {"X_Forwarded_For": forwarded_for} if forwarded_for else {}
+    return open_stream(stack, url, f"/gradio_api/heartbeat/h{time.monotonic_ns()}", source, **headers)[0]
+
+
 def test_heartbeats_from_one_address_leave_healthz_and_the_api_answering(keyed, streams, caplog):
-    """The reported attack, scaled: 40 never-ending heartbeats from one address at a cap of 40."""
+    """The reported attack, scaled: 40 never-ending heartbeats from one address at a cap of 40; then
+    /healthz and keyed /api/ask from that same address."""
     statuses = [open_stream(streams, keyed, f"/gradio_api/heartbeat/h{n}") for n in range(40)]
     opened = [status for status, _ in statuses if status == 200]
     refused = [received for status, received in statuses if status == 503]
@@ -122,55 +135,57 @@ def test_heartbeats_from_one_address_leave_healthz_and_the_api_answering(keyed, 
     assert len(lines) == 20 and all(len(line) < 300 for line in lines)
 
 
-def test_one_address_holds_at_most_its_share(shared, streams):
-    for n in range(4):
-        assert open_stream(streams, shared, f"/gradio_api/heartbeat/a{n}", "127.0.0.2")[0] == 200
-    status, received = open_stream(streams, shared, "/gradio_api/heartbeat/a4", "127.0.0.2")
-    assert status == 429 and "ASSISTANT_MAX_REQUESTS_PER_CLIENT" in body(received)["detail"]
+def test_one_address_holds_at_most_its_share_of_streams_and_is_still_answered(shared, streams):
+    assert [heartbeat(streams, shared, "127.0.0.2") for _ in range(4)] == [200] * 4
+    status, received = open_stream(streams, shared, "/gradio_api/heartbeat/more", "127.0.0.2")
+    assert status == 429 and "ASSISTANT_MAX_STREAMS_PER_CLIENT" in body(received)["detail"]
     assert b"retry-after: 1" in received.lower()
-    with client(shared, "127.0.0.2") as crowded, client(shared, "127.0.0.3") as other:
-        assert crowded.get("/healthz").status_code == 429
+    with client(shared, "127.0.0.2") as same:
+        assert same.get("/healthz").status_code == 200
+        assert same.post("/api/ask", json=QUESTION).status_code == 200
+    assert heartbeat(streams, shared, "127.0.0.3") == 200
+
+
+def test_one_address_holds_at_most_its_share_of_open_requests(shared, streams):
+    """Requests that stay open without streaming (a body that never comes, until ASSISTANT_BODY_TIMEOUT)."""
+    for _ in range(6):
+        sock = streams.enter_context(connect(shared, "127.0.0.7"))
+        sock.sendall(b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+        sock.sendall(b"Content-Length: 99\r\n\r\n")
+    with client(shared, "127.0.0.7") as crowded, client(shared, "127.0.0.8") as other:
+        assert until(lambda: crowded.get("/healthz").status_code == 429)
+        refused = crowded.get("/healthz")
+        assert (
+            "ASSISTANT_MAX_REQUESTS_PER_CLIENT" in refused.json()["detail"]
+            and refused.headers["retry-after"] == "1"
+        )
         assert other.get("/healthz").status_code == 200
-        assert other.post("/api/ask", json=QUESTION).status_code == 200
-    assert open_stream(streams, shared, "/gradio_api/heartbeat/b", "127.0.0.3")[0] == 200
 
 
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_share(shared, streams):
     """From the proxy (127.0.0.1) the forwarded address counts; from anyone else, the peer's."""
-    for n in range(4):
-        assert (
-            open_stream(streams, shared, f"/gradio_api/heartbeat/p{n}", X_Forwarded_For="203.0.113.5")[0]
-            == 200
-        )
-    assert open_stream(streams, shared, "/gradio_api/heartbeat/p4", X_Forwarded_For="203.0.113.5")[0] == 429
-    assert open_stream(streams, shared, "/gradio_api/heartbeat/q", X_Forwarded_For="203.0.113.6")[0] == 200
-    for n in range(4):  # an untrusted peer's claims are ignored: all four count as 127.0.0.4
-        status, _ = open_stream(
-            streams, shared, f"/gradio_api/heartbeat/u{n}", "127.0.0.4", X_Forwarded_For=f"203.0.113.{20 + n}"
-        )
-        assert status == 200
-    assert (
-        open_stream(streams, shared, "/gradio_api/heartbeat/u4", "127.0.0.4", X_Forwarded_For="203.0.113.30")[
-            0
-        ]
-        == 429
-    )
+    assert [heartbeat(streams, shared, forwarded_for="203.0.113.5") for _ in range(5)] == [200] * 4 + [429]
+    assert heartbeat(streams, shared, forwarded_for="203.0.113.6") == 200
+    # An untrusted peer's claims are ignored: all five count as 127.0.0.4.
+    statuses = [
+        heartbeat(streams, shared, "127.0.0.4", forwarded_for=f"203.0.113.{20 + n}") for n in range(5)
+    ]
+    assert statuses == [200] * 4 + [429]
 
 
 def test_a_refused_stream_ends_and_a_streamed_v1_answer_counts_as_a_stream(assistant, serve, streams):
-    """Streams from many clients fill the stream budget: each stream over it gets a 503 and ends (the
-    client's share is free again at once), a streamed /v1 answer too; plain answers and /healthz go on."""
-    settings = _settings(assistant, max_requests_per_client=4, trusted_proxies=["127.0.0.1/32"])
+    """Streams from many clients fill the stream budget: each stream over it gets a 503 and ends, a
+    streamed /v1 answer too; plain answers and /healthz go on."""
+    settings = _settings(
+        assistant, max_streams_per_client=4, max_requests_per_client=6, trusted_proxies=["127.0.0.1/32"]
+    )
     url = serve(create_app(assistant, settings), settings)
     for n in range(20):  # five forwarded clients, four streams each: the whole budget of 20
-        assert (
-            open_stream(streams, url, f"/gradio_api/heartbeat/f{n}", X_Forwarded_For=f"198.51.100.{n // 4}")[
-                0
-            ]
-            == 200
-        )
-    for n in range(6):  # more refused streams than the client's share, sockets left open: each ended
-        status, received = open_stream(streams, url, f"/gradio_api/heartbeat/r{n}", "127.0.0.5")
+        assert heartbeat(streams, url, forwarded_for=f"198.51.100.{n // 4}") == 200
+    # More refused streams than the client's six open requests, sockets left open: had any refused
+    # stream run on, the seventh would be a 429.
+    for _ in range(8):
+        status, received = open_stream(streams, url, "/gradio_api/heartbeat/over", "127.0.0.5")
         assert status == 503 and "ASSISTANT_MAX_STREAMS" in body(received)["detail"], received[:300]
     with client(url, "127.0.0.5") as api:
         streamed = api.post("/v1/chat/completions", json={**CHAT, "stream": True})
@@ -181,7 +196,7 @@ def test_a_refused_stream_ends_and_a_streamed_v1_answer_counts_as_a_stream(assis
 
     def a_stream_opens() -> bool:
         with ExitStack() as one:
-            return open_stream(one, url, "/gradio_api/heartbeat/again", "127.0.0.6")[0] == 200
+            return heartbeat(one, url, "127.0.0.6") == 200
 
     assert until(a_stream_opens)
 

@@ -366,7 +366,11 @@ def test_shipped_limits_match_the_apps_defaults():
     # the proxy's streams within the app's stream budget (default half of them): nginx refuses first.
     assert limits["assistant_total"] + limits["assistant_streams"] < defaults["max_connections"]
     assert limits["assistant_streams"] < Settings().stream_budget
-    assert limits["assistant_per_client"] <= defaults["max_requests_per_client"]
+    assert (
+        limits["assistant_per_client"]
+        <= defaults["max_streams_per_client"]
+        <= defaults["max_requests_per_client"]
+    )
 
 
 # --- who may reach what -----------------------------------------------------------------------------
