@@ -35,6 +35,7 @@ FILE_KEYS = frozenset({"path", "meta"})
 MAX_GRADIO_BODY_BYTES = 256 * 1024
 # The chat's payloads nest a handful of levels (envelope, data, history, message, content part).
 MAX_JSON_DEPTH = 32
+TOO_DEEP = f"the request body nests deeper than {MAX_JSON_DEPTH} levels; the chat sends short, flat JSON"
 
 
 @dataclass(frozen=True)
@@ -181,9 +182,9 @@ def _body_problem(body: bytes, path: str, rules: EventRules | None) -> str | Non
     except (UnicodeDecodeError, ValueError):
         return "the request body is not valid JSON"
     except RecursionError:
-        return f"the request body nests deeper than {MAX_JSON_DEPTH} levels; the chat sends short, flat JSON"
+        return TOO_DEEP
     if json_depth(payload) > MAX_JSON_DEPTH:
-        return f"the request body nests deeper than {MAX_JSON_DEPTH} levels; the chat sends short, flat JSON"
+        return TOO_DEEP
     if next(file_references(payload), None) is not None:
         return "the chat accepts text only: file references are refused"
     return rules.problem(path, payload) if rules is not None else None
