@@ -146,7 +146,9 @@ def serve(
         _fail(error)
     from assistant.web.app import create_app
 
-    serving.serve(create_app(assistant), assistant.settings, listener)
+    serving.serve(
+        create_app(assistant, serving.as_served(assistant.settings, listener)), assistant.settings, listener
+    )
 
 
 @app.command("eval")

@@ -2,11 +2,26 @@
 
 Each error declares the HTTP status it means (``http_status``): the API answers with it, the CLI
 prints the message and exits 1. A new error is one class here, never a new branch in a surface.
+
+Messages name the files they are about, for the operator. A client across the network is told the
+same message through ``public_message``, which keeps what is wrong and what to do and shortens every
+filesystem path to its last name; the whole message goes to the log.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
+import re
 from typing import ClassVar
+
+logger = logging.getLogger(__name__)
+
+# A quoted path (``{path!r}``, which may hold spaces), or else a run of characters that could be one.
+_QUOTED_PATH = re.compile(r"""(?<=')[^'\n]*/[^'\n]*(?=')|(?<=")[^"\n]*/[^"\n]*(?=")""")
+_PATH_LIKE = re.compile(r"""[^\s'"`<>()\[\]{},;]*/[^\s'"`<>()\[\]{},;]*""")
+_TRAILING = ".:;!?"
 
 
 class AssistantError(Exception):
@@ -132,3 +147,44 @@ class FeedbackFull(FeedbackUnavailable):
             f"{max_bytes:,} bytes, ASSISTANT_FEEDBACK_MAX_DB_BYTES); the operator can export the ratings "
             "with `assistant feedback export`, then move the file away or raise the cap"
         )
+
+
+@functools.cache
+def _root_entries() -> frozenset[str]:
+    """What ``/`` holds (``home``, ``srv``, ``tmp``, …): an absolute path starting elsewhere is a route."""
+    try:
+        return frozenset(os.listdir("/"))
+    except OSError:
+        return frozenset()
+
+
+def _is_file_path(token: str) -> bool:
+    """A path on this machine, not a route (``/v1/models``), a URL or a media type (``text/plain``)."""
+    if "://" in token:
+        return False
+    if token.startswith(("~/", "./", "../")):
+        return True
+    first = token.lstrip("/").split("/", 1)[0]
+    if token.startswith("/"):
+        return first in _root_entries()
+    return bool(first) and os.path.exists(first)
+
+
+def _shortened(match: re.Match[str]) -> str:
+    token = match.group(0)
+    core = token.rstrip(_TRAILING)
+    if not _is_file_path(core):
+        return token
+    name = core.rstrip("/").rsplit("/", 1)[-1]
+    return f"…/{name}{token[len(core) :]}"
+
+
+def public_message(error: BaseException | str) -> str:
+    """``error``'s message for a client across the network: every filesystem path shortened to its last
+    name (``'…/chroma.sqlite3'``), so it says what is wrong and what to do but not where the server keeps
+    its files. When something was shortened, the whole message is logged (one line) for the operator."""
+    text = str(error)
+    public = _PATH_LIKE.sub(_shortened, _QUOTED_PATH.sub(_shortened, text))
+    if public != text:
+        logger.warning("told a client, without its paths: %s", text)
+    return public

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from assistant.settings.origins import OriginError, normalise_origin
@@ -25,6 +25,12 @@ class SecuritySettings(BaseModel):
         default_factory=list,
         repr=False,
         description="When set (comma-separated), /api/* and /v1/* require `Authorization: Bearer <key>`.",
+    )
+    page_auth: Literal["none", "keys"] = Field(
+        "none",
+        description="`keys`: the chat page, every Gradio route, /embed and /gradio.js need one of "
+        "ASSISTANT_API_KEYS too, as the password of HTTP basic auth (any user name; browsers ask for it) "
+        "or as `Authorization: Bearer <key>`. `none`: they are open (protect them in front, e.g. nginx).",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -104,3 +110,13 @@ class SecuritySettings(BaseModel):
                 )
                 raise ValueError(msg) from None
         return networks
+
+    @model_validator(mode="after")
+    def _page_keys_need_keys(self) -> Self:
+        if self.page_auth == "keys" and not self.api_keys:
+            msg = (
+                "ASSISTANT_PAGE_AUTH=keys needs ASSISTANT_API_KEYS: the page asks for one of those keys; "
+                "set the keys, or ASSISTANT_PAGE_AUTH=none"
+            )
+            raise ValueError(msg)
+        return self

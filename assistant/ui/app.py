@@ -21,11 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, public_message
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.suggestions import Suggestions
 from assistant.ui.articles import ArticleSessions
+from assistant.ui.calls import EventRules
 from assistant.ui.events import chosen_article, one_article, wire_conversation, wire_ratings
 from assistant.ui.guard import GradioGuard
 from assistant.ui.page import lay_out
@@ -84,7 +85,7 @@ def _chat_api(session: ChatSession) -> Callable[[str, list[dict]], str]:
             return session.answer_text(question, history)
         except AssistantError as error:
             logger.warning("chat endpoint refused a question: %s", error)
-            raise gr.Error(str(error), print_exception=False) from None
+            raise gr.Error(public_message(error), print_exception=False) from None
 
     return chat
 
@@ -136,4 +137,4 @@ def mount_ui(app: "FastAPI", assistant: Assistant, settings: Settings, shelf: "S
     # and mounting never does. The guard already refuses them; this keeps Gradio's own check on too.
     blocks.has_launched = True
     gradio_mount = next(r for r in app.router.routes if isinstance(r, Mount) and isinstance(r.app, App))
-    gradio_mount.app = GradioGuard(gradio_mount.app)
+    gradio_mount.app = GradioGuard(gradio_mount.app, EventRules(blocks))

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, public_message
 from assistant.library.errors import UnknownArticle
 from assistant.library.shelf import AcrossArticlesNotYet, Shelf
 from assistant.pipeline import Assistant
@@ -96,8 +96,8 @@ class ArticleSessions:
                 logger.warning("the chat could not open article %r: %s", article_id, error)
                 title = self.shelf.default.article.title
                 problem = (
-                    f"The article {article_id[:80]!r} cannot be answered now ({error}); this conversation "
-                    f"is back on “{title}”. Try that article again in a moment."
+                    f"The article {article_id[:80]!r} cannot be answered now ({public_message(error)}); this "
+                    f"conversation is back on “{title}”. Try that article again in a moment."
                 )
                 return Chosen(self.default_id, self.default, problem)
         logger.info("a chat tab asked about an article that is not served: %.80r", article_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, public_message
 from assistant.ui import html as chat_html
 from assistant.ui.articles import ArticleSessions, Chosen
 from assistant.ui.page import Page
@@ -230,7 +230,7 @@ def wire_ratings(page: Page, scope: Scope, store: "FeedbackStore") -> None:
             row = store.record(feedback, session.assistant.article, client=client_of(request))
         except AssistantError as error:
             logger.warning("a chat rating was not stored: %s", error)
-            problem = f"Your rating was not saved: {error}"
+            problem = f"Your rating was not saved: {public_message(error)}"
             return None, gr.update(visible=False), "", chat_html.status_html(problem, alert=True)
         kind = "helpful" if event.liked else "not helpful"
         if not store.max_note_chars:  # notes are switched off
@@ -247,7 +247,7 @@ def wire_ratings(page: Page, scope: Scope, store: "FeedbackStore") -> None:
             store.add_note(rating["row"], note_text.strip(), client=client_of(request))
         except AssistantError as error:
             logger.warning("a chat note was not stored: %s", error)
-            problem = f"Your note was not saved: {error}"
+            problem = f"Your note was not saved: {public_message(error)}"
             return rating, gr.update(visible=True), note_text, chat_html.status_html(problem, alert=True)
         return None, gr.update(visible=False), "", chat_html.status_html("Thanks for the note: it is saved.")
 

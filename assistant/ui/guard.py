@@ -8,7 +8,9 @@ The JSON body of every allowed ``POST`` is read before Gradio sees it, and a fil
 it (an object with a ``path``: Gradio's ``FileData``) is refused. Gradio copies such a path into its
 cache and serves it back, and mounting (unlike ``launch()``) never switches on its own check, so one
 crafted chat message could read any file the service can read. The chat takes text only, so no
-client-supplied file is ever legitimate.
+client-supplied file is ever legitimate. The body must also be plain JSON of a bounded depth (a
+hundred thousand nested brackets once made the parser's recursion a 500 with a traceback), and what it
+asks of the page's events must fit them (``assistant.ui.calls``).
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ from starlette._utils import get_route_path
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.ui.calls import EventRules
+
 logger = logging.getLogger(__name__)
 
 # Gradio's own marker of a file object; "path" is what makes Gradio read a server file.
 FILE_KEYS = frozenset({"path", "meta"})
 # The chat's payloads are a question, a short history and Gradio's envelope: far below this.
 MAX_GRADIO_BODY_BYTES = 256 * 1024
+# The chat's payloads nest a handful of levels (envelope, data, history, message, content part).
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"the request body nests deeper than {MAX_JSON_DEPTH} levels; the chat sends short, flat JSON"
 
 
 @dataclass(frozen=True)
@@ -86,11 +93,27 @@ def file_references(value: object) -> Iterator[object]:
             yield from file_references(item)
 
 
-class GradioGuard:
-    """ASGI wrapper around the mounted Gradio app: closed routes → 404, file references → 400."""
+def json_depth(value: object) -> int:
+    """How deeply ``value``'s lists and objects nest (0 for a scalar), without recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth) for child in children if isinstance(child, dict | list))
+    return deepest
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class GradioGuard:
+    """ASGI wrapper around the mounted Gradio app: closed routes → 404; file references, bodies that are
+    not shallow JSON and calls that do not fit the page's events (``rules``) → 400."""
+
+    def __init__(self, app: ASGIApp, rules: EventRules | None = None) -> None:
         self.app = app
+        self.rules = rules
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in {"http", "websocket"}:
@@ -109,7 +132,7 @@ class GradioGuard:
             detail = f"the request body is over {MAX_GRADIO_BODY_BYTES} bytes; the chat takes short text"
             await self._refuse(scope, receive, send, 413, detail, f"oversized body on {path}")
             return
-        problem = _body_problem(body)
+        problem = _body_problem(body, path, self.rules)
         if problem:
             await self._refuse(scope, receive, send, 400, problem, f"{problem} on {path}")
             return
@@ -149,17 +172,22 @@ async def _without_late_errors(app: ASGIApp, scope: Scope, receive: Receive, sen
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _body_problem(body: bytes) -> str | None:
-    """Why a Gradio request body is refused, or None when it is plain JSON without file references."""
+def _body_problem(body: bytes, path: str, rules: EventRules | None) -> str | None:
+    """Why a Gradio request body is refused, or None when it is shallow JSON without file references
+    that fits the page's events."""
     if not body:
         return None
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         return "the request body is not valid JSON"
+    except RecursionError:
+        return TOO_DEEP
+    if json_depth(payload) > MAX_JSON_DEPTH:
+        return TOO_DEEP
     if next(file_references(payload), None) is not None:
         return "the chat accepts text only: file references are refused"
-    return None
+    return rules.problem(path, payload) if rules is not None else None
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -24,7 +24,7 @@ from assistant.article import Article
 from assistant.cancellation import Cancel
 from assistant.delivery.deadline import ask_within_sync, stream_within_sync
 from assistant.delivery.streaming import stream_prefixes
-from assistant.errors import AssistantError, InvalidQuestion
+from assistant.errors import AssistantError, InvalidQuestion, public_message
 from assistant.feedback import Feedback
 from assistant.pipeline import Answered, Assistant
 from assistant.schema import Answer, Citation, Turn
@@ -139,7 +139,7 @@ class ChatSession:
                     partial = {"role": "assistant", "content": chat_html.partial_html(event.text)}
                     yield "", [*messages, partial], turns, self.article_view(earlier)
         except AssistantError as error:
-            messages.append({"role": "assistant", "content": chat_html.error_html(str(error))})
+            messages.append({"role": "assistant", "content": chat_html.error_html(public_message(error))})
             failed = [*earlier, {"role": "user", "content": kept, "failed": True}]
             messages, failed = bounded(messages, failed, self.bounds)
             yield "", messages, failed, self.article_view(failed)

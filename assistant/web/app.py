@@ -20,6 +20,7 @@ from assistant.delivery.deadline import ask_within
 from assistant.errors import (
     AssistantError,
     InvalidQuestion,
+    public_message,
 )
 from assistant.feedback import open_feedback_store
 from assistant.library.shelf import Shelf, ShelfArticle
@@ -30,10 +31,12 @@ from assistant.settings import Settings
 from assistant.web.disconnect import client_left
 from assistant.web.docs import add_offline_docs
 from assistant.web.errors import error_content
+from assistant.web.fairness import share_fairly
 from assistant.web.feedback import feedback_route
 from assistant.web.health import health_problem
 from assistant.web.limits import limit_request_bodies
 from assistant.web.openai_compat import openai_router
+from assistant.web.page_auth import protect_the_page
 from assistant.web.portal import api_key_dependency, embed_router, protect
 from assistant.web.proxies import trust_forwarded_headers
 
@@ -187,6 +190,8 @@ def create_app(
         redoc_url=None,
     )
     limit_request_bodies(app, settings)  # inside CORS, so a portal can read the 413
+    share_fairly(app, settings)  # likewise the 429; inside the proxy handling, which sets the client address
+    protect_the_page(app, settings)  # ASSISTANT_PAGE_AUTH; inside CORS, which answers preflights itself
     protect(app, settings)
     trust_forwarded_headers(app, settings)  # outermost: no code below sees unvetted forwarded headers
     require_api_key = api_key_dependency(settings)
@@ -207,7 +212,7 @@ def create_app(
 
     @app.exception_handler(AssistantError)
     async def refused(request: Request, error: AssistantError) -> JSONResponse:
-        return _error(request, error.http_status, str(error))
+        return _error(request, error.http_status, public_message(error))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -249,7 +254,7 @@ def create_app(
         problem = await health_problem(assistant, settings.health_timeout)
         if problem is None:
             return Health(status="ok", article=assistant.article.title)
-        degraded = Health(status="degraded", article=assistant.article.title, detail=problem)
+        degraded = Health(status="degraded", article=assistant.article.title, detail=public_message(problem))
         return JSONResponse(status_code=503, content=degraded.model_dump())
 
     feedback_route(api, shelf, settings)

@@ -36,7 +36,7 @@ from assistant.answer.base import Partial
 from assistant.answer.sources import answer_with_sources
 from assistant.delivery.deadline import ask_within, stream_within_sync
 from assistant.delivery.streaming import stream_prefixes
-from assistant.errors import AssistantError, InvalidQuestion
+from assistant.errors import AssistantError, InvalidQuestion, public_message
 from assistant.library.errors import IDS_IN_MESSAGES, UnknownArticle
 from assistant.library.shelf import ALL, Scoped, Shelf
 from assistant.pipeline import Answered
@@ -213,7 +213,8 @@ def _stream(
             )
     except AssistantError as error:
         logger.warning("a streamed answer failed after it started: %s", error)
-        error_body = {"error": {"message": str(error), "type": "server_error", "param": None, "code": None}}
+        message = public_message(error)
+        error_body = {"error": {"message": message, "type": "server_error", "param": None, "code": None}}
         yield f"data: {json.dumps(error_body, ensure_ascii=False)}\n\n"
         return
     yield "data: [DONE]\n\n"

@@ -109,8 +109,7 @@ def api_key_dependency(settings: Settings) -> Callable[..., None]:
 
     Without keys it asks for nothing, so the OpenAPI schema declares no security scheme either.
     """
-    keys = [key.encode() for key in settings.api_keys]
-    if not keys:
+    if not settings.api_keys:
         return lambda: None
 
     def require_api_key(
@@ -118,11 +117,16 @@ def api_key_dependency(settings: Settings) -> Callable[..., None]:
     ) -> None:
         if credentials is None:
             raise NotAuthorized("missing API key: send the header 'Authorization: Bearer <key>'")
-        given = credentials.credentials.encode()
-        if not any(secrets.compare_digest(given, key) for key in keys):
+        if not is_a_key(credentials.credentials, settings.api_keys):
             raise NotAuthorized("invalid API key: use one of the keys configured in ASSISTANT_API_KEYS")
 
     return require_api_key
+
+
+def is_a_key(given: str, keys: list[str]) -> bool:
+    """Whether ``given`` is one of ``keys``, compared in constant time (every key, whatever matches)."""
+    given_bytes = given.encode("utf-8", "surrogateescape")
+    return any([secrets.compare_digest(given_bytes, key.encode()) for key in keys])
 
 
 def gradio_web_component_script() -> Path:

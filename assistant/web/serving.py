@@ -9,20 +9,19 @@ file descriptor table, is what refuses a flood.
 
 from __future__ import annotations
 
-import copy
 import errno
 import logging
 import resource
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
 from assistant.errors import InvalidConfiguration
 from assistant.settings import Settings
 from assistant.web.connections import ConnectionLimits, GuardedH11Protocol
+from assistant.web.log_lines import log_config as bounded_log_config
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +30,6 @@ logger = logging.getLogger(__name__)
 RESERVED_FILE_DESCRIPTORS = 256
 # Below this many connections the server is not worth starting: the limit is a misconfiguration.
 MIN_CONNECTIONS = 16
-
-# uvicorn's own log format, for our refusal lines too.
-LOG_CONFIG: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-LOG_CONFIG["loggers"]["assistant"] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
 
 
 @dataclass(frozen=True)
@@ -68,6 +63,14 @@ def connection_limits(settings: Settings, open_files: int) -> ConnectionLimits:
             f"needed besides connections; raise it (ulimit -n {RESERVED_FILE_DESCRIPTORS + 1024})"
         )
         raise InvalidConfiguration(msg)
+    if settings.max_streams is not None and settings.max_streams >= max_connections:
+        msg = (
+            f"the open-files limit is {open_files}, which leaves {max_connections} connections, and "
+            f"ASSISTANT_MAX_STREAMS={settings.max_streams} would let event streams take all of them; set "
+            f"it below {max_connections}, unset it (half of the connections), or raise the limit "
+            f"(ulimit -n {RESERVED_FILE_DESCRIPTORS + 1024})"
+        )
+        raise InvalidConfiguration(msg)
     if max_connections < settings.max_connections:
         logger.warning(
             "accepting at most %d connections (ASSISTANT_MAX_CONNECTIONS is %d) because the open-files "
@@ -81,6 +84,14 @@ def connection_limits(settings: Settings, open_files: int) -> ConnectionLimits:
         max_header_bytes=settings.max_header_bytes,
         max_connections=max_connections,
     )
+
+
+def as_served(settings: Settings, listener: Listener) -> Settings:
+    """``settings`` with the connection cap the listener can keep, for the app's own budgets: event
+    streams default to half of the connections there really are."""
+    if listener.limits.max_connections >= settings.max_connections:
+        return settings
+    return settings.model_copy(update={"max_connections": listener.limits.max_connections})
 
 
 def check_listen_address(host: str, port: int, source: str = "ASSISTANT_HOST") -> None:
@@ -125,9 +136,18 @@ def prepare(settings: Settings, host: str | None = None, port: int | None = None
 
 
 def server_config(
-    app: Any, settings: Settings, listener: Listener, *, log_config: dict[str, Any] | None = LOG_CONFIG
+    app: Any,
+    settings: Settings,
+    listener: Listener,
+    *,
+    log_config: dict[str, Any] | Literal["bounded"] | None = "bounded",
 ) -> uvicorn.Config:
-    """The uvicorn configuration ``assistant serve`` runs with (tests start servers from it too)."""
+    """The uvicorn configuration ``assistant serve`` runs with (tests start servers from it too).
+
+    ``log_config``: ``"bounded"``, uvicorn's format with every line cut to ``ASSISTANT_MAX_LOG_LINE_CHARS``
+    (``assistant.web.log_lines``); None leaves logging as it is (tests read records with caplog)."""
+    if log_config == "bounded":
+        log_config = bounded_log_config(settings.max_log_line_chars)
     return uvicorn.Config(
         app,
         host=listener.host,

@@ -33,7 +33,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from types import FrameType
 
-from assistant.web.serving import LOG_CONFIG, Listener
+from assistant.web.serving import Listener
 
 logger = logging.getLogger("assistant.web.workers")
 
@@ -65,7 +65,7 @@ def _worker(sock: socket.socket, listener: Listener, ready: Event) -> None:
     from assistant.pipeline import Assistant
     from assistant.settings import load_settings
     from assistant.web.app import create_app
-    from assistant.web.serving import server_config
+    from assistant.web.serving import as_served, server_config
 
     try:
         assistant = Assistant(load_settings())
@@ -79,8 +79,9 @@ def _worker(sock: socket.socket, listener: Listener, ready: Event) -> None:
             await super().startup(sockets)
             ready.set()  # listening: the supervisor may say the service is up
 
-    app = create_app(assistant, with_ui=False)  # see the module docstring: the page needs one process
-    config = server_config(app, assistant.settings, listener, log_config=LOG_CONFIG)
+    # See the module docstring: the page needs one process.
+    app = create_app(assistant, as_served(assistant.settings, listener), with_ui=False)
+    config = server_config(app, assistant.settings, listener)
     Server(config).run(sockets=[sock])
 
 

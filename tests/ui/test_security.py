@@ -250,3 +250,140 @@ def test_an_unknown_queue_session_is_answered_without_a_traceback(url, caplog):
     assert stream.status_code == 200 and "session_not_found" in stream.text
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
     assert any("gradio ended its response" in r.getMessage() for r in caplog.records)
+
+
+# --- what a call may carry (assistant/ui/calls.py) ---------------------------------------------------
+
+NESTED = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.fixture(scope="module")
+def config(url) -> dict:
+    return httpx.get(f"{url}/config", timeout=30).json()
+
+
+def _refused_in_one_line(response: httpx.Response, caplog, capfd, *, says: str) -> None:
+    """A 400 with a short message, one warning line, and nothing else in the log or on stderr."""
+    assert response.status_code == 400, response.text[:300]
+    assert says in response.json()["detail"] and len(response.text) < 500
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 1 and not lines[0].exc_info and len(lines[0].getMessage()) < 500
+    assert "Traceback" not in capfd.readouterr().err
+    caplog.clear()
+
+
+@pytest.mark.parametrize("route", ["/gradio_api/queue/join", "/gradio_api/call/chat", "/gradio_api/cancel"])
+def test_deeply_nested_json_gets_400_in_one_line(url, route, caplog, capfd):
+    caplog.set_level(logging.WARNING)
+    response = httpx.post(f"{url}{route}", content=NESTED, headers={"content-type": "application/json"})
+    _refused_in_one_line(response, caplog, capfd, says="nests deeper than")
+
+
+def test_events_that_run_in_the_browser_only_cannot_be_called(url, config, caplog, capfd):
+    caplog.set_level(logging.WARNING)
+    browser_only = [d for d in config["dependencies"] if not d["backend_fn"]]
+    assert len(browser_only) >= 5  # the page's JavaScript steps and its cancel events
+    for dependency in browser_only:
+        joined, _ = join(url, [None] * len(dependency["inputs"]), dependency["id"])
+        _refused_in_one_line(joined, caplog, capfd, says="runs in the browser only")
+
+
+def test_handlers_that_take_event_data_refuse_what_is_not_event_data(url, config, caplog, capfd):
+    caplog.set_level(logging.WARNING)
+    takers = [d for d in config["dependencies"] if d["backend_fn"] and d["collects_event_data"]]
+    assert takers  # a suggested question picked, a thumb given
+    for dependency in takers:
+        for event_data in (None, {}, "x", {"index": 0}):
+            session = f"e{time.monotonic_ns()}"
+            body = {
+                "data": [None] * len(dependency["inputs"]),
+                "fn_index": dependency["id"],
+                "event_data": event_data,
+                "session_hash": session,
+            }
+            joined = httpx.post(f"{url}/gradio_api/queue/join", json=body, timeout=30)
+            _refused_in_one_line(joined, caplog, capfd, says="takes event data")
+
+
+def test_a_choice_must_be_one_offered_and_is_never_echoed(url, config, caplog, capfd):
+    """The reported 200 KB dropdown value, and short wrong ones, to every event reading a dropdown."""
+    caplog.set_level(logging.WARNING)
+    components = {c["id"]: c for c in config["components"]}
+    readers = [
+        (d, d["inputs"].index(c))
+        for d in config["dependencies"]
+        if d["backend_fn"]
+        for c in d["inputs"]
+        if components[c]["type"] == "dropdown"
+    ]
+    assert readers  # the article picker
+    for dependency, position in readers:
+        for value in (
+            "x" * 200_000,
+            "no-such-article",
+            7,
+            {"a": 1},
+            [components[dependency["inputs"][position]]["props"]["value"]],
+        ):
+            data: list = [None] * len(dependency["inputs"])
+            data[position] = value
+            joined, _ = join(url, data, dependency["id"])
+            _refused_in_one_line(joined, caplog, capfd, says=f"data[{position}] (dropdown")
+            assert "xxxxxxxxxx" not in joined.text
+        data = [None] * len(dependency["inputs"])
+        data[position] = components[dependency["inputs"][position]]["props"]["value"]  # a choice offered
+        joined, stream = join(url, data, dependency["id"])
+        assert joined.status_code == 200 and '"success":true' in stream
+
+
+def test_text_is_text_within_its_box(url, config, caplog, capfd):
+    caplog.set_level(logging.WARNING)
+    components = {c["id"]: c for c in config["components"]}
+    submit = next(
+        d for d in config["dependencies"] if any(t[1] == "submit" for t in d["targets"]) and d["backend_fn"]
+    )
+    box = components[submit["inputs"][0]]
+    limit = box["props"]["max_length"]
+    for value, says in (({"text": "Who?"}, "not text"), ("x" * (limit + 1), f"the limit is {limit:,}")):
+        joined, _ = join(url, [value] + [None] * (len(submit["inputs"]) - 1), submit["id"])
+        _refused_in_one_line(joined, caplog, capfd, says=says)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"data": [], "fn_index": 10_000, "session_hash": "s"}, "not an event of this page"),
+        ({"data": [], "fn_index": "0", "session_hash": "s"}, "fn_index must be"),
+        ({"data": ["[]"], "fn_index": 0, "session_hash": "s"}, "data must be a list of"),
+        ({"data": ["[]", ""], "fn_index": 0}, "session_hash is missing"),
+        ([1, 2], "must be a JSON object"),
+    ],
+)
+def test_malformed_calls_get_400_in_one_line(url, body, says, caplog, capfd):
+    caplog.set_level(logging.WARNING)
+    joined = httpx.post(f"{url}/gradio_api/queue/join", json=body, timeout=30)
+    _refused_in_one_line(joined, caplog, capfd, says=says)
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "says"),
+    [
+        ("/gradio_api/call/chat", {"data": ["Who wrote it?"]}, "send data as a list of 2 values"),
+        ("/gradio_api/call/v2/chat", {"question": "Who wrote it?", "session_hash": "s"}, "by name"),
+        ("/gradio_api/cancel", {"session_hash": "s", "fn_index": 0}, "event_id is missing"),
+    ],
+)
+def test_malformed_calls_to_the_rest_routes_get_400_in_one_line(url, route, body, says, caplog, capfd):
+    caplog.set_level(logging.WARNING)
+    _refused_in_one_line(httpx.post(f"{url}{route}", json=body, timeout=30), caplog, capfd, says=says)
+
+
+def test_the_chat_endpoint_by_name_still_answers(url):
+    called = httpx.post(
+        f"{url}/gradio_api/call/v2/chat",
+        json={"question": "Who wrote this article?", "history": []},
+        timeout=30,
+    )
+    event = called.json()["event_id"]
+    stream = httpx.get(f"{url}/gradio_api/call/v2/chat/{event}", timeout=30).text
+    assert "event: complete" in stream and "Henningsen" in stream

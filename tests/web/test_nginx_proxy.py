@@ -72,9 +72,15 @@ def _replace(text: str, pattern: str, replacement: str, count: int) -> str:
     return changed
 
 
-def site_config(listen_port: int, upstream_port: int, htpasswd: Path) -> str:
-    """deploy/nginx.conf with test ports, a test password file and 1 s client timeouts."""
+def site_config(
+    listen_port: int, upstream_port: int, htpasswd: Path, open_requests: dict[str, int] | None = None
+) -> str:
+    """deploy/nginx.conf with test ports, a test password file and 1 s client timeouts; ``open_requests``
+    scales ``limit_conn`` zones down ({zone: limit}, every occurrence), for tests that fill them."""
     text = CONFIG.read_text(encoding="utf-8")
+    for zone, limit in (open_requests or {}).items():
+        count = len(re.findall(rf"^\s*limit_conn {zone} \d+;", text, re.MULTILINE))
+        text = _replace(text, rf"limit_conn {zone} \d+;", f"limit_conn {zone} {limit};", count)
     text = _replace(text, r"listen 80( default_server)?;", rf"listen 127.0.0.1:{listen_port}\1;", 2)
     text = _replace(text, r"server 127\.0\.0\.1:8080;", f"server 127.0.0.1:{upstream_port};", 1)
     text = _replace(text, r"auth_basic_user_file \S+;", f"auth_basic_user_file {htpasswd};", 1)
@@ -132,19 +138,19 @@ def nginx_missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], str]]:
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
     """Starts nginx (in the foreground, as a child we own) in front of an upstream port; returns its URL."""
     if reason := nginx_missing():
         pytest.skip(reason)
     running: list[subprocess.Popen[bytes]] = []
 
-    def start(upstream_port: int) -> str:
+    def start(upstream_port: int, open_requests: dict[str, int] | None = None) -> str:
         work = tmp_path_factory.mktemp("nginx")
         htpasswd = work / "htpasswd"
         write_htpasswd(htpasswd)
         port = free_port()
         site = work / "article-assistant.conf"
-        site.write_text(site_config(port, upstream_port, htpasswd), encoding="utf-8")
+        site.write_text(site_config(port, upstream_port, htpasswd, open_requests), encoding="utf-8")
         main = work / "nginx.conf"
         main.write_text(main_config(site, work), encoding="utf-8")
         log = work / "error.log"
@@ -242,13 +248,21 @@ class Proxied:
         return [s for s in self.seen if s.headers.get("x-probe") == probe]
 
 
-def _behind_nginx(assistant: Assistant, serve, nginx, *, with_ui: bool, **changes: object) -> Proxied:
+def _behind_nginx(
+    assistant: Assistant,
+    serve,
+    nginx,
+    *,
+    with_ui: bool,
+    open_requests: dict[str, int] | None = None,
+    **changes: object,
+) -> Proxied:
     settings = assistant.settings.model_copy(update=changes)
     app = create_app(assistant, settings, with_ui=with_ui)
     seen: list[Seen] = []
     app.user_middleware.append(Middleware(Recorder, seen=seen))  # innermost: after the proxy handling
-    app_url = serve(PacedStreams(app, STREAM_GAP))
-    return Proxied(nginx(int(app_url.rsplit(":", 1)[1])), seen)
+    app_url = serve(PacedStreams(app, STREAM_GAP), settings)
+    return Proxied(nginx(int(app_url.rsplit(":", 1)[1]), open_requests), seen)
 
 
 @pytest.fixture(scope="module")
@@ -347,8 +361,16 @@ def test_shipped_limits_match_the_apps_defaults():
         r"upstream article_assistant \{[^}]*keepalive_timeout (\d+)s;", CONFIG.read_text()
     )
     assert upstream_keepalive and float(upstream_keepalive[1]) < defaults["keep_alive_timeout"]
-    total = next(v for v in _directive("limit_conn") if v.startswith("assistant_total"))
-    assert int(total.split()[1]) < defaults["max_connections"]
+    limits = {zone: int(limit) for zone, limit in (v.split() for v in _directive("limit_conn"))}
+    # Streams and everything else have budgets of their own, both within the app's connections, and
+    # the proxy's streams within the app's stream budget (default half of them): nginx refuses first.
+    assert limits["assistant_total"] + limits["assistant_streams"] < defaults["max_connections"]
+    assert limits["assistant_streams"] < Settings().stream_budget
+    assert (
+        limits["assistant_per_client"]
+        <= defaults["max_streams_per_client"]
+        <= defaults["max_requests_per_client"]
+    )
 
 
 # --- who may reach what -----------------------------------------------------------------------------
@@ -620,6 +642,32 @@ def test_open_requests_per_client_are_capped_with_429(proxied):
         assert refused.status_code == 429
     with proxied.client("127.0.0.6") as client:
         assert client.get("/config", auth=auth).status_code == 200
+
+
+def test_streams_from_many_addresses_never_take_the_apis_connections(assistant, serve, nginx):
+    """The chat page's streams have a budget of their own (assistant_streams), so heartbeats from many
+    addresses fill that, not the open requests /healthz and the APIs need. Both budgets scaled to 8."""
+    proxied = _behind_nginx(
+        assistant,
+        serve,
+        nginx,
+        with_ui=True,
+        open_requests={"assistant_streams": 8, "assistant_total": 8},
+        trusted_proxies=["127.0.0.1/32"],
+        api_keys=[KEY],
+    )
+    auth = httpx.BasicAuth(USER, PASSWORD)
+    with ExitStack() as streams:
+        for number in range(8):  # four addresses, two tabs' heartbeats each
+            client = streams.enter_context(proxied.client(f"127.0.0.{30 + number // 2}"))
+            opened = streams.enter_context(
+                client.stream("GET", f"/gradio_api/heartbeat/m{number}", auth=auth)
+            )
+            assert opened.status_code == 200
+        with proxied.client("127.0.0.40") as client:
+            assert client.get("/gradio_api/heartbeat/m8", auth=auth).status_code == 429  # streams full
+            assert client.get("/healthz", auth=auth).status_code == 200
+            assert client.post("/api/ask", json=QUESTION, headers=BEARER).status_code == 200
 
 
 # --- slow clients ------------------------------------------------------------------------------------
