@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from assistant import Assistant, Settings
+from assistant.cancellation import Cancel
 from assistant.index.embeddings import MiniLMEmbeddings
 from assistant.retrieve.rerank import CrossEncoderReranker
 from assistant.web import serving
@@ -115,11 +116,11 @@ class RememberingReranker(CrossEncoderReranker):
         self._scores: dict[tuple[str, str], float] = {}
         self._memory = threading.Lock()
 
-    def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
+    def score(self, query: str, passages: Sequence[str], cancel: Cancel | None = None) -> np.ndarray:
         with self._memory:
             missing = list(dict.fromkeys(p for p in passages if (query, p) not in self._scores))
         if missing:
-            found = super().score(query, missing)
+            found = super().score(query, missing, cancel)
             with self._memory:
                 self._scores.update(((query, p), float(s)) for p, s in zip(missing, found, strict=True))
         with self._memory:
