@@ -30,9 +30,13 @@ def bots(page: Page) -> Locator:
 
 
 def open_chat(page: Page, url: str) -> None:
-    """Opens the page and waits for the overview (the first assistant message) to be complete."""
+    """Opens the page and waits for the overview (the first assistant message) to be complete, and for
+    the answers a reloaded tab replays (its saved questions) after it: a question asked before they are
+    in would be counted among them."""
     page.goto(url + "/")
     expect(bots(page).first.locator(".aa-overview .aa-copy")).to_have_count(1, timeout=TIMEOUT)
+    if replayed := len(saved_questions(page) or []):
+        complete(page, 1 + replayed)
 
 
 def complete(page: Page, count: int) -> Locator:

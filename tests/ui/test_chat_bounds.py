@@ -112,13 +112,18 @@ def user_questions(turns: list[dict] | None) -> list[str]:
 
 
 def test_refused_questions_are_not_kept_and_responses_stay_small(bounded):
-    """The reported repro: one session sends the 250,000-character question again and again."""
+    """The reported repro: one session sends the 250,000-character question again and again. The guard
+    refuses it at the door (longer than the textbox takes), so nothing of it reaches the session; what
+    the session keeps of a question refused for its length anyway is ``tests/ui/test_bounds.py``'s."""
     session = f"refused{time.monotonic_ns()}"
-    sizes = [len(bounded.ask(session, REFUSED)) for _ in range(6)]
-    assert max(sizes) < 60_000, f"responses of {sizes} bytes: the refused question is echoed back"
+    body = {"data": [REFUSED, None, None, None], "fn_index": ASK, "trigger_id": None, "session_hash": session}
+    for _ in range(6):
+        refused = httpx.post(f"{bounded.url}/gradio_api/queue/join", json=body, timeout=30)
+        assert refused.status_code == 400 and len(refused.content) < 1_000, refused.text[:300]
+    answered = bounded.ask(session, "Who wrote this article?")
+    assert len(answered) < 150_000 and "xxxxxxxxxx" not in answered  # an answer with its article view
     assert bounded.state_chars(session) < 120_000
-    kept = user_questions(bounded.turns(session))
-    assert len(kept) == 3 and all(q.endswith("(250,001 characters)") and len(q) < 250 for q in kept)
+    assert user_questions(bounded.turns(session)) == ["Who wrote this article?"]
 
 
 def test_a_conversation_keeps_its_newest_questions(bounded):
@@ -174,7 +179,9 @@ def test_a_replay_past_its_deadline_stops_and_says_so(short_lived, gate, monkeyp
 
     monkeypatch.setattr(short_lived.assistant, "stream_with_article", watched)
     session = f"slow{time.monotonic_ns()}"
-    stream = short_lived.join(session, LOAD, [json.dumps(["Who fired the missiles?", "Why?"]), ""])
+    # Questions no other test asks: the session's cross-encoder remembers the pairs it scored before.
+    unasked = [f"Who fired the missiles at {session}?", "Why?"]
+    stream = short_lived.join(session, LOAD, [json.dumps(unasked), ""])
     assert "Only 0 of the 2 questions of this conversation were restored" in stream
     assert "restoring took longer than 1 s" in stream and user_questions(short_lived.turns(session)) == []
     release.set()

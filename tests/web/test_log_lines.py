@@ -77,7 +77,7 @@ def test_a_served_app_logs_no_line_longer_than_the_limit(
     faulty = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     faulty.open()
 
-    def failing_ask(question, history=()):
+    def failing_ask(question, history=(), cancel=None):
         raise RuntimeError(LONG)
 
     faulty.ask = failing_ask  # type: ignore[method-assign]
