@@ -85,6 +85,37 @@ def assistant_server(port: int) -> list[str]:
     return [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
 
 
+# Set by tests/test_benchmarks.py for the smoke runs: the port and pid of one `assistant serve` they share.
+SHARED_PORT, SHARED_PID = "BENCHMARK_SHARED_SERVER_PORT", "BENCHMARK_SHARED_SERVER_PID"
+
+
+@dataclass(frozen=True)
+class SharedServer:
+    """A server this script did not start (only ``pid`` and ``poll`` of a ``Popen`` are used)."""
+
+    pid: int
+
+    def poll(self) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[tuple[int, subprocess.Popen | SharedServer]]:
+    """`assistant serve` on a free port, ready for questions: its port and process. In the test suite's
+    smoke runs, the server they all share (started once, with the index already built): starting one
+    per script cost a Python start and an index build each, and their figures are not read."""
+    if os.environ.get(SHARED_PORT):
+        port = int(os.environ[SHARED_PORT])
+        shared = SharedServer(int(os.environ[SHARED_PID]))
+        wait_ready(port, shared)  # type: ignore[arg-type]
+        yield port, shared
+        return
+    port = free_port()
+    with running_server(assistant_server(port), port) as server:
+        wait_ready(port, server)
+        yield port, server
+
+
 def options(description: str, quick: str, **defaults: float) -> argparse.Namespace:
     """Parse ``--name VALUE`` for each default (typed like it) and ``--quick`` (the CI smoke run)."""
     parser = argparse.ArgumentParser(description=description)

@@ -31,9 +31,7 @@ def main() -> None:
     texts = [f"{question}{'?' * r}" for r in range(rounds) for question in questions]
 
     load_at_start = common.load_average()  # before our own server adds to it
-    port = common.free_port()
-    with common.running_server(common.assistant_server(port), port) as server:
-        common.wait_ready(port, server)
+    with common.serving() as (port, _):
         common.Client(port).ask("warm-up question")
         work = common.model_work(texts)
         models = common.Models()

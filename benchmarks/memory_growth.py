@@ -99,11 +99,9 @@ def main() -> None:
     )
     total, warm_up = (QUICK_QUESTIONS, QUICK_WARM_UP) if args.quick else (args.questions, WARM_UP)
     generated = distinct_questions(article_words())
-    port = common.free_port()
     rows: dict[str, object] = {"questions": total, "clients": args.clients}
     errors = 0
-    with common.running_server(common.assistant_server(port), port) as server:
-        common.wait_ready(port, server)
+    with common.serving() as (port, server):
         errors += _ask_all(port, [next(generated) for _ in range(warm_up)], args.clients)
         warm = common.rss_mb(server.pid)["rss_mb"]
         rows |= {"rss_after_warmup_mb": warm, "anon_rss_after_warmup_mb": anon_rss_mb(server.pid)}

@@ -28,14 +28,13 @@ def _items(quick: bool) -> list:
 def main() -> None:
     args = common.options("Ours versus LangChain's tutorial retrieval.", "4 questions")
     items = _items(args.quick)
-    ours_port, peer_port = common.free_port(), common.free_port()
+    peer_port = common.free_port()
     peer_command = [sys.executable, str(common.ROOT / "benchmarks" / "peer_app.py"), str(peer_port)]
     results: dict[str, dict[str, list]] = {"ours": {}, "peer": {}}
     with (
-        common.running_server(common.assistant_server(ours_port), ours_port) as ours,
+        common.serving() as (ours_port, _),
         common.running_server(peer_command, peer_port) as peer,
     ):
-        common.wait_ready(ours_port, ours)
         common.wait_ready(peer_port, peer)
         clients = {"ours": common.Client(ours_port), "peer": common.Client(peer_port)}
         for client in clients.values():

@@ -83,10 +83,8 @@ def main() -> None:
     )
     seconds = 3.0 if args.quick else args.seconds
     questions = common.golden_questions(4 if args.quick else None)
-    port = common.free_port()
     api, chat = Tally(), Tally()
-    with common.running_server(common.assistant_server(port), port) as server:
-        common.wait_ready(port, server)
+    with common.serving() as (port, server):
         for question in questions:  # warm-up: every question once
             common.Client(port).ask(question)
         before = common.rss_mb(server.pid)

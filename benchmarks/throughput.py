@@ -105,10 +105,8 @@ def main() -> None:
     seconds = 2.0 if args.quick else args.seconds
     questions = common.golden_questions()
     load_at_start = common.load_average()  # before our own server adds to it
-    port = common.free_port()
     rows: dict[str, object] = {"clients": args.clients, "seconds_per_run": seconds}
-    with common.running_server(common.assistant_server(port), port) as server:
-        common.wait_ready(port, server)
+    with common.serving() as (port, server):
         common.Client(port).ask("warm-up question")
         before = common.rss_mb(server.pid)
         distinct = _load(server.pid, port, args.clients, seconds, questions, distinct=True)

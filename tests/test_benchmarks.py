@@ -1,8 +1,9 @@
 """The benchmark scripts keep working: each runs in its quick mode and writes its JSON.
 
 Figures are reported by the scripts, never asserted here: this machine is too noisy for timed tests.
-Each script's ``main`` runs in this process (the servers it measures are still real ``assistant serve``
-processes), its results written to a temporary folder; one script also runs as the command it is, so
+Each script's ``main`` runs in this process, its results written to a temporary folder, on the session's
+built index; the scripts that measure a running `assistant serve` share one (a real process, started
+once: ``common.serving``), and one script also runs as the command it is, starting its own, so
 ``python benchmarks/<script>.py`` itself stays working.
 """
 
@@ -13,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -41,12 +43,33 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def shared_server(
+    assistant, index_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, int]]:
+    """One `assistant serve` on the session's index (built by ``assistant``): its port and pid."""
+    from benchmarks.common import assistant_server, free_port, running_server, wait_ready
+
+    port = free_port()
+    feedback = tmp_path_factory.mktemp("shared-server") / "feedback.sqlite3"
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_FEEDBACK_DB": str(feedback)}
+    with running_server(assistant_server(port), port, env) as server:
+        wait_ready(port, server)
+        yield port, server.pid
+
+
 @pytest.fixture
-def results(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """The scripts' ``common`` module (imported as the scripts import it), writing into ``tmp_path``."""
+def results(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, index_dir: Path, shared_server: tuple[int, int]
+) -> Path:
+    """The scripts' ``common`` module (imported as the scripts import it), writing into ``tmp_path``,
+    with the shared server and the session's index."""
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     common = importlib.import_module("common")
     monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(index_dir))
+    monkeypatch.setenv(common.SHARED_PORT, str(shared_server[0]))
+    monkeypatch.setenv(common.SHARED_PID, str(shared_server[1]))
     return tmp_path / "results"
 
 
@@ -59,9 +82,10 @@ def test_benchmark_runs_in_quick_mode(script: str, results: Path, monkeypatch: p
     assert EXPECTED[script] <= set(written)
 
 
-def test_a_benchmark_runs_as_a_command(tmp_path: Path) -> None:
-    """``python benchmarks/latency.py --quick`` as a user runs it: its own imports, its results file."""
-    environment = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
+def test_a_benchmark_runs_as_a_command(index_dir: Path, assistant) -> None:
+    """``python benchmarks/latency.py --quick`` as a user runs it: its own imports, its own server (on the
+    session's built index), its results file."""
+    environment = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir)}
     run = subprocess.run(
         [sys.executable, str(BENCHMARKS / "latency.py"), "--quick"],
         env=environment,

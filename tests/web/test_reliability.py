@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -178,19 +176,18 @@ def test_stuck_index_gives_503_in_bounded_time_and_degraded_health(
         release.set()
 
 
-def _index_command(index_dir: Path, *flags: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "index", *flags],
-        env={**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _rebuild(index_dir: Path, embeddings, reranker, progress=lambda _: None) -> bool:
+    """What `assistant index --rebuild` does, by another ``Assistant`` than the one serving: the server
+    follows ``CURRENT`` on disk, whoever wrote it (kill -9 of a real indexer process: test_builds.py)."""
+    builder = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
+    return builder.build_index(rebuild=True, progress=progress)
 
 
-def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddings, serve, reranker):
-    index_dir = tmp_path / "index"
-    served = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
+def test_server_keeps_answering_while_rebuilds_swap_the_index(
+    tmp_path, index_dir, embeddings, serve, reranker
+):
+    copied = Path(shutil.copytree(index_dir, tmp_path / "index"))
+    served = Assistant(Settings(index_dir=copied), embeddings=embeddings, reranker=reranker)
     served.open()
     url = serve(create_app(served, with_ui=False))
     first_build = served.index_directory.current_build()
@@ -210,8 +207,7 @@ def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddin
     asker.start()
     try:
         for _ in range(2):  # the second rebuild deletes the build the server opened first
-            rebuild = _index_command(index_dir, "--rebuild")
-            assert rebuild.wait(180) == 0, rebuild.stderr.read()
+            assert _rebuild(copied, embeddings, reranker)
     finally:
         stop.set()
         asker.join(30)
@@ -222,11 +218,20 @@ def test_server_keeps_answering_while_rebuilds_swap_the_index(tmp_path, embeddin
 
 
 def test_two_indexers_at_once_serialise_and_leave_a_consistent_index(tmp_path, embeddings, reranker):
+    """Two indexers (threads here, each its own lock file handle: flock keeps them apart as it keeps
+    processes apart) rebuild at once: one waits for the other, both finish, one whole build is current."""
     index_dir = tmp_path / "index"
-    first, second = _index_command(index_dir, "--rebuild"), _index_command(index_dir, "--rebuild")
-    outputs = [(p.wait(300), p.stderr.read()) for p in (first, second)]
-    assert [code for code, _ in outputs] == [0, 0], outputs
-    assert any("waiting" in err for _, err in outputs), "neither run saw the other's lock"
+    said: list[list[str]] = [[], []]
+    indexers = [
+        threading.Thread(target=_rebuild, args=(index_dir, embeddings, reranker, said[n].append))
+        for n in (0, 1)
+    ]
+    for indexer in indexers:
+        indexer.start()
+    for indexer in indexers:
+        indexer.join(300)
+    assert any("waiting" in line for lines in said for line in lines), "neither run saw the other's lock"
+    assert all(any("Index ready" in line for line in lines) for lines in said), said
     checked = Assistant(Settings(index_dir=index_dir), embeddings=embeddings, reranker=reranker)
     assert checked.build_index() is False
     assert checked.ask("Which agency also cited General Ramazan Sharif?").answerable
