@@ -40,12 +40,14 @@ run: setup
 	$(BIN)/assistant index
 	$(BIN)/assistant serve
 
-# The fast tier first (seconds, no MiniLM): a broken core fails CI before the long tier starts.
+# The fast tier first (seconds, no MiniLM): a broken core fails CI before the long tier starts. The
+# integration tier mostly waits (servers starting, browsers, subprocesses): two workers, each given whole
+# modules (module fixtures are built once), about halve it on two cores.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -m "not integration"
-	$(BIN)/pytest -m integration
+	$(BIN)/pytest -m integration -n 2 --dist loadscope
 	$(MAKE) --no-print-directory wheel-check
 
 # The wheel, installed into a fresh venv, indexes and answers from an empty working directory.

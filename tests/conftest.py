@@ -188,3 +188,32 @@ def browser_type_launch_args() -> dict[str, Any]:
             "--no-first-run",
         ],
     }
+
+
+# pytest-playwright keeps one Playwright (and its browser) for the whole session. Its sync API runs an
+# asyncio loop on the main thread while it lives, so every test run after the first browser module in the
+# same process would meet a running loop: asyncio tests and in-process Playwright (benchmarks/first_token.py)
+# then fail by where the scheduler put them. Here each browser module gets its own, stopped at its end.
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Any, browser_name: str) -> Any:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="module")
+def launch_browser(browser_type_launch_args: dict, browser_type: Any) -> Callable[..., Any]:
+    return lambda **options: browser_type.launch(**{**browser_type_launch_args, **options})
+
+
+@pytest.fixture(scope="module")
+def browser(launch_browser: Callable[..., Any]) -> Iterator[Any]:
+    launched = launch_browser()
+    yield launched
+    launched.close()
