@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -67,9 +68,15 @@ def wait_ready(port: int, server: subprocess.Popen, timeout: float = 300) -> flo
 
 
 @contextlib.contextmanager
-def running_server(command: Sequence[str], port: int, env: dict | None = None) -> Iterator[subprocess.Popen]:
+def running_server(
+    command: Sequence[str], port: int, env: dict | None = None, log: IO[bytes] | None = None
+) -> Iterator[subprocess.Popen]:
+    """``command`` running while the block lasts; its output (both streams) goes to ``log``, if given."""
     server = subprocess.Popen(
-        list(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env or os.environ.copy()
+        list(command),
+        stdout=log if log is not None else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        env=env or os.environ.copy(),
     )
     try:
         yield server

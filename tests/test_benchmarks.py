@@ -32,6 +32,17 @@ EXPECTED = {
     "soak": {"api_errors", "chat_errors", "rss_end_mb"},
     "memory_growth": {"growth_mb", "growth_second_half_mb", "errors"},
     "first_token": {"backend_first_token_p50_ms", "page_first_token_p50_ms", "page_over_backend_p50"},
+    "redteam": {
+        "failed_checks",
+        "lockouts",
+        "http_500",
+        "tracebacks",
+        "responses_with_paths",
+        "rss_growth_mb",
+        "feedback_db_bytes",
+        "longest_log_line",
+        "v1_words_not_in_answer",
+    },
     "library_size": {
         "n1_p50_ms",
         "n1_rss_all_open_mb",

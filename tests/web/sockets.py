@@ -1,6 +1,7 @@
 """Raw-socket clients for the tests of slow, silent and malformed requests, which no HTTP library sends.
 
-Shared by the app's own limits (test_limits.py) and the same limits behind nginx (test_nginx_proxy.py).
+Shared by the app's own limits (test_limits.py, test_fairness.py), the same limits behind nginx
+(test_nginx_proxy.py) and the red-team run (benchmarks/redteam.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,19 @@ def read_until_closed(sock: socket.socket, limit: float = 10.0) -> tuple[bytes, 
             return received, time.monotonic() - started
         received += chunk
     return received + b"<still open>", time.monotonic() - started
+
+
+def read_head(sock: socket.socket, limit: float = 20.0) -> tuple[int, bytes]:
+    """The status and everything received once a response's head has arrived (a stream sends on)."""
+    deadline = time.monotonic() + limit
+    received = b""
+    while b"\r\n\r\n" not in received and time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+    return status_of(received), received
 
 
 def status_of(response: bytes) -> int:

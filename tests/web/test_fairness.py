@@ -8,7 +8,6 @@ keyed /api/ask included."""
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -20,7 +19,7 @@ from assistant import Assistant, Settings
 from assistant.errors import InvalidConfiguration
 from assistant.web.app import create_app
 from assistant.web.serving import Listener, as_served, connection_limits
-from tests.web.sockets import connect
+from tests.web.sockets import connect, read_head
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
@@ -31,20 +30,6 @@ CHAT = {"model": "article-assistant", "messages": [{"role": "user", "content": "
 
 def _settings(assistant: Assistant, **changes: object) -> Settings:
     return assistant.settings.model_copy(update={"max_connections": 40, **changes})
-
-
-def read_head(sock: socket.socket, limit: float = 20.0) -> tuple[int, bytes]:
-    """The status and everything received once a response's head has arrived (a stream sends on)."""
-    deadline = time.monotonic() + limit
-    received = b""
-    while b"\r\n\r\n" not in received and time.monotonic() < deadline:
-        sock.settimeout(max(0.01, deadline - time.monotonic()))
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        received += chunk
-    status = int(received.split(b" ", 2)[1]) if received.startswith(b"HTTP/1.1 ") else 0
-    return status, received
 
 
 def open_stream(

@@ -1,4 +1,4 @@
-"""deploy/nginx.conf in front of the real app, run by Debian's real nginx on loopback.
+"""deploy/nginx.conf in front of the real app, run by Debian's real nginx on loopback (tests/web/nginx.py).
 
 Each nginx runs from a copy of the shipped file in which only ports, the password file and the client
 timeouts (1 s, so slow clients are cut off quickly) are changed; every other directive is the one
@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -20,7 +19,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,14 +29,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant import Assistant, Settings
 from assistant.web.app import create_app
 from benchmarks.common import free_port
+from tests.web.nginx import CONFIG, HOST, NGINX, PASSWORD, USER, main_config, missing, running_nginx
 from tests.web.sockets import body_of, connect, read_until_closed, status_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
 
-NGINX = Path("/usr/sbin/nginx")
-CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
-HOST = "assistant.example.com"
-USER, PASSWORD = "alice", "correct-horse-battery"
 KEY = "k3y-for-the-nginx-proxy-tests"
 BEARER = {"Authorization": f"Bearer {KEY}"}
 QUESTION = {"question": "Who wrote the article?"}
@@ -58,81 +53,10 @@ SPOOFED = {
 # --- running nginx -----------------------------------------------------------------------------------
 
 
-def _replace(text: str, pattern: str, replacement: str, count: int) -> str:
-    """One substitution into the shipped config; it must match exactly ``count`` times, or the copy
-    would silently test something else."""
-    lines, found = [], 0
-    for line in text.splitlines(keepends=True):
-        if not line.lstrip().startswith("#"):  # comments show directives too: leave them be
-            line, n = re.subn(pattern, replacement, line)
-            found += n
-        lines.append(line)
-    changed = "".join(lines)
-    assert found == count, f"deploy/nginx.conf: expected {count} × {pattern!r}, found {found}"
-    return changed
-
-
-def site_config(
-    listen_port: int, upstream_port: int, htpasswd: Path, open_requests: dict[str, int] | None = None
-) -> str:
-    """deploy/nginx.conf with test ports, a test password file and 1 s client timeouts; ``open_requests``
-    scales ``limit_conn`` zones down ({zone: limit}, every occurrence), for tests that fill them."""
-    text = CONFIG.read_text(encoding="utf-8")
-    for zone, limit in (open_requests or {}).items():
-        count = len(re.findall(rf"^\s*limit_conn {zone} \d+;", text, re.MULTILINE))
-        text = _replace(text, rf"limit_conn {zone} \d+;", f"limit_conn {zone} {limit};", count)
-    text = _replace(text, r"listen 80( default_server)?;", rf"listen 127.0.0.1:{listen_port}\1;", 2)
-    text = _replace(text, r"server 127\.0\.0\.1:8080;", f"server 127.0.0.1:{upstream_port};", 1)
-    text = _replace(text, r"auth_basic_user_file \S+;", f"auth_basic_user_file {htpasswd};", 1)
-    for directive, count in {
-        "client_header_timeout": 2,
-        "client_body_timeout": 1,
-        "send_timeout": 1,
-    }.items():
-        text = _replace(text, rf"{directive} \d+s;", f"{directive} {CLIENT_TIMEOUT}s;", count)
-    return _replace(text, r"keepalive_timeout 15s;", f"keepalive_timeout {CLIENT_TIMEOUT}s;", 1)
-
-
-def main_config(site: Path, work: Path) -> str:
-    """A main nginx.conf like Debian's, with everything under ``work``, compressing event streams too
-    (as a site that compresses everything might): the streaming locations must still stream."""
-    user = "user root;\n" if os.geteuid() == 0 else ""  # the worker must read the password file in tmp
-    temp_paths = "".join(f"    {kind}_temp_path {work / kind};\n" for kind in ("client_body", "proxy"))
-    temp_paths += "".join(f"    {kind}_temp_path {work / kind};\n" for kind in ("fastcgi", "uwsgi", "scgi"))
-    return (
-        f"{user}worker_processes 1;\ndaemon off;\npid {work / 'nginx.pid'};\n"
-        f"error_log {work / 'error.log'} info;\n"
-        "events { worker_connections 512; }\n"
-        "http {\n"
-        f"    access_log {work / 'access.log'};\n"
-        "    gzip on;\n    gzip_types text/event-stream application/json;\n"
-        f"{temp_paths}"
-        f"    include {site};\n"
-        "}\n"
-    )
-
-
-def write_htpasswd(path: Path) -> None:
-    """An Apache MD5 (apr1) entry made with openssl, as the deploy notes suggest."""
-    hashed = subprocess.run(
-        ["openssl", "passwd", "-apr1", "-stdin"], input=PASSWORD, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    path.write_text(f"{USER}:{hashed}\n", encoding="utf-8")
-
-
 def nginx_missing() -> str | None:
     """Why the proxy cannot be run here (skip), or None; in CI a missing tool is a failure instead."""
-    missing = [
-        name
-        for name, found in ((str(NGINX), NGINX.exists()), ("openssl", shutil.which("openssl")))
-        if not found
-    ]
-    if not missing:
-        return None
-    reason = (
-        f"{' and '.join(missing)} missing: install Debian's nginx and openssl packages (`make setup` does)"
-    )
-    if os.environ.get("CI") == "true":
+    reason = missing()
+    if reason and os.environ.get("CI") == "true":
         pytest.fail(f"{reason}; in CI the proxy tests must run, not skip")
     return reason
 
@@ -142,42 +66,22 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., st
     """Starts nginx (in the foreground, as a child we own) in front of an upstream port; returns its URL."""
     if reason := nginx_missing():
         pytest.skip(reason)
-    running: list[subprocess.Popen[bytes]] = []
+    with ExitStack() as running:
 
-    def start(upstream_port: int, open_requests: dict[str, int] | None = None) -> str:
-        work = tmp_path_factory.mktemp("nginx")
-        htpasswd = work / "htpasswd"
-        write_htpasswd(htpasswd)
-        port = free_port()
-        site = work / "article-assistant.conf"
-        site.write_text(site_config(port, upstream_port, htpasswd, open_requests), encoding="utf-8")
-        main = work / "nginx.conf"
-        main.write_text(main_config(site, work), encoding="utf-8")
-        log = work / "error.log"
-        process = subprocess.Popen(
-            [str(NGINX), "-p", str(work), "-c", str(main), "-e", str(log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        running.append(process)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and process.poll() is None:
+        def start(upstream_port: int, open_requests: dict[str, int] | None = None) -> str:
+            proxy = running_nginx(
+                tmp_path_factory.mktemp("nginx"),
+                free_port(),
+                upstream_port,
+                open_requests=open_requests,
+                client_timeout=CLIENT_TIMEOUT,
+            )
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return f"http://127.0.0.1:{port}"
-            except OSError:
-                time.sleep(0.05)
-        errors = log.read_text(errors="replace") if log.exists() else "(no error log)"
-        pytest.fail(f"nginx did not start on port {port} (exit code {process.poll()}):\n{errors}")
+                return running.enter_context(proxy)
+            except RuntimeError as error:
+                pytest.fail(str(error))
 
-    yield start
-    for process in running:
-        process.terminate()  # SIGTERM: nginx's fast shutdown, workers included
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        yield start
 
 
 # --- the app behind it -------------------------------------------------------------------------------
