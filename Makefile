@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 # The proxy tests run Debian's nginx in front of the app (deploy/nginx.conf, tests/web/test_nginx_proxy.py).
 NGINX := /usr/sbin/nginx
 
-.PHONY: setup run test wheel-check lint eval bench clean
+.PHONY: setup run test wheel-check lint eval bench redteam clean
 
 setup: $(STAMP) $(CHROMIUM) $(NGINX)
 
@@ -61,6 +61,11 @@ eval: $(STAMP)
 
 bench: setup
 	for script in latency peer_latency throughput cold_start index_build soak memory_growth; do $(BIN)/python benchmarks/$$script.py || exit 1; done
+
+# Issue 21's attacks against `assistant serve` with default settings, then behind deploy/nginx.conf.
+redteam: setup
+	$(BIN)/python benchmarks/redteam.py
+	$(BIN)/python benchmarks/redteam.py --nginx
 
 clean:
 	rm -rf $(VENV) index/builds index/CURRENT index/.lock

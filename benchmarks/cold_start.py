@@ -40,8 +40,15 @@ def _server_ready() -> float:
 
 
 def main() -> None:
-    repeat = common.repetitions("Cold start versus the bare model floor.")
-    subprocess.run([sys.executable, "-m", "assistant.cli", "index"], check=True, stdout=subprocess.DEVNULL)
+    args = common.options(
+        "Cold start versus the bare model floor.", "one repetition, on the index there is", repeat=3
+    )
+    repeat = 1 if args.quick else args.repeat
+    # The smoke run's index is built already (or the server builds it, untimed).
+    if not args.quick:
+        subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "index"], check=True, stdout=subprocess.DEVNULL
+        )
     floor, ready, ask = [], [], []
     for _ in range(repeat):
         floor.append(_timed([sys.executable, "-c", FLOOR]))

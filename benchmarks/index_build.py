@@ -1,7 +1,8 @@
 """Index build times: a full rebuild and a no-op (article unchanged), in-process and as the CLI.
 
 In-process figures time `Assistant.build_index` with the model already loaded; CLI figures are the
-whole `assistant index` command, imports and model load included.
+whole `assistant index` command, imports and model load included (not in the quick smoke run: the CLI
+is tested on its own, and two more Python starts are most of the smoke run's time).
 
     .venv/bin/python benchmarks/index_build.py [--repeat 3] [--quick]
 """
@@ -32,7 +33,10 @@ def _cli(index_dir: Path, *flags: str) -> float:
 
 
 def main() -> None:
-    repeat = common.repetitions("Index rebuild and no-op timings.")
+    args = common.options(
+        "Index rebuild and no-op timings.", "one in-process repetition, no CLI runs", repeat=3
+    )
+    repeat = 1 if args.quick else args.repeat
 
     from assistant import Assistant, Settings
 
@@ -48,15 +52,16 @@ def main() -> None:
             began = time.perf_counter()
             assert assistant.build_index() is False
             noop.append(time.perf_counter() - began)
-        cli_rebuild = statistics.median(_cli(index_dir, "--rebuild") for _ in range(repeat))
-        cli_noop = statistics.median(_cli(index_dir) for _ in range(repeat))
+        cli = {}
+        if not args.quick:
+            cli["cli_rebuild_s"] = statistics.median(_cli(index_dir, "--rebuild") for _ in range(repeat))
+            cli["cli_noop_s"] = statistics.median(_cli(index_dir) for _ in range(repeat))
     common.report(
         "index_build",
         {
             "rebuild_s": statistics.median(rebuild),
             "noop_s": statistics.median(noop),
-            "cli_rebuild_s": cli_rebuild,
-            "cli_noop_s": cli_noop,
+            **cli,
             "machine": common.machine(),
         },
     )

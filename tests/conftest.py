@@ -217,3 +217,20 @@ def browser(launch_browser: Callable[..., Any]) -> Iterator[Any]:
     launched = launch_browser()
     yield launched
     launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context_args(
+    pytestconfig: pytest.Config,
+    playwright: Any,
+    device: str | None,
+    base_url: str | None,
+    _pw_artifacts_folder: Any,
+) -> dict[str, Any]:
+    """pytest-playwright's, at the scope of the Playwright it reads."""
+    arguments: dict[str, Any] = dict(playwright.devices[device]) if device else {}
+    if base_url:
+        arguments["base_url"] = base_url
+    if pytestconfig.getoption("--video") in ("on", "retain-on-failure"):
+        arguments["record_video_dir"] = _pw_artifacts_folder.name
+    return arguments

@@ -11,7 +11,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from assistant.web.app import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.server]
-EXAMPLES_PER_OPERATION = 100
+EXAMPLES_PER_OPERATION = 50
 
 
 @pytest.fixture(scope="module")
