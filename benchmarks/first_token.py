@@ -37,10 +37,10 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b", choices=["smollm2", "qwen2.5-coder-1.5b"])
     parser.add_argument("--questions", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="SmolLM2, 2 questions (CI smoke run)")
+    parser.add_argument("--quick", action="store_true", help="SmolLM2, 1 question (CI smoke run)")
     args = parser.parse_args()
     if args.quick:
-        args.model, args.questions = "smollm2", 2
+        args.model, args.questions = "smollm2", 1
     return args
 
 
