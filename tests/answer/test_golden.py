@@ -3,15 +3,16 @@ those it never sees (holdout, readers_holdout, the shared dev set).
 
 The thresholds are regression floors under what the answerer reaches today (README, Quality), at
 least one question under the lower of the figures this CPU and an AVX2 CPU give (the cross-encoder's
-INT8 kernels differ: ``benchmarks/cpu_spread.py``); the issue's bar is the target above them. These
-sets are small enough to run whole in CI.
+INT8 kernels differ: ``benchmarks/cpu_spread.py``); the issue's bar is the target above them. The sets
+never fitted on run whole; the golden set, which `assistant tune` fits, runs as a fixed half in CI
+(``fixed_sample``) and whole in ``make eval`` (``--full-eval``).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation import CHECKOUT_GOLDEN_SET, evaluate, load_golden_set
+from assistant.evaluation import CHECKOUT_GOLDEN_SET, evaluate, fixed_sample, load_golden_set
 from tests.conftest import SHARED_DEV_SET
 
 HOLDOUT_SET = CHECKOUT_GOLDEN_SET.with_name("holdout.jsonl")
@@ -20,10 +21,16 @@ READERS_HOLDOUT_SET = CHECKOUT_GOLDEN_SET.with_name("readers_holdout.jsonl")
 pytestmark = pytest.mark.integration
 
 
+# evidence recall ≥, keywords ≥, unanswerables declined ≥, false declines ≤
+FULL_FLOORS = (0.93, 0.88, 0.56, 0.03)  # both kernels: 0.947 (71/75), 0.960, 0.609 (14/23), 0.013 (1/75)
+HALF_FLOORS = (0.92, 0.89, 0.41, 0.06)  # both: 0.947 (36/38), keywords 0.947 here, 0.500 (6/12), 0.026
+
+
 @pytest.fixture(scope="module")
-def golden(assistant):
-    report, results = evaluate(assistant, load_golden_set(CHECKOUT_GOLDEN_SET))
-    return report, results
+def golden(assistant, full_eval):
+    items = load_golden_set(CHECKOUT_GOLDEN_SET)
+    report, results = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
+    return report, results, FULL_FLOORS if full_eval else HALF_FLOORS
 
 
 def test_golden_set_is_large_and_varied():
@@ -34,17 +41,16 @@ def test_golden_set_is_large_and_varied():
 
 
 def test_every_citation_is_verbatim(golden):
-    report, _ = golden
+    report, _, _ = golden
     assert report.verbatim_citations == 1.0
 
 
 def test_golden_set_quality_floors(golden):
-    report, _ = golden
-    # measured on both kernels: 0.947 (71/75), keywords 0.960, declines 0.609 (14/23), false 0.013 (1/75)
-    assert report.evidence_recall >= 0.93
-    assert report.answer_keyword_accuracy >= 0.88
-    assert report.decline_accuracy >= 0.56
-    assert report.false_decline_rate <= 0.03
+    report, _, (recall, keywords, declined, false_declines) = golden
+    assert report.evidence_recall >= recall
+    assert report.answer_keyword_accuracy >= keywords
+    assert report.decline_accuracy >= declined
+    assert report.false_decline_rate <= false_declines
     assert report.mean_cited_chars <= 400
 
 
