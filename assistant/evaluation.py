@@ -54,6 +54,8 @@ class ItemResult:
     answer: str
     answered_by: str = "extractive"
     guardrail_notes: tuple[str, ...] = ()
+    status: str = "answered"
+    """``answered``, ``not_stated`` (declined, quoting what the article says closest) or ``declined``."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class Report:
     """Answers the LLM wrote (after its guardrails); the rest are extractive."""
     llm_fallbacks: int = 0
     """Answers where the LLM was asked but the extractive answer was given (failure or nothing kept)."""
+    unanswerables_not_stated: float = float("nan")
+    """Of the unanswerable questions, the share declined as "not stated" (the closest words quoted);
+    the rest of ``decline_accuracy`` are bare declines."""
 
 
 # How `assistant eval` names an article given on its command line, in error messages.
@@ -175,6 +180,7 @@ def score_item(assistant: Assistant, item: GoldenItem, answer: Answer, seconds: 
         answer=answer.text,
         answered_by=answer.answered_by,
         guardrail_notes=tuple(answer.guardrail_notes),
+        status=answer.status,
     )
 
 
@@ -205,6 +211,7 @@ def summarise(results: Sequence[ItemResult]) -> Report:
         latency_p95_ms=percentile(latencies, 0.95),
         answered_by_llm=sum(r.answered_by == "llm" for r in results),
         llm_fallbacks=sum(r.answered_by == "extractive" and bool(r.guardrail_notes) for r in results),
+        unanswerables_not_stated=_share([r.status == "not_stated" for r in declined]),
     )
 
 
@@ -231,6 +238,7 @@ def report_table(report: Report) -> str:
         ("evidence recall", f"{report.evidence_recall:.3f}"),
         ("answer keyword accuracy", f"{report.answer_keyword_accuracy:.3f}"),
         ("decline accuracy", f"{report.decline_accuracy:.3f}"),
+        ("  of which not stated", f"{report.unanswerables_not_stated:.3f}"),
         ("false-decline rate", f"{report.false_decline_rate:.3f}"),
         ("verbatim citations", f"{report.verbatim_citations:.3f}"),
         ("mean cited chars", f"{report.mean_cited_chars:.0f}"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 
 class Turn(BaseModel):
@@ -36,6 +36,20 @@ class Citation(BaseModel):
 
 
 AnsweredBy = Literal["extractive", "llm"]
+AnswerStatus = Literal["answered", "not_stated", "declined"]
+STATUS_DESCRIPTION = (
+    "`answered`: the citations state the answer. `not_stated`: the article does not say what was asked; "
+    "the answer says so and quotes what the article does say closest to it (`answerable` is false, the "
+    "citations are that context). `declined`: nothing in the article is about the question, or it is "
+    "not a question about the article (no citations)."
+)
+
+
+def answer_status(answerable: bool, citations: list[Citation]) -> AnswerStatus:
+    """An answer, a qualified "the article does not say; it says …", or a bare decline."""
+    if answerable:
+        return "answered"
+    return "not_stated" if citations else "declined"
 
 
 class Answer(BaseModel):
@@ -55,6 +69,11 @@ class Answer(BaseModel):
     notice: str | None = Field(
         None, description="A line for the reader when the LLM could not answer (the server failed)."
     )
+
+    @computed_field(description=STATUS_DESCRIPTION)  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> AnswerStatus:
+        return answer_status(self.answerable, self.citations)
 
     def attributed(self, source: ArticleRef) -> Answer:
         """This answer with every citation naming the article it quotes."""
@@ -81,6 +100,11 @@ class AskResponse(BaseModel):
         description="For the reader, when the configured LLM could not answer (its server failed) and "
         "the answer quotes the article instead; null otherwise.",
     )
+
+    @computed_field(description=STATUS_DESCRIPTION)  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> AnswerStatus:
+        return answer_status(self.answerable, self.citations)
 
     @classmethod
     def of(cls, answer: Answer) -> AskResponse:

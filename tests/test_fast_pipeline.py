@@ -101,6 +101,7 @@ def test_question_the_article_does_not_touch_is_declined(fast):
     answer = fast.ask("What is the best recipe for banana bread?")
     assert not answer.answerable
     assert answer.text.startswith("The article does not say.")
+    assert answer.status == ("not_stated" if answer.citations else "declined")
 
 
 def test_health_check_passes_and_probes_the_embedder(fast):

@@ -83,11 +83,15 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join([answer.text, sources_heading(answer), "\n".join(listed)])
 
 
+NOT_STATED_BADGE = "Not stated in the article"
+
+
 def answer_html(answer: Answer, partial_text: str | None = None, kind: str = "aa-answer") -> str:
     """An answer (or a decline, styled apart) with linked [n] markers and, once complete, a compact
     source list: the jump link [n], then speaker · section. The quote itself is shown by the preview
     card and the phone's bottom sheet (``aa-quote`` is hidden), so it is not repeated in the answer."""
     kind = kind if answer.answerable else f"{kind} aa-declined"
+    kind = f"{kind} aa-not-stated" if answer.status == "not_stated" else kind
     body = _linked_markers(answer.text if partial_text is None else partial_text, answer.citations)
     if partial_text is not None:
         return f'<div class="{kind} aa-streaming"><p class="aa-text">{body}</p></div>'
@@ -96,6 +100,8 @@ def answer_html(answer: Answer, partial_text: str | None = None, kind: str = "aa
         copy = f'<p class="aa-notice">{text(answer.notice)}</p>{copy}'
     if not answer.citations:
         return f'<div class="{kind}"><p class="aa-text">{body}</p>{copy}</div>'
+    # Said before the text, so nobody takes the quotes that follow for the answer.
+    badge = f'<p class="aa-badge">{NOT_STATED_BADGE}</p>' if answer.status == "not_stated" else ""
     items = "".join(
         f"<li>{_cite_link(s.citation, s.marker)} "
         f'<span class="aa-where">{text(where(s.citation))}</span>'
@@ -103,7 +109,7 @@ def answer_html(answer: Answer, partial_text: str | None = None, kind: str = "aa
         for s in sources(answer)
     )
     return (
-        f'<div class="{kind}"><p class="aa-text">{body}</p>'
+        f'<div class="{kind}">{badge}<p class="aa-text">{body}</p>'
         f'<div class="aa-sources"><div class="aa-sources-title">{escape(sources_heading(answer))}</div>'
         f"<ol>{items}</ol></div>{copy}</div>"
     )

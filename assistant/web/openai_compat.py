@@ -40,7 +40,16 @@ from assistant.errors import AssistantError, InvalidQuestion, public_message
 from assistant.library.errors import IDS_IN_MESSAGES, UnknownArticle
 from assistant.library.shelf import ALL, Scoped, Shelf
 from assistant.pipeline import Answered
-from assistant.schema import ERROR_RESPONSES, Answer, AnsweredBy, Citation, ErrorResponse, Turn
+from assistant.schema import (
+    ERROR_RESPONSES,
+    STATUS_DESCRIPTION,
+    Answer,
+    AnsweredBy,
+    AnswerStatus,
+    Citation,
+    ErrorResponse,
+    Turn,
+)
 from assistant.web.disconnect import client_left
 from assistant.web.errors import error_content
 
@@ -115,6 +124,7 @@ class ChatCompletion(BaseModel):
     choices: list[Choice]
     usage: Usage
     answerable: bool = Field(description="Extra: False when the article does not answer the question.")
+    status: AnswerStatus = Field(description=f"Extra: {STATUS_DESCRIPTION}")
     citations: list[Citation] = Field(description="Extra: the verbatim spans behind the [n] markers.")
     answered_by: AnsweredBy = Field(description="Extra: which answerer wrote the answer.")
     guardrail_notes: list[str] = Field(
@@ -204,6 +214,7 @@ def _stream(
                 model,
                 finish_reason="stop",
                 answerable=answer.answerable,
+                status=answer.status,
                 citations=[c.model_dump() for c in answer.citations],
                 answered_by=answer.answered_by,
                 guardrail_notes=answer.guardrail_notes,
@@ -297,6 +308,7 @@ def openai_router(shelf: Shelf, require_api_key: Callable[..., None]) -> APIRout
                 total_tokens=prompt_words + len(content.split()),
             ),
             answerable=answer.answerable,
+            status=answer.status,
             citations=answer.citations,
             answered_by=answer.answered_by,
             guardrail_notes=answer.guardrail_notes,

@@ -69,9 +69,16 @@ def test_questions_about_the_article_itself_are_answered_from_its_header(assista
     ],
 )
 def test_unanswerable_questions_are_declined_with_context(assistant, question):
+    """On topic, but not what was asked: "not stated", and what the article does say there is quoted
+    in the text as an answer quotes it, each quote with its marker."""
     answer = assistant.ask(question)
-    assert not answer.answerable
-    assert answer.text.startswith("The article does not say")
+    assert not answer.answerable and answer.status == "not_stated"
+    assert answer.text.startswith("The article does not say. What it says closest to")
+    for citation in answer.citations:
+        assert (
+            f"{citation.text}” [{citation.id}]" in answer.text
+            or f"{citation.text} [{citation.id}]" in answer.text
+        )
     _assert_citations_verbatim(assistant, answer)
 
 
@@ -217,4 +224,4 @@ def test_a_readers_first_questions_are_answered_and_cited(assistant, question, c
 @pytest.mark.parametrize("question", ["what's the weather in paris", "What was the Battle of Hastings?"])
 def test_off_topic_questions_are_declined_without_closest_passages(assistant, question):
     answer = assistant.ask(question)
-    assert not answer.answerable and answer.citations == []
+    assert not answer.answerable and answer.citations == [] and answer.status == "declined"

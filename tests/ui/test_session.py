@@ -68,12 +68,14 @@ def test_decline_is_styled_apart_with_closest_passages(session):
     *_, (_, messages, turns, _) = session.respond(question, [], [])
     html = messages[-1]["content"]
     assert "aa-declined" in html and "The article does not say" in html and "Closest passages:" in html
+    assert "aa-not-stated" in html and html.index('class="aa-badge"') < html.index('class="aa-text"')
 
 
 def test_an_off_topic_decline_shows_no_closest_passages(session):
     *_, (_, messages, turns, _) = session.respond("What is the capital of Australia?", [], [])
     html = messages[-1]["content"]
     assert "aa-declined" in html and "Closest passages:" not in html
+    assert "aa-not-stated" not in html and "aa-badge" not in html
 
 
 def test_user_and_article_text_is_escaped():

@@ -51,6 +51,20 @@ def test_ask_uses_history_for_follow_ups(client):
 def test_unanswerable_question_is_declined(client):
     body = client.post("/api/ask", json={"question": "What is the capital of Australia?"}).json()
     assert body["answerable"] is False and body["answer"].startswith("The article does not say")
+    assert body["status"] == "declined" and body["citations"] == []
+
+
+def test_on_topic_question_the_article_does_not_answer_is_not_stated_with_its_closest_words(client):
+    question = "How many tomahawks did the US fire at the Syrian airbase in April?"
+    body = client.post("/api/ask", json={"question": question}).json()
+    assert body["answerable"] is False and body["status"] == "not_stated" and body["citations"]
+    assert all(f"[{c['id']}]" in body["answer"] for c in body["citations"])
+
+
+def test_the_api_schema_documents_the_status(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["AskResponse"]
+    assert schema["properties"]["status"]["enum"] == ["answered", "not_stated", "declined"]
+    assert "not_stated" in schema["properties"]["status"]["description"]
 
 
 @pytest.mark.parametrize(

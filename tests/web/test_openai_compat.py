@@ -95,7 +95,7 @@ def test_unanswerable_is_declined(client):
         model="article-assistant", messages=[{"role": "user", "content": "What is the capital of Australia?"}]
     )
     assert completion.choices[0].message.content.startswith("The article does not say")
-    assert completion.model_extra["answerable"] is False
+    assert completion.model_extra["answerable"] is False and completion.model_extra["status"] == "declined"
 
 
 @pytest.mark.parametrize(

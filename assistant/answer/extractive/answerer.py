@@ -98,7 +98,7 @@ class ExtractiveAnswerer:
         w = weights or self.weights
         query, sentences = evidence.query, evidence.sentences
         vocabulary = self.vocabulary(sentences, evidence.article.title)
-        intent = read_intent(query.question, vocabulary.idf, vocabulary.proper_terms)
+        intent = read_intent(query.question, vocabulary.idf, vocabulary.proper_terms, evidence.article.author)
         if intent.task:
             return Choice(False, "task", show_context=False)
         if intent.about_article is not None:
@@ -123,12 +123,11 @@ class ExtractiveAnswerer:
         if not query.own_weights and not query.is_follow_up and not mentions_the_page(query.question):
             # "Why did it do that?" with nothing before it: no word says what to look for.
             return Choice(False, "nothing asked about", show_context=False)
-        following = (
-            frozenset(self._following(query.previous_answer, sentences))
-            if query.is_follow_up
-            else frozenset()
-        )
-        best, cited = self._select(evidence.ranked, sentences, intent, w, following)
+        following, repeated = frozenset[int](), frozenset[int]()
+        if query.is_follow_up:
+            following = frozenset(self._following(query.previous_answer, sentences))
+            repeated = frozenset(s.position for s in _quoted_in(query.previous_answer, sentences))
+        best, cited = self._select(evidence.ranked, sentences, intent, w, following, repeated)
         features = decline_features(query, intent, vocabulary, evidence.ranked, best, cited, sentences)
         probability = w.decline.probability(features)
         show = best.rerank >= w.context_min_rerank
@@ -159,18 +158,26 @@ class ExtractiveAnswerer:
         intent: Intent,
         w: ExtractiveWeights,
         following: frozenset[int] = frozenset(),
+        repeated: frozenset[int] = frozenset(),
     ) -> tuple[RankedSentence, tuple[Sentence, ...]]:
         """The best sentence, and the runner-up when it is nearly as good, clears the answering floor
         and both stay short.
 
         ``following`` are the sentences right after the previous answer's quotes: a follow-up's
-        answer is often there ("Which general said so?"), so they gain the fitted bonus too."""
+        answer is often there ("Which general said so?"), so they gain the fitted bonus too;
+        ``repeated`` are those quotes themselves, which answer "who said that?" but rarely a new question.
+        A question about the author's view prefers the author's own sentences (the fitted bonus)."""
         typed = intent.wants in PREFERRED_ANSWERS
+        penalised = repeated if intent.wants is not AnswerType.SPEAKER else frozenset()
 
         def adjusted(r: RankedSentence) -> float:
-            fits = typed and intent.fits(sentences[r.position])
-            bonus = w.type_fit_bonus if fits else 0.0
-            return r.rerank + bonus + (w.follow_up_bonus if r.position in following else 0.0)
+            sentence = sentences[r.position]
+            bonus = w.type_fit_bonus if typed and intent.fits(sentence) else 0.0
+            if intent.author_view and sentence.voice is Voice.AUTHOR:
+                bonus += w.author_view_bonus
+            if r.position in following:
+                bonus += w.follow_up_bonus
+            return r.rerank + bonus - (w.repeat_penalty if r.position in penalised else 0.0)
 
         order = sorted(ranked, key=lambda r: (-adjusted(r), r.position))
         best = order[0]
@@ -262,17 +269,16 @@ class ExtractiveAnswerer:
         context when something came close)."""
         choice = self.choose(evidence)
         question = evidence.query.question
-        if not choice.answerable:
-            text = self.templates.decline(question=question, task=choice.reason == "task")
-            cited = choice.cited if choice.show_context else ()
-            if cited:
-                markers = " ".join(f"[{n}]" for n in range(1, len(cited) + 1))
-                text = f"{text} {self.templates.context(markers=markers)}"
-            return Draft(text=text, answerable=False, cited=cited)
+        if not choice.answerable and not (choice.show_context and choice.cited):
+            return Draft(self.templates.decline(question=question, task=choice.reason == "task"), False)
         parts = [
             self.attributed(sentence, n, continues=n > 1 and _same_voice(choice.cited[n - 2], sentence))
             for n, sentence in enumerate(choice.cited, start=1)
         ]
+        if not choice.answerable:
+            # "Not stated": on topic, but not what was asked. What the article does say is quoted, as
+            # an answer quotes, after saying so; clients tell it apart by ``status``.
+            return Draft(" ".join([self.templates.not_stated(question), *parts]), False, choice.cited)
         if choice.overview:
             parts = [self.templates.overview_intro(), *parts]
         return Draft(text=" ".join(parts), answerable=True, cited=choice.cited)

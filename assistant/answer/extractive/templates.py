@@ -27,7 +27,7 @@ _REQUIRED = {
     ("attribution", "continued"): {"quoted", "marker"},
     ("decline", "question"): {"question"},
     ("decline", "task"): {"question"},
-    ("decline", "context"): {"markers"},
+    ("decline", "not_stated"): {"question"},
     ("overview", "intro"): set(),
 }
 # What the code passes when it fills a template: any other field would fail at answer time.
@@ -92,5 +92,7 @@ class AnswerTemplates:
     def overview_intro(self) -> str:
         return self.overview["intro"]
 
-    def context(self, markers: str) -> str:
-        return self.declines["context"].format(markers=markers)
+    def not_stated(self, question: str) -> str:
+        """Opens a qualified decline: the article does not say what was asked; its closest words follow."""
+        echoed = " ".join(question.split())[:MAX_ECHOED_QUESTION]
+        return self.declines["not_stated"].format(question=echoed)
