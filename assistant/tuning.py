@@ -34,6 +34,11 @@ from assistant.settings import Settings
 BONUS_GRID = (0.0, 0.5, 1.0, 2.0, 3.0)
 FOLLOW_UP_GRID = (0.0, 1.0, 2.0, 4.0)
 MARGIN_GRID = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 9.0, 20.0)
+AUTHOR_VIEW_GRID = (0.0, 1.0, 2.0, 4.0)
+"""The bonus of the author's own sentences for a question about the author's view (fitted after the
+main grid, the other numbers as it chose them)."""
+REPEAT_GRID = (0.0, 1.0, 2.0, 4.0)
+"""The penalty of the previous answer's quotes for a follow-up asking something new (likewise)."""
 WINDOW_GAIN_GRID: tuple[float | None, ...] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, None)
 """How far a two-sentence window must outscore the best sentence to be cited instead (None: never)."""
 L2 = 1.0
@@ -199,33 +204,50 @@ def fit(
     """Grid over the selection numbers; for each, fit the decline rules; keep the best on training."""
     best: tuple[float, ExtractiveWeights] | None = None
     for bonus, follow, margin in itertools.product(BONUS_GRID, FOLLOW_UP_GRID, MARGIN_GRID):
-        candidate = _permissive(
-            replace(
-                start,
-                type_fit_bonus=bonus,
-                follow_up_bonus=follow,
-                second_margin=margin,
-                max_cited_chars=MAX_CITED_CHARS,
-            )
+        candidate = replace(
+            start,
+            type_fit_bonus=bonus,
+            follow_up_bonus=follow,
+            second_margin=margin,
+            max_cited_chars=MAX_CITED_CHARS,
         )
-        choices = [(o, answerer.choose(o.evidence, candidate)) for o in train]
-        rows = [(c.features, not o.item.unanswerable, o.set_name) for o, c in choices if c.features]
-        floor, decline = fit_decisions(rows, max_false_declines)
-        fitted = replace(candidate, min_rerank=floor, decline=decline)
-        result = figures([(o, answerer.choose(o.evidence, fitted)) for o in train])
-        score = result.evidence_recall + DECLINE_WEIGHT * result.unanswerables_declined
-        progress(
-            f"bonus {bonus:.1f} follow-up {follow:.1f} margin {margin:.1f}: "
-            f"recall {result.evidence_recall:.3f}, "
-            f"declined {result.unanswerables_declined:.3f}, false declines {result.false_declines:.3f}"
-        )
+        score, fitted = _with_decisions(answerer, train, candidate, max_false_declines, progress)
         if best is None or score > best[0] + 1e-12:
             best = (score, fitted)
     assert best is not None
+    chosen = best[1]
+    for author, repeat in itertools.product(AUTHOR_VIEW_GRID, REPEAT_GRID):
+        candidate = replace(chosen, author_view_bonus=author, repeat_penalty=repeat)
+        score, fitted = _with_decisions(answerer, train, candidate, max_false_declines, progress)
+        if score > best[0] + 1e-12:
+            best = (score, fitted)
     fitted = fit_window_gain(answerer, train, best[1])
     answered = [answerer.choose(o.evidence, fitted) for o in train if not o.item.unanswerable]
     lowest = min((c.features["rerank"] for c in answered if c.answerable and c.features), default=0.0)
     return replace(fitted, context_min_rerank=float(lowest))
+
+
+def _with_decisions(
+    answerer: ExtractiveAnswerer,
+    train: Sequence[Observation],
+    candidate: ExtractiveWeights,
+    max_false_declines: float,
+    progress: Callable[[str], None],
+) -> tuple[float, ExtractiveWeights]:
+    """These selection numbers with the decline rules fitted for them, and their training score."""
+    permissive = _permissive(candidate)
+    choices = [(o, answerer.choose(o.evidence, permissive)) for o in train]
+    rows = [(c.features, not o.item.unanswerable, o.set_name) for o, c in choices if c.features]
+    floor, decline = fit_decisions(rows, max_false_declines)
+    fitted = replace(candidate, min_rerank=floor, decline=decline)
+    result = figures([(o, answerer.choose(o.evidence, fitted)) for o in train])
+    progress(
+        f"bonus {fitted.type_fit_bonus:.1f} follow-up {fitted.follow_up_bonus:.1f} "
+        f"margin {fitted.second_margin:.1f} author {fitted.author_view_bonus:.1f} "
+        f"repeat {fitted.repeat_penalty:.1f}: recall {result.evidence_recall:.3f}, "
+        f"declined {result.unanswerables_declined:.3f}, false declines {result.false_declines:.3f}"
+    )
+    return result.evidence_recall + DECLINE_WEIGHT * result.unanswerables_declined, fitted
 
 
 def fit_window_gain(
@@ -252,6 +274,7 @@ def default_sets(checkout: Path, squad2: Path) -> tuple[list[QuestionSet], list[
     train = [
         QuestionSet("golden", data / "golden.jsonl", seed),
         QuestionSet("readers_tune", data / "readers_tune.jsonl", seed),
+        QuestionSet("opinion_tune", data / "opinion_tune.jsonl", seed),
         QuestionSet("squad2/complexity", squad2 / "complexity.jsonl", squad2 / "complexity.txt"),
         QuestionSet(
             "squad2/southern_california",
@@ -262,6 +285,7 @@ def default_sets(checkout: Path, squad2: Path) -> tuple[list[QuestionSet], list[
     held_out = [
         QuestionSet("holdout", data / "holdout.jsonl", seed),
         QuestionSet("readers_holdout", data / "readers_holdout.jsonl", seed),
+        QuestionSet("opinion_holdout", data / "opinion_holdout.jsonl", seed),
         QuestionSet("dev", squad2.parent / "dev.jsonl", seed),
         QuestionSet("squad2/victoria", squad2 / "victoria.jsonl", squad2 / "victoria.txt"),
     ]
@@ -405,6 +429,8 @@ def tune(
             "type_fit_bonus": list(BONUS_GRID),
             "follow_up_bonus": list(FOLLOW_UP_GRID),
             "second_margin": list(MARGIN_GRID),
+            "author_view_bonus": list(AUTHOR_VIEW_GRID),
+            "repeat_penalty": list(REPEAT_GRID),
             "window_gain": list(WINDOW_GAIN_GRID),
         },
         "train": {name: vars(f) for name, f in per_set(answerer, train, fitted).items()},

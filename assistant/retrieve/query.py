@@ -62,6 +62,9 @@ class QueryTuning:
     """A word borrowed from the previous question weighs this much of one of the question's own."""
     max_topical_terms_of_follow_up: int = 1
     """A question with at most this many topical words ("Where was he born?") leans on an earlier turn."""
+    answer_names: int = 0
+    """A follow-up's search also names this many of the names the previous answer quoted (the
+    previous answer's "he", "it", "the other one"), newest first; 0: the previous question only."""
 
 
 QUERY_TUNING = QueryTuning()
@@ -131,6 +134,19 @@ def _never(_: str) -> bool:
     return False
 
 
+_QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
+
+
+def quoted_names(answer: str, limit: int) -> list[str]:
+    """The multi-word names inside the quotes of an answer (its cited sentences' entities), each once,
+    the last quoted first: what "he", "they" or "the other one" of a follow-up most likely means."""
+    if limit <= 0:
+        return []
+    quotes = [a or b for a, b in _QUOTED.findall(answer)]
+    names = [m.group(0) for quote in reversed(quotes) for m in _NAME_RUN.finditer(quote)]
+    return list(dict.fromkeys(names))[:limit]
+
+
 def standalone_query(
     question: str,
     history: Sequence[Turn],
@@ -146,6 +162,9 @@ def standalone_query(
     if not previous or stands_alone(question) or not leans_on_context(question, tuning):
         return Query(question, question, own, own)
     context = _without_question_word(previous[-1]) if _QUESTION_WORD.match(question) else previous[-1]
-    borrowed = {t: w for t, w in weighted_terms(context, tuning.borrowed_weight).items() if t not in own}
     answers = [turn.content for turn in history if turn.role == "assistant"]
-    return Query(question, f"{context} {question}", own | borrowed, own, answers[-1] if answers else "")
+    answer = answers[-1] if answers else ""
+    named = [n for n in quoted_names(answer, tuning.answer_names) if n.lower() not in context.lower()]
+    context = " ".join([context, *named])
+    borrowed = {t: w for t, w in weighted_terms(context, tuning.borrowed_weight).items() if t not in own}
+    return Query(question, f"{context} {question}", own | borrowed, own, answer)

@@ -187,3 +187,27 @@ def test_two_sentences_clearly_better_together_are_cited_instead():
 )
 def test_a_window_not_clearly_better_or_too_long_is_not_cited(changes, together):
     assert cited(answerer(**changes).choose(_with_window(together))) == [0]
+
+
+def test_a_follow_up_asking_something_new_is_not_answered_by_the_previous_quote_again():
+    """The quote the follow-up leans on loses the fitted penalty: the next best sentence answers."""
+    asked = evidence(
+        "And what did they do then?", towards(0, 1), history=AFTER_THE_FIRST_SENTENCE, rerank=(5, 4, -5)
+    )
+    assert cited(answerer(repeat_penalty=0.0, second_margin=0.5).choose(asked)) == [0]
+    assert cited(answerer(repeat_penalty=2.0, second_margin=0.5).choose(asked)) == [1]
+
+
+def test_who_said_that_may_cite_the_previous_quote_again():
+    asked = evidence("Who said that?", towards(0, 1), history=AFTER_THE_FIRST_SENTENCE, rerank=(5, 4, -5))
+    assert cited(answerer(repeat_penalty=2.0, second_margin=0.5).choose(asked)) == [0]
+
+
+def test_the_authors_view_prefers_the_authors_own_sentences():
+    """Asked what the author thinks, a quoted source's words lose to the author's by the fitted bonus."""
+    question = "What does the author think the strike will lead to?"
+    asked = evidence(question, towards(1, 0, 1), rerank=(-5, 5, 4))
+    assert cited(answerer(author_view_bonus=0.0, second_margin=0.5).choose(asked)) == [1]
+    assert cited(answerer(author_view_bonus=2.0, second_margin=0.5).choose(asked)) == [2]
+    plain = evidence("What will the strike lead to?", towards(1, 0, 1), rerank=(-5, 5, 4))
+    assert cited(answerer(author_view_bonus=2.0, second_margin=0.5).choose(plain)) == [1]

@@ -169,3 +169,30 @@ def test_the_article_s_names_are_the_words_it_capitalises_within_sentences():
 def test_names_typed_in_lower_case_are_the_article_s_names(question, known):
     read = read_intent(question, ARTICLE_TERMS, VOCABULARY.proper_terms)
     assert read.known_names == known
+
+
+@pytest.mark.parametrize(
+    ("question", "author_view"),
+    [
+        ("Is the author biased?", True),
+        ("whats the authors opinion of the US", True),
+        ("what does the writer think of the us strikes", True),
+        ("what is doe worried will happen", True),  # the byline's surname, typed in lower case
+        ("does Doe support the strike?", True),
+        ("according to the author, who benefits?", True),
+        ("is this article biased", True),
+        ("what's the writer's take on the coalition", True),
+        ("Who is the author?", False),  # the article itself: its header answers
+        ("what is the author's name", False),
+        ("What did the Revolutionary Guard say?", False),
+        ("what does doe mean by deconfliction", True),
+        ("How many missiles were fired?", False),
+    ],
+)
+def test_questions_about_the_authors_view_are_told_apart(question, author_view):
+    assert read_intent(question, set(), author="Jane Doe").author_view is author_view
+
+
+def test_without_a_byline_the_author_is_only_the_writer():
+    assert not read_intent("does doe support the strike?", set(), author=None).author_view
+    assert read_intent("does the writer support the strike?", set(), author=None).author_view

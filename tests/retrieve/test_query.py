@@ -13,6 +13,7 @@ from assistant.retrieve.query import (
     QueryTuning,
     _without_question_word,
     leans_on_context,
+    quoted_names,
     standalone_query,
 )
 from assistant.schema import Turn
@@ -150,3 +151,28 @@ def test_the_query_stage_numbers_live_in_one_tuning_and_can_be_swept():
     assert leans_on_context(two_words, QueryTuning(max_topical_terms_of_follow_up=2))
     with pytest.raises(AttributeError):
         QUERY_TUNING.borrowed_weight = 1.0  # type: ignore[misc]
+
+
+def test_a_follow_up_can_name_what_the_previous_answer_quoted():
+    """ "Who was flying it?" after an answer quoting a named thing: the search names it too, when the
+    tuning asks for the previous answer's names."""
+    history = [
+        Turn(role="user", content="What did the jet shoot down?"),
+        Turn(
+            role="assistant",
+            content="The author writes: “A US Navy jet shot down a Syrian Air Force plane.” [1]",
+        ),
+    ]
+    plain = standalone_query("who was flying it?", history)
+    assert "Syrian Air Force" not in plain.search_text
+    named = standalone_query("who was flying it?", history, QueryTuning(answer_names=2))
+    assert "Syrian Air Force" in named.search_text and "US Navy" in named.search_text
+    assert named.own_weights == plain.own_weights  # the question's own words stay the focus
+
+
+def test_quoted_names_are_read_from_the_quotes_only_newest_first():
+    answer = (
+        'Fars News Agency is quoted as saying: "Tehran Province was hit" [1] and “New York Times said” [2]'
+    )
+    assert quoted_names(answer, 5) == ["New York Times", "Tehran Province"]
+    assert quoted_names(answer, 0) == []

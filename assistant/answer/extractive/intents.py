@@ -8,6 +8,7 @@ is matched against sentences holding a CARDINAL or QUANTITY, whatever the articl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -54,6 +55,41 @@ _CONCLUSION = re.compile(
     r"\bend of the (?:article|piece|story)\b",
     re.IGNORECASE,
 )
+
+
+# "What does the writer think of X?", "is the author biased?", "what is Smith worried about?" in an
+# opinion piece: the author's own evaluative sentences answer, not the quoted statements beside them.
+_WRITER = r"(?:the\s+)?(?:author|writer|columnist|journalist|reporter)(?:'s|’s|s'|s’|s)?"
+_VIEW_NOUNS = (
+    r"opinion|opinions|view|views|stance|position|take|bias|biases|argument|arguments|perspective|"
+    r"attitude|tone|verdict|judg(?:e)?ment|prediction|predictions|worry|worries|fear|fears|concern|"
+    r"concerns|point of view|feelings?|thoughts?"
+)
+_VIEW_VERBS = (
+    r"think|thinks|believe|believes|feel|feels|argue|argues|suggest|suggests|worr(?:y|ied|ies)|fear|"
+    r"fears|predict|predicts|expect|expects|make of|blame|blames|criticiz\w*|criticis\w*|support|"
+    r"supports|oppose|opposes|agree|approve|like|dislike|want|wants|hope|hopes|mean|see|sees|view|"
+    r"views|regard|call|describe|describes|characteri[sz]e|portray|biased|neutral|objective|fair|"
+    r"balanced|partisan|critical|sympathetic|skeptical|sceptical|concerned|worried|afraid|against|for|"
+    r"pro|anti|warn|warns|accuse|accuses"
+)
+_PIECE_JUDGED = (
+    r"\bis (?:the|this) (?:article|piece|story|text|report) (?:biased|neutral|objective|fair|balanced|"
+    r"partisan|one-sided|propaganda)\b"
+)
+
+
+@functools.cache
+def _author_view(author: str | None) -> re.Pattern[str]:
+    """The author's-view wording, the author named as "the writer" or by the byline's surname."""
+    surname = author.split()[-1] if author and author.split() else None
+    writer = rf"(?:{_WRITER}|{re.escape(surname)}(?:'s|’s|s)?)" if surname else _WRITER
+    return re.compile(
+        rf"\b{writer}\s+(?:\w+\s+)?(?:{_VIEW_NOUNS})\b|"
+        rf"\b(?:does|did|do|is|was|would)\s+{writer}\s+(?:\w+\s+)?(?:{_VIEW_VERBS})\b|"
+        rf"\baccording to {writer}\b|\b(?:how|what)\b.*\b{writer}\s+(?:{_VIEW_VERBS})\b|{_PIECE_JUDGED}",
+        re.IGNORECASE,
+    )
 
 
 _CAUSAL = re.compile(
@@ -173,6 +209,8 @@ class Intent:
     unknown_names: tuple[str, ...]
     known_names: tuple[tuple[str, ...], ...]
     asks_who_said: bool
+    author_view: bool = False
+    """The question asks what the author thinks, argues, fears or predicts (an opinion piece's thread)."""
 
     def fits(self, sentence: Sentence) -> bool:
         """Can the sentence hold the kind of answer asked for? (None asked: always.) A cause is read
@@ -231,10 +269,13 @@ def _names_typed_in_lower_case(question: str, proper_terms: Collection[str]) -> 
 
 
 def read_intent(
-    question: str, article_terms: Collection[str], proper_terms: Collection[str] = frozenset()
+    question: str,
+    article_terms: Collection[str],
+    proper_terms: Collection[str] = frozenset(),
+    author: str | None = None,
 ) -> Intent:
     """Read the question's intent; ``article_terms`` are the stems the article contains,
-    ``proper_terms`` those it writes as names (capitalised within a sentence)."""
+    ``proper_terms`` those it writes as names (capitalised within a sentence), ``author`` its byline."""
     task = bool(
         _TASK.match(question)
         or _INJECTION.search(question)
@@ -262,4 +303,5 @@ def read_intent(
         unknown_names=unknown,
         known_names=known,
         asks_who_said=bool(_WHO_SAID.search(question)),
+        author_view=bool(_author_view(author).search(question)) and about is None,
     )

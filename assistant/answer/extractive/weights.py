@@ -76,6 +76,11 @@ class ExtractiveWeights:
     """A question word found only around a sentence (neighbours, section, speaker) counts this much."""
     name_window: int = 2
     """A name counts as mentioned in a sentence or this many before it."""
+    author_view_bonus: float = 0.0
+    """Added to the logit of the author's own sentences when the question asks the author's view."""
+    repeat_penalty: float = 0.0
+    """Taken from the logit of a sentence the previous answer quoted, for a follow-up that asks
+    something new (not "who said that?"): the answer it leans on rarely answers it again."""
     provenance: dict[str, object] = field(default_factory=dict, compare=False)
     """Which script fitted these, on what, with which held-out figures (``assistant tune``)."""
 
