@@ -177,6 +177,7 @@ def evaluate(
         load_golden_set,
         report_json,
         report_table,
+        right_by_kind,
         run_golden_set,
     )
 
@@ -199,10 +200,11 @@ def evaluate(
         typer.echo(f"Article: {article}")
     typer.echo(f"Golden set: {path}")
     typer.echo(report_table(report))
+    for kind, share in right_by_kind(results).items():
+        typer.echo(f"right: {kind:<15}  {share:.3f}")
     if failures:
         for r in results:
-            ok = (not r.answerable) if r.unanswerable else (r.evidence_found and r.keywords_found)
-            if not ok:
+            if not r.right:
                 typer.echo(f"\nMISS {r.id}: {r.question}\n  -> {r.answer[:300]}")
 
 

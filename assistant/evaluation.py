@@ -38,6 +38,8 @@ class GoldenItem(BaseModel):
     evidence: list[str] = []
     answer: list[list[str]] = []
     unanswerable: bool = False
+    kind: str | None = None
+    """What the question tests, where a set says (``author_view``, ``follow_up``, ``near_miss``…)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,14 @@ class ItemResult:
     guardrail_notes: tuple[str, ...] = ()
     status: str = "answered"
     """``answered``, ``not_stated`` (declined, quoting what the article says closest) or ``declined``."""
+    kind: str | None = None
+
+    @property
+    def right(self) -> bool:
+        """Declined when unanswerable; else answered citing the evidence, with the answer's keywords."""
+        if self.unanswerable:
+            return not self.answerable
+        return self.evidence_found and self.keywords_found
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,7 @@ def score_item(assistant: Assistant, item: GoldenItem, answer: Answer, seconds: 
         answered_by=answer.answered_by,
         guardrail_notes=tuple(answer.guardrail_notes),
         status=answer.status,
+        kind=item.kind,
     )
 
 
@@ -253,5 +264,21 @@ def report_table(report: Report) -> str:
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
+def right_by_kind(results: Sequence[ItemResult]) -> dict[str, float]:
+    """The share right per kind of question, for sets whose items say their kind."""
+    kinds: dict[str, list[bool]] = {}
+    for result in results:
+        if result.kind:
+            kinds.setdefault(result.kind, []).append(result.right)
+    return {kind: _share(flags) for kind, flags in sorted(kinds.items())}
+
+
 def report_json(report: Report, results: Sequence[ItemResult]) -> str:
-    return json.dumps({"report": asdict(report), "items": [asdict(r) for r in results]}, indent=2)
+    return json.dumps(
+        {
+            "report": asdict(report),
+            "right_by_kind": right_by_kind(results),
+            "items": [{**asdict(r), "right": r.right} for r in results],
+        },
+        indent=2,
+    )

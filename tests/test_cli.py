@@ -36,8 +36,8 @@ def test_ask_json_matches_the_api_shape(index_env, assistant):
     result = runner.invoke(app, ["ask", "--json", "When was the article published on Global Research?"])
     assert result.exit_code == 0
     body = json.loads(result.stdout)
-    fields = {"answer", "answerable", "citations", "answered_by", "guardrail_notes", "notice"}
-    assert set(body) == set(AskResponse.model_fields) == fields
+    fields = {"answer", "answerable", "status", "citations", "answered_by", "guardrail_notes", "notice"}
+    assert set(body) == set(AskResponse.model_fields) | set(AskResponse.model_computed_fields) == fields
     assert body["answerable"] is True and body["answered_by"] == "extractive"
     for citation in body["citations"]:
         assert assistant.article.text[citation["start"] : citation["end"]] == citation["text"]

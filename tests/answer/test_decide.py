@@ -211,3 +211,27 @@ def test_the_authors_view_prefers_the_authors_own_sentences():
     assert cited(answerer(author_view_bonus=2.0, second_margin=0.5).choose(asked)) == [2]
     plain = evidence("What will the strike lead to?", towards(1, 0, 1), rerank=(-5, 5, 4))
     assert cited(answerer(author_view_bonus=2.0, second_margin=0.5).choose(plain)) == [1]
+
+
+def test_a_follow_up_whose_best_sentence_the_previous_answer_quoted_is_marked_so():
+    asked = evidence(
+        "And what did they do then?", towards(1), history=AFTER_THE_FIRST_SENTENCE, rerank=(5, -5, -5)
+    )
+    assert answerer().choose(asked).features["repeats_previous"] == 1.0
+    fresh = evidence(
+        "And what did they do then?", towards(1), history=AFTER_THE_FIRST_SENTENCE, rerank=(-5, 5, -5)
+    )
+    assert answerer().choose(fresh).features["repeats_previous"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "rerank", "not_asked"),
+    [
+        ("What did the Revolutionary Guard say about the strike?", (-5, 5, -5), 0.0),  # its own words
+        ("What did the Revolutionary Guard say about the strike?", (5, -5, -5), 1.0),  # the author's words
+        ("What did Iran fire?", (5, -5, -5), 0.0),  # nobody's statement asked for
+    ],
+)
+def test_words_asked_of_a_named_speaker_but_cited_from_another_are_marked_so(question, rerank, not_asked):
+    choice = answerer().choose(evidence(question, towards(1, 1), rerank=rerank))
+    assert choice.features["speaker_not_asked"] == not_asked

@@ -17,6 +17,7 @@ from tests.conftest import SHARED_DEV_SET
 
 HOLDOUT_SET = CHECKOUT_GOLDEN_SET.with_name("holdout.jsonl")
 READERS_HOLDOUT_SET = CHECKOUT_GOLDEN_SET.with_name("readers_holdout.jsonl")
+OPINION_HOLDOUT_SET = CHECKOUT_GOLDEN_SET.with_name("opinion_holdout.jsonl")
 
 pytestmark = pytest.mark.integration
 
@@ -72,6 +73,23 @@ def test_readers_holdout_set_quality_floors(assistant):
     assert report.decline_accuracy >= 0.33
     assert report.false_decline_rate <= 0.08
     assert report.verbatim_citations == 1.0
+
+
+def test_opinion_holdout_set_quality_floors(assistant):
+    """An opinion piece's reader (the author's view, follow-ups on the answer, near misses), never
+    fitted on. Low floors: they guard today's level (issue 22 holds the bar), and every decline on
+    topic there is "not stated", quoting what the article does say."""
+    report, results = evaluate(assistant, load_golden_set(OPINION_HOLDOUT_SET))
+    # both kernels: recall 0.520 (13/25), false declines 0.040 (1/25), declines 0.182 (2/11)
+    assert report.evidence_recall >= 0.47
+    assert report.false_decline_rate <= 0.09
+    assert report.decline_accuracy >= 0.09
+    assert report.verbatim_citations == 1.0
+    declined_on_topic = [r for r in results if not r.answerable and r.kind == "near_miss"]
+    assert all(
+        r.status == "not_stated" and r.answer.startswith("The article does not say.")
+        for r in declined_on_topic
+    )
 
 
 @pytest.mark.skipif(not SHARED_DEV_SET.is_file(), reason="shared/eval/dev.jsonl is not beside the repo")

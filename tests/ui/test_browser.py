@@ -132,6 +132,11 @@ def test_ask_stream_cite_follow_up_and_decline(page: Page, urls, requests_seen):
     expect(declined).to_contain_text("The article does not say", timeout=TIMEOUT)
     expect(declined.locator(".aa-sources-title")).to_have_text("Closest passages:")
     assert declined.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+    # "Not stated": a visible badge above the quotes, so nobody takes them for the answer.
+    badge = declined.locator(".aa-badge")
+    expect(badge).to_be_visible()
+    expect(badge).to_have_text("Not stated in the article")
+    assert badge.bounding_box()["y"] < declined.locator(".aa-text").bounding_box()["y"]
     shot(page, "chat-declined")
 
 

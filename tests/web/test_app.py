@@ -29,7 +29,16 @@ def test_ask_returns_answer_with_verbatim_citations(client, assistant):
     response = client.post("/api/ask", json={"question": "Which agency also cited General Ramazan Sharif?"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer", "answerable", "citations", "answered_by", "guardrail_notes", "notice"}
+    assert set(body) == {
+        "answer",
+        "answerable",
+        "status",
+        "citations",
+        "answered_by",
+        "guardrail_notes",
+        "notice",
+    }
+    assert body["status"] == "answered"
     assert body["answerable"] is True and "[1]" in body["answer"]
     assert body["answered_by"] == "extractive" and body["guardrail_notes"] == [] and body["notice"] is None
     for citation in body["citations"]:

@@ -128,7 +128,9 @@ class ExtractiveAnswerer:
             following = frozenset(self._following(query.previous_answer, sentences))
             repeated = frozenset(s.position for s in _quoted_in(query.previous_answer, sentences))
         best, cited = self._select(evidence.ranked, sentences, intent, w, following, repeated)
-        features = decline_features(query, intent, vocabulary, evidence.ranked, best, cited, sentences)
+        features = decline_features(
+            query, intent, vocabulary, evidence.ranked, best, cited, sentences, repeated
+        )
         probability = w.decline.probability(features)
         show = best.rerank >= w.context_min_rerank
         if best.rerank < w.min_rerank or probability < w.decline.threshold:

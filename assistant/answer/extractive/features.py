@@ -16,6 +16,7 @@ from assistant.answer.extractive.vocabulary import ArticleVocabulary
 from assistant.article import Sentence
 from assistant.retrieve.evidence import RankedSentence
 from assistant.retrieve.query import Query
+from assistant.retrieve.text import terms
 
 MAX_MARGIN = 10.0
 """A lone candidate's margin, and the cap on any: logits rarely spread wider than this."""
@@ -35,8 +36,10 @@ def decline_features(
     best: RankedSentence,
     cited: Sequence[Sentence],
     sentences: Sequence[Sentence],
+    repeated: frozenset[int] = frozenset(),
 ) -> dict[str, float]:
-    """The features of ``weights.FEATURES`` for this question's best sentence and the ones cited."""
+    """The features of ``weights.FEATURES`` for this question's best sentence and the ones cited;
+    ``repeated``: the sentences the previous answer quoted (a follow-up's)."""
     others = [r.rerank for r in ranked if r is not best]
     margin = min(MAX_MARGIN, best.rerank - max(others)) if others else MAX_MARGIN
     coverage = max(
@@ -57,4 +60,17 @@ def decline_features(
         "names_unknown": unknown,
         "names_not_near": (len(names) - mentioned) / all_names if all_names else 0.0,
         "follow_up": float(query.is_follow_up),
+        # A follow-up whose best sentence is one the previous answer already quoted: it asks something
+        # new, and the article may not say it.
+        "repeats_previous": float(best.position in repeated),
+        "speaker_not_asked": float(_speaker_not_asked(intent, cited)),
     }
+
+
+def _speaker_not_asked(intent: Intent, cited: Sequence[Sentence]) -> bool:
+    """ "What did <someone the article names> say about …?" answered with nobody's words of theirs:
+    no cited sentence's speaker holds a name the question gives."""
+    if not intent.asks_who_said or not intent.known_names:
+        return False
+    speakers = [set(terms(s.speaker)) for s in cited if s.speaker]
+    return not any(set(name) <= speaker for name in intent.known_names for speaker in speakers)

@@ -27,6 +27,8 @@ FEATURES = (
     "names_unknown",
     "names_not_near",
     "follow_up",
+    "repeats_previous",
+    "speaker_not_asked",
 )
 """What the decline model sees of a question's best sentence (``features.decline_features``)."""
 
