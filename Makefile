@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 # The proxy tests run Debian's nginx in front of the app (deploy/nginx.conf, tests/web/test_nginx_proxy.py).
 NGINX := /usr/sbin/nginx
 
-.PHONY: setup run test wheel-check lint eval bench redteam clean
+.PHONY: setup run test wheel-check lint eval coverage bench redteam clean
 
 setup: $(STAMP) $(CHROMIUM) $(NGINX)
 
@@ -58,6 +58,12 @@ wheel-check: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/pytest --full-eval tests/answer/test_golden.py tests/answer/test_external.py tests/index/test_chroma_server_golden.py
 	$(BIN)/assistant eval
+
+# Line coverage of assistant/ over both tiers, as `make test` runs them (code run in the test processes:
+# servers started as subprocesses are not measured), into htmlcov/ and a one-line total.
+coverage: setup
+	$(BIN)/pytest -m "not integration" --cov=assistant --cov-report=
+	$(BIN)/pytest -m integration -n 2 --dist loadscope --cov=assistant --cov-append --cov-report=term:skip-covered --cov-report=html
 
 bench: setup
 	for script in latency peer_latency throughput cold_start index_build soak memory_growth; do $(BIN)/python benchmarks/$$script.py || exit 1; done
