@@ -3,9 +3,9 @@ those it never sees (holdout, readers_holdout, the shared dev set).
 
 The thresholds are regression floors under what the answerer reaches today (README, Quality), at
 least one question under the lower of the figures this CPU and an AVX2 CPU give (the cross-encoder's
-INT8 kernels differ: ``benchmarks/cpu_spread.py``); the issue's bar is the target above them. The sets
-never fitted on run whole; the golden set, which `assistant tune` fits, runs as a fixed half in CI
-(``fixed_sample``) and whole in ``make eval`` (``--full-eval``).
+INT8 kernels differ: ``benchmarks/cpu_spread.py``); the issue's bar is the target above them. The
+reader's-words sets never fitted on run whole; the golden set, which `assistant tune` fits, and the
+holdout set written like it run as fixed halves in CI (``fixed_sample``), whole in ``make eval``.
 """
 
 from __future__ import annotations
@@ -55,12 +55,17 @@ def test_golden_set_quality_floors(golden):
     assert report.mean_cited_chars <= 400
 
 
-def test_holdout_set_quality_floors(assistant):
-    report, _ = evaluate(assistant, load_golden_set(HOLDOUT_SET))
-    # both kernels: 0.907 (49/54), declines 0.750 (12/16), false 0.000
-    assert report.evidence_recall >= 0.88
-    assert report.decline_accuracy >= 0.68
-    assert report.false_decline_rate <= 0.03
+def test_holdout_set_quality_floors(assistant, full_eval):
+    """Written like the golden set, never fitted on: a fixed half in CI (the reader's-words sets below,
+    which the engine finds harder, run whole), whole in ``make eval``."""
+    items = load_golden_set(HOLDOUT_SET)
+    report, _ = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
+    # both kernels: whole 0.907 (49/54), declines 0.750 (12/16), false 0.000;
+    # half 0.852 (23/27), declines 0.875 (7/8), false 0.000
+    recall, declined, false_declines = (0.88, 0.68, 0.03) if full_eval else (0.81, 0.75, 0.04)
+    assert report.evidence_recall >= recall
+    assert report.decline_accuracy >= declined
+    assert report.false_decline_rate <= false_declines
     assert report.verbatim_citations == 1.0
 
 
