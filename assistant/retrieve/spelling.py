@@ -22,6 +22,28 @@ from rapidfuzz import fuzz, process
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 
 
+# English's regular inflections, undone: (ending, what replaces it). "slanted" → "slant", "stoking" →
+# "stoke", "skipped" → "skip", "worries" → "worry": a reader's English word the word list has only in
+# its base form is still English, not a typo of some article word ("slanted" is not "isolated").
+_INFLECTIONS = (
+    ("ies", "y"), ("ied", "y"), ("ier", "y"), ("iest", "y"), ("ily", "y"),
+    ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+    ("er", ""), ("er", "e"), ("est", ""), ("est", "e"), ("ly", ""), ("ness", ""), ("ment", ""),
+)  # fmt: skip
+_MIN_STEM = 3
+
+
+def base_forms(word: str) -> Iterable[str]:
+    """The base forms a regularly inflected English word may come from (a doubled final consonant
+    undone too: "skipped" → "skip")."""
+    for ending, replacement in _INFLECTIONS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            stem = word[: -len(ending)]
+            yield stem + replacement
+            if not replacement and len(stem) > _MIN_STEM and stem[-1] == stem[-2] and stem[-1] not in "aeiou":
+                yield stem[:-1]
+
+
 @dataclass(frozen=True)
 class SpellingTuning:
     """Provenance: English typing statistics, not fitted: one edit in five letters is a typo, a word of
@@ -46,6 +68,7 @@ class Speller:
     ) -> None:
         counts = Counter(word.lower() for text in texts for word in _WORD.findall(text))
         self.tuning = tuning
+        self.english = english
         self.known = frozenset(counts) | english
         # Most frequent first: between equally close words the common one is the likelier intent.
         self._choices = [word for word, _ in counts.most_common() if len(word) >= tuning.min_length - 1]
@@ -63,7 +86,7 @@ class Speller:
         if len(lower) < self.tuning.min_length or lower in self.known:
             return word
         base = lower.removesuffix("'s").removesuffix("’s").rstrip("'’")
-        if base in self.known:
+        if base in self.known or any(form in self.english for form in base_forms(base)):
             return word
         nearest = self.nearest(lower)
         if nearest is None:

@@ -30,3 +30,16 @@ def test_misspelt_words_become_the_articles_and_nothing_else_changes(question, m
 def test_a_known_word_with_a_possessive_is_left_alone():
     assert Speller([ARTICLE], ENGLISH).correct("irans missiles") == "iran's missiles"
     assert Speller([ARTICLE], ENGLISH).correct("Iran's missiles") == "Iran's missiles"
+
+
+@pytest.mark.parametrize("word", ["slanted", "stoking", "skipped", "worries", "bigger", "quietly"])
+def test_an_inflected_english_word_is_not_taken_for_a_typo_of_the_articles(word):
+    """The word list has "slant", "stoke", "skip"…: their regular forms are English too, even when an
+    article word is as close as "isolated" is to "slanted"."""
+    english = ENGLISH | {"slant", "stoke", "skip", "worry", "big", "quiet"}
+    article = "The isolated stroking skipper worried about the bigger, quieter stations."
+    assert Speller([article], english).correct(f"is it {word}") == f"is it {word}"
+
+
+def test_a_typo_whose_stem_is_no_english_word_is_still_mended():
+    assert Speller([ARTICLE], ENGLISH).correct("missles") == "missiles"
