@@ -180,7 +180,7 @@ class Catalog(Protocol):
 
     def history(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """The builds whose manifests it keeps, newest first, to go back to one (a version of an article
-        that was never published): none where only the current build and the one before are kept."""
+        that was never published): every build folder, or on a server the one before the current."""
         ...
 
     def forget_current(self) -> None:

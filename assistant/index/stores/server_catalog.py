@@ -9,12 +9,9 @@ written to the local index directory:
 - the pointer: the metadata of the collection ``assistant-current`` names the current build (and the
   one before it) and holds their manifests as JSON. Chroma replaces a collection's metadata in one
   write, so moving the pointer is atomic, as the rename of ``CURRENT`` is;
-- the build lock: the collection ``assistant-indexing`` exists while one process builds. Creating a
-  collection whose name is taken fails on the server, so exactly one creator wins. Its metadata says
-  who holds it (host, pid) and since when, and a lease the holder renews every ``LEASE_SECONDS / 3``.
-  A holder killed mid-build stops renewing; ``LEASE_SECONDS`` later the next indexer takes over,
-  renaming the lapsed lock by its id before deleting it, so two takers never delete a fresh lock.
-  A holder that lost its lock (it stalled past its lease) refuses to move the pointer.
+- the build lock: the collection ``assistant-indexing`` exists while one process builds, a ``Lease``
+  (``lease.py``: one creator wins, renewed while held, taken over once lapsed). A holder that lost its
+  lock (it stalled past its lease) refuses to move the pointer.
 
 Several indexes can share one server (a library's articles): each ``scope`` has its own pointer and
 lock (``assistant-current-<scope>``, ``assistant-indexing-<scope>``); the default scope is "".
@@ -28,23 +25,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import re
-import socket
-import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import IndexBusy, IndexUnavailable
 from assistant.index.stores.base import Progress
+from assistant.index.stores.lease import LEASE_SECONDS, Holder, Lease, held
 
 if TYPE_CHECKING:
-    from chromadb.api.models.Collection import Collection
-
     from assistant.index.stores.shared_client import SharedClientStore
 
 logger = logging.getLogger(__name__)
@@ -53,12 +44,7 @@ logger = logging.getLogger(__name__)
 BUILD_NAME = r"\d{8}T\d{6}-[0-9a-f]{8}"
 POINTER = "assistant-current"
 LOCK = "assistant-indexing"
-LEASE_SECONDS = 60.0
 POLL_SECONDS = 1.0
-
-
-def _utc(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class ServerCatalog:
@@ -76,7 +62,7 @@ class ServerCatalog:
         # The builds of this scope, and only those, as ``begin`` names them: "<scope>.<time>-<hex>".
         self._build_name = rf"{re.escape(scope)}\.{BUILD_NAME}" if scope else BUILD_NAME
         self._polled: tuple[float, object] | None = None
-        self._held: _Lease | None = None
+        self._held: Lease | None = None
 
     def _client(self) -> Any:
         return self.store.client(None)
@@ -140,31 +126,23 @@ class ServerCatalog:
     @contextlib.contextmanager
     def locked(self, wait_seconds: float, progress: Progress) -> Iterator[None]:
         """Hold the server's build lock; wait for another indexer up to ``wait_seconds``, then refuse."""
-        lease = _Lease(self._client(), self.where, self.lock_name)
-        deadline = time.monotonic() + wait_seconds
-        announced = False
-        while True:
-            try:
-                holder = lease.try_acquire()
-            except Exception as error:
-                raise self._unreachable("taking the build lock", error) from None
-            if holder is None:
-                break
-            if not holder:
-                continue  # the lock was just released or cleared: try again at once
-            if time.monotonic() >= deadline:
-                raise IndexBusy(holder)
-            if not announced:
-                who = holder.split(";")[0]
-                progress(f"{who[:1].upper()}{who[1:]}; waiting for it…")
-                announced = True
-            time.sleep(0.2)
-        self._held = lease
+
+        def refused(holder: Holder) -> IndexBusy:
+            return IndexBusy(
+                f"another process ({holder.owner}) is indexing into {self.where} since {holder.since}; "
+                f"wait for it to finish and try again (if that process died, its lock lapses at "
+                f"{holder.expires})"
+            )
+
         try:
-            yield
-        finally:
-            self._held = None
-            lease.release()
+            lease = Lease(self._client(), self.where, self.lock_name)
+        except Exception as error:
+            raise self._unreachable("taking the build lock", error) from None
+        with held(lease, wait_seconds, progress, refused, self._unreachable) as self._held:
+            try:
+                yield
+            finally:
+                self._held = None
 
     def publish(self, name: str, manifest: dict[str, Any]) -> None:
         """Make ``name`` the current build, keeping the one before it; only while holding the lock."""
@@ -216,92 +194,16 @@ class ServerCatalog:
                     logger.info("could not delete the old collection %r from %s: %r", name, self.where, error)
 
     def history(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """None to go back to: the pointer keeps only the build before the current one, for workers that
-        still read it, and every older build is deleted."""
-        return iter(())
+        """The build before the current one, the only one kept besides it (``remove_old``): to go back
+        to when a version of an article was never published (its process was killed)."""
+        pointer = self._pointer() or {}
+        try:
+            manifest = json.loads(pointer.get("previous_manifest", ""))
+        except ValueError:
+            return
+        if pointer.get("previous") and isinstance(manifest, dict):
+            yield str(pointer["previous"]), manifest
 
     def forget_current(self) -> None:
         """Delete this scope's pointer (the builds' collections are the store's to remove)."""
         self._client().delete_collection(self.pointer_name)
-
-
-class _Lease:
-    """One attempt at the build lock; renewed on a thread while held."""
-
-    def __init__(self, client: Any, where: str, name: str = LOCK) -> None:
-        self.client = client
-        self.where = where
-        self.name = name
-        self.owner = f"{socket.gethostname()} pid {os.getpid()} ({uuid.uuid4().hex[:8]})"
-        self.collection: Collection | None = None
-        self._stop = threading.Event()
-        self._renewer: threading.Thread | None = None
-        self.lost = False
-
-    def _metadata(self, since: float) -> dict[str, Any]:
-        return {"owner": self.owner, "since": since, "expires": time.time() + LEASE_SECONDS}
-
-    def try_acquire(self) -> str | None:
-        """None once acquired; else who holds it, as the refusal's message ("": try again at once)."""
-        from chromadb.errors import NotFoundError
-
-        try:
-            self.collection = self.client.create_collection(
-                self.name, metadata=self._metadata(time.time()), embedding_function=None
-            )
-        except Exception as error:
-            if "already exists" not in str(error):
-                raise
-        else:
-            self._renewer = threading.Thread(target=self._renew, name="index-lock-lease", daemon=True)
-            self._renewer.start()
-            return None
-        try:
-            held = self.client.get_collection(self.name)
-        except NotFoundError:
-            return ""
-        metadata = held.metadata or {}
-        if float(metadata.get("expires", 0)) < time.time():
-            owner = metadata.get("owner")
-            logger.warning("taking over the build lock on %s, left to lapse by %s", self.where, owner)
-            lapsed = f"{self.name}-lapsed-{uuid.uuid4().hex[:8]}"
-            with contextlib.suppress(Exception):
-                held.modify(name=lapsed)  # by id: a fresh lock someone else just made is left alone
-                self.client.delete_collection(lapsed)
-            return ""
-        since = float(metadata.get("since", 0))
-        return (
-            f"another process ({metadata.get('owner', 'unknown')}) is indexing into {self.where} since "
-            f"{_utc(since)}; wait for it to finish and try again (if that process died, its lock lapses "
-            f"at {_utc(float(metadata.get('expires', 0)))})"
-        )
-
-    def _renew(self) -> None:
-        since = time.time()
-        while not self._stop.wait(LEASE_SECONDS / 3):
-            try:
-                assert self.collection is not None
-                self.collection.modify(metadata=self._metadata(since))
-            except Exception as error:  # noqa: BLE001 - publishing checks the lock is still ours
-                logger.warning("renewing the build lock on %s failed: %r", self.where, error)
-
-    def still_held(self) -> bool:
-        """The lock collection on the server is still the one this lease created."""
-        try:
-            held = self.client.get_collection(self.name)
-            return self.collection is not None and held.id == self.collection.id
-        except Exception:  # noqa: BLE001 - not provably ours: refuse to publish
-            return False
-
-    def release(self) -> None:
-        self._stop.set()
-        if self._renewer is not None:
-            self._renewer.join(5)
-        if self.collection is None:
-            return
-        released = f"{self.name}-released-{uuid.uuid4().hex[:8]}"
-        try:
-            self.collection.modify(name=released)  # by id: never another holder's lock
-            self.client.delete_collection(released)
-        except Exception as error:  # noqa: BLE001 - the lease lapses on its own
-            logger.warning("releasing the build lock on %s failed (it lapses): %r", self.where, error)
