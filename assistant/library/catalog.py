@@ -34,6 +34,8 @@ from assistant.library.slugs import is_id
 ARTICLE_FILE = "article.txt"
 ENTRY_FILE = "entry.json"
 VERSIONS = ".versions"
+# A folder changed this recently may change again within the same timestamp tick: read it again.
+RECENT_NS = 2_000_000_000
 Progress = Callable[[str], None]
 
 
@@ -42,6 +44,7 @@ class LibraryCatalog:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.where = f"the library folder {str(root)!r}"
         self.versions = root / VERSIONS
         self.lock_file = root / ".lock"
 
@@ -70,8 +73,35 @@ class LibraryCatalog:
     def entries(self) -> list[LibraryEntry]:
         return [entry for article_id in self.ids() if (entry := self.entry(article_id)) is not None]
 
+    def by_source(self, source_path: str) -> LibraryEntry | None:
+        """The entry added from this file, if any."""
+        return next((e for e in self.entries() if e.source_path == source_path), None)
+
+    def page(self, offset: int, limit: int) -> list[LibraryEntry]:
+        """``limit`` entries from ``offset``, by id."""
+        return [e for i in self.ids()[offset : offset + limit] if (e := self.entry(i)) is not None]
+
     def article_path(self, article_id: str) -> Path:
         return self.root / article_id / ARTICLE_FILE
+
+    def stamp(self) -> object:
+        """Changes whenever the library does: adding, updating and removing each replace or remove a
+        link in the folder (one ``stat``). A folder changed within ``RECENT_NS`` may change again within
+        the same timestamp tick, so its stamp is then new each time (read again)."""
+        try:
+            stat = os.stat(self.root)
+        except OSError:
+            return None
+        if time.time_ns() - stat.st_mtime_ns < RECENT_NS:
+            return stat.st_ino, stat.st_mtime_ns, time.monotonic_ns()
+        return stat.st_ino, stat.st_mtime_ns
+
+    def changed_at(self) -> float | None:
+        """When the library last changed (the folder's time), or None if it never did."""
+        try:
+            return os.stat(self.root).st_mtime
+        except OSError:
+            return None
 
     # -- writing (hold ``locked()``) --
 
@@ -105,6 +135,10 @@ class LibraryCatalog:
             shutil.rmtree(folder, ignore_errors=True)
             raise LibraryUnavailable(self._cannot("write", error)) from error
         return folder
+
+    def text_path(self, version: Path) -> Path:
+        """The new version's text, to build its index from before it is published."""
+        return version / ARTICLE_FILE
 
     def write_entry(self, version: Path, entry: LibraryEntry) -> None:
         try:

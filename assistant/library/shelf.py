@@ -12,17 +12,16 @@ question's deadline) and kept while it is among the ``ASSISTANT_OPEN_ARTICLES`` 
 the least recently asked beyond them is closed (its index and Chroma store released; a question on it
 opens it again), the configured article never. All share the default assistant's embedding model and
 reranker, so a hundred articles load the models once. The library's entries are re-read only when its
-folder changed (one ``stat`` per question: adding, updating and removing an article each replace or
-remove a link in that folder), so an article added while the server runs is askable at once, an updated
-one is answered from its new text, and a removed one is unknown (404).
+catalog's stamp changed (a folder library: one ``stat`` per question, adding, updating and removing an
+article each replace or remove a link in that folder; a library on a Chroma server: one small request
+at most once a second), so an article added while the server runs, from any host, is askable at once
+or within a second, an updated one is answered from its new text, and a removed one is unknown (404).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -48,8 +47,6 @@ ALL_TITLE = "All articles"
 # Seconds an "all" question waits for another process bringing the router in step; past it, the
 # router as it is answers (a just-added article joins on a later question).
 ROUTER_WAIT = 0.5
-# A folder changed this recently may change again within the same timestamp tick: read it again.
-RECENT_NS = 2_000_000_000
 
 
 class AcrossArticlesNotYet(AssistantError):
@@ -96,8 +93,8 @@ class Shelf:
         self.default = default
         self.library = library or Library(default.settings, default.embeddings, default.reranker)
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._recheck = True
+        self._stamp: object = None
+        self._stamp_read = False
         self._entries: dict[str, LibraryEntry] = {}
         # Least recently asked first; at most ``open_articles``: the rest are closed (``_overflow``).
         self._open: OrderedDict[str, tuple[LibraryEntry, Assistant]] = OrderedDict()
@@ -266,23 +263,15 @@ class Shelf:
     # -- following the library folder --
 
     def _library_entries(self) -> dict[str, LibraryEntry]:
-        stamp = self._folder_stamp()
+        stamp = self.library.catalog.stamp()
         with self._lock:
-            if stamp == self._stamp and not self._recheck:
+            if stamp == self._stamp and self._stamp_read:
                 return self._entries
         entries = {entry.id: entry for entry in self.library.entries()}
         with self._lock:
-            self._stamp, self._entries = stamp, entries
-            self._recheck = stamp is not None and time.time_ns() - stamp[1] < RECENT_NS
+            self._stamp, self._entries, self._stamp_read = stamp, entries, True
             stale = [i for i, (entry, _) in self._open.items() if entries.get(i) != entry]
             # removed or replaced: closed; its next question opens the new one
             closing = self._overflow([self._open.pop(i)[1] for i in stale])
         self._close(closing)
         return entries
-
-    def _folder_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = os.stat(self.library.root)
-        except OSError:
-            return None
-        return stat.st_ino, stat.st_mtime_ns

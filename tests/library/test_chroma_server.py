@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.library import Library, Outcome
-from assistant.library.catalog import LibraryCatalog
+from assistant.library.server_catalog import ServerLibraryCatalog
 from assistant.settings import Settings
 from tests.index.chroma_server import ChromaServer
 from tests.index.fakes import HashingEmbedder
@@ -41,7 +41,7 @@ def test_articles_keep_their_own_builds_on_one_server(
         raise OSError(28, "No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr(LibraryCatalog, "write_entry", disk_full)
+        patch.setattr(ServerLibraryCatalog, "publish", disk_full)
         with pytest.raises(OSError):
             library.add(draft)
     manifest = library.indexes.directory(birds.id).current_manifest()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import InvalidConfiguration
 from assistant.index.stores.base import BuildStore
 from assistant.index.stores.embedded import EmbeddedStore
+from assistant.index.stores.server_records import ServerRecords
 from assistant.index.stores.shared_client import SharedClientStore, http_client
 
 if TYPE_CHECKING:
@@ -33,3 +34,10 @@ def chroma_store(url: str | None = None, client: ClientAPI | None = None) -> Bui
         where = f"the Chroma server at {url}"
         return SharedClientStore(lambda: http_client(url), where, catalog_on_server=True)
     return EmbeddedStore()
+
+
+def server_records(url: str, name: str) -> ServerRecords:
+    """The records of the collection ``name`` on the Chroma server at ``url`` (what hosts share besides
+    the index builds: the library)."""
+    where = f"the Chroma server at {url}"
+    return ServerRecords(SharedClientStore(lambda: http_client(url), where, catalog_on_server=True), name)
