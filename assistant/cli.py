@@ -4,15 +4,21 @@ Thin: formats what ``Assistant`` returns."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.answer.sources import sources, sources_heading
 from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.library.bulk import Tally
+    from assistant.library.entry import LibraryEntry
+    from assistant.library.library import Outcome
 
 app = typer.Typer(
     help="Ask a news article questions; every answer cites the article verbatim.",
@@ -333,40 +339,100 @@ def _one_line(error: Exception) -> str:
 @app.command()
 def add(
     paths: Annotated[
-        list[Path], typer.Argument(metavar="PATH", help="Article files: .txt, .md or .html (.htm).")
-    ],
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Article files (.txt, .md, .html) or folders of them (walked, in sorted order).",
+            show_default=False,
+        ),
+    ] = None,
+    lists: Annotated[
+        list[Path] | None,
+        typer.Option("--list", metavar="FILE", help="A file listing paths to add, one per line."),
+    ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print what was done with each file as JSON.")
+        bool, typer.Option("--json", help="Print one JSON object per file, as each is done.")
     ] = False,
 ) -> None:
-    """Add articles to the library (ASSISTANT_LIBRARY_DIR), each with its own index; a changed file
-    replaces its old version, an unchanged one is left alone. A bad file is reported and skipped:
-    the others are still added, and the exit code is 1."""
+    """Add articles to the library, each with its own index: files, folders of them (an archive) or
+    list files. A changed file replaces its old version, an unchanged one is left alone, so running
+    the same command again resumes a run that was stopped. A bad file is reported and skipped: the
+    others are still added, and the exit code is 1."""
     import json
+    import time
 
+    from assistant.library.archive import gather
+    from assistant.library.bulk import Tally
+
+    if not paths and not lists:
+        _fail(ValueError("assistant add: give article files, folders of them, or --list FILE"))
     try:
+        archive = gather(paths or [], lists)
         library = _library()
     except AssistantError as error:
         _fail(error)
-    reports: list[dict[str, object]] = []
-    for path in paths:
-        try:
-            result = library.add(path, progress=_progress)
-        except AssistantError as error:
-            typer.secho(f"Error: {_one_line(error)}", err=True, fg=typer.colors.RED)
-            reports.append({"path": str(path), "outcome": "failed", "error": _one_line(error)})
-            continue
-        entry = result.entry
-        reports.append(
-            {"path": str(path), "outcome": result.outcome.value, "id": entry.id, "title": entry.title}
-        )
-        if not as_json:
-            note = " (no change: already in the library)" if result.outcome == "unchanged" else ""
-            typer.echo(f"{result.outcome.value:<9} {entry.id}: {entry.title}{note}")
-    if as_json:
-        typer.echo(json.dumps(reports, indent=2, ensure_ascii=False))
-    if any(report["outcome"] == "failed" for report in reports):
+    tally = Tally(len(archive.files), archive.ignored, time.monotonic())
+    bar = _ProgressBar(tally) if len(archive.files) > 1 and sys.stderr.isatty() and not as_json else None
+
+    def done(path: Path, result: object) -> None:
+        report = tally.record(path, result, time.monotonic())
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+        elif "error" in report:
+            typer.secho(f"Error: {report['error']}", err=True, fg=typer.colors.RED)
+        else:
+            note = " (no change: already in the library)" if report["outcome"] == "unchanged" else ""
+            typer.echo(f"{report['outcome']:<9} {report['id']}: {report['title']}{note}")
+        if bar is not None:
+            bar.advance()
+
+    try:
+        if len(archive.files) == 1:  # one article: its own steps are the progress worth showing
+            path = archive.files[0]
+            try:
+                done(path, library.add(path, progress=_progress))
+            except AssistantError as error:
+                done(path, error)
+        else:
+            with bar or contextlib.nullcontext():
+                library.add_many(archive.files, done)
+    except KeyboardInterrupt:
+        typer.echo(tally.interrupted(time.monotonic()), err=True)
+        raise typer.Exit(130) from None
+    if len(archive.files) != 1 or archive.ignored:
+        typer.echo(tally.summary(time.monotonic()), err=True)
+    if tally.failed:
         raise typer.Exit(1)
+
+
+class _ProgressBar:
+    """One bar for the whole job on a terminal: articles done of all, the rate, the time left."""
+
+    def __init__(self, tally: Tally) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("Adding articles"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.tally = tally
+        self.task = self.progress.add_task("add", total=tally.total, rate="")
+
+    def __enter__(self) -> _ProgressBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.progress.stop()
+
+    def advance(self) -> None:
+        self.progress.update(self.task, advance=1, rate=self.tally.rate_text())
 
 
 @app.command("list")
@@ -385,7 +451,7 @@ def list_articles(
         typer.echo(json.dumps([e.model_dump() for e in entries], indent=2, ensure_ascii=False))
         return
     if not entries:
-        typer.echo(f"No articles in the library ({library.root}) yet; add one with `assistant add FILE`.")
+        typer.echo(f"No articles in {library.catalog.where} yet; add one with `assistant add FILE`.")
         return
     for entry in entries:
         facts = [f"By {entry.byline}" if entry.byline else None, entry.date]
@@ -393,6 +459,52 @@ def list_articles(
         typer.echo(f"{entry.id}: {entry.title}")
         typer.echo(f"    {' · '.join(f for f in facts if f)}")
         typer.echo(f"    {entry.source_format}: {entry.source_path}")
+
+
+@app.command("migrate-library")
+def migrate_library(
+    folder: Annotated[
+        Path | None,
+        typer.Option("--from", metavar="DIR", help="The folder library (default: ASSISTANT_LIBRARY_DIR)."),
+    ] = None,
+) -> None:
+    """Move a folder library into the Chroma server's (ASSISTANT_CHROMA_URL), where every host sees it:
+    each article keeps its id and text, its index is built on the server. The folder is only read."""
+    from assistant.library.catalog import LibraryCatalog
+    from assistant.library.migrate import migrate
+
+    try:
+        settings = _settings()
+        if not settings.chroma_url:
+            raise ValueError(
+                "assistant migrate-library moves a folder library into a Chroma server's: set "
+                "ASSISTANT_CHROMA_URL to the server (`chroma run --path DIR --port PORT`)"
+            )
+        source = LibraryCatalog(folder or settings.library_dir)
+        target = _library()
+    except (AssistantError, ValueError) as error:
+        _fail(error)
+    failed = 0
+
+    def done(entry: LibraryEntry, outcome: Outcome | AssistantError) -> None:
+        nonlocal failed
+        article = f"{entry.id}: {entry.title}"
+        if isinstance(outcome, AssistantError):
+            failed += 1
+            typer.secho(f"Error: {_one_line(outcome)}", err=True, fg=typer.colors.RED)
+        else:
+            word = {"added": "moved", "updated": "replaced", "unchanged": "unchanged"}[str(outcome)]
+            typer.echo(f"{word:<9} {article}")
+
+    try:
+        migrate(source, target, done)
+    except AssistantError as error:
+        _fail(error)
+    typer.echo(
+        f"Now in {target.catalog.where}; {source.where} was left as it was: delete it when done.", err=True
+    )
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -32,12 +32,11 @@ from __future__ import annotations
 import gc
 import os
 import random
-import re
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -45,26 +44,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import common
+from generated import SEED, generated_articles, paragraph_pool, sentences
 
 if TYPE_CHECKING:
     from assistant.library.library import Library
     from assistant.pipeline import Assistant
 
-SEED = 20170621
-SQUAD2 = common.ROOT.parent / "shared" / "eval" / "squad2"
-SHIPPED = (
-    common.ROOT / "assistant" / "data" / "henningsen-2017-iran-missile-strike.txt",
-    *sorted((common.ROOT / "tests" / "ingest" / "articles").glob("*.*")),
-    common.ROOT / "tests" / "library" / "data" / "lakeshore-birds.md",
-)
-PARAGRAPHS = (8, 30)
-MIN_PARAGRAPH_CHARS = 120
 OTHER_ARTICLES = 4  # articles asked besides the seed, spread over the library
 QUICK_COUNTS, QUICK_QUESTIONS = "1,2", 2
 LOOKUPS = 50  # repetitions of each timed library lookup
-FIRST_NAMES = ("Ana", "Ben", "Chidi", "Dara", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena")
-LAST_NAMES = ("Alves", "Brandt", "Chen", "Duarte", "Eze", "Fischer", "Garcia", "Haddad", "Ito", "Jensen")
-MONTHS = ("January", "March", "May", "June", "August", "October", "November")
 TEMPLATES = (
     "Is it true that {clause}?",
     "What does the article say about {phrase}?",
@@ -75,49 +63,11 @@ TEMPLATES = (
 # -- the articles --
 
 
-def paragraph_pool() -> tuple[str, list[str]]:
-    """Paragraphs of prose to build articles from, and where they came from ("squad2" or "shipped")."""
-    squad2 = sorted(SQUAD2.glob("*.txt")) if SQUAD2.is_dir() else []
-    origin, files = ("squad2", squad2) if squad2 else ("shipped", list(SHIPPED))
-    pool = []
-    for path in files:
-        blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
-        pool += [
-            " ".join(block.split())
-            for block in blocks
-            if len(block) >= MIN_PARAGRAPH_CHARS and "](" not in block and block.rstrip()[-1:] in ".!?\"'”"
-        ]
-    return origin, pool
-
-
-def generated_articles(count: int, pool: Sequence[str], seed: int = SEED) -> list[str]:
-    """``count`` distinct article texts; the same seed and pool give the same texts."""
-    rng = random.Random(seed)
-    texts: list[str] = []
-    seen: set[tuple[int, ...]] = set()
-    while len(texts) < count:
-        size = min(rng.randint(*PARAGRAPHS), len(pool))
-        picked = tuple(rng.sample(range(len(pool)), size))
-        if picked in seen:
-            continue
-        seen.add(picked)
-        paragraphs = [pool[i] for i in picked]
-        lead = " ".join(_sentences(paragraphs[0])[0].split()[:8]).rstrip(".,;:")
-        byline = f"By {rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        date = f"{rng.choice(MONTHS)} {rng.randint(1, 28)}, {rng.randint(2015, 2024)}"
-        texts.append("\n\n".join([f"{lead}: report {len(texts) + 1}", byline, date, *paragraphs]) + "\n")
-    return texts
-
-
-def _sentences(paragraph: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph) if s]
-
-
 def own_questions(text: str, limit: int, seed: int) -> list[str]:
     """Questions made from the article's own sentences, reworded trivially (seeded)."""
     rng = random.Random(seed)
     body = [p for p in text.split("\n\n")[3:] if p.strip()]
-    candidates = [s for p in body for s in _sentences(p) if 8 <= len(s.split()) <= 35]
+    candidates = [s for p in body for s in sentences(p) if 8 <= len(s.split()) <= 35]
     questions = []
     for sentence in rng.sample(candidates, min(limit, len(candidates))):
         words = sentence.rstrip(".!?\"'”").split()

@@ -8,16 +8,21 @@ library's lock, one article at a time, so two ``assistant add`` processes queue 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.index.builds import silent
-from assistant.library.catalog import LibraryCatalog, Progress
+from assistant.errors import AssistantError
+from assistant.index.builds import Manifest, silent
+from assistant.ingest.parse import parse_article
+from assistant.library.catalog import Progress
+from assistant.library.catalogs import Catalog, library_catalog
 from assistant.library.entry import LibraryEntry
-from assistant.library.errors import UnknownArticle
+from assistant.library.errors import SourceUnusable, UnknownArticle
 from assistant.library.indexes import ArticleIndexes
 from assistant.library.slugs import unique_slug
 from assistant.library.sources import HtmlLimits, Source, read_source
@@ -55,7 +60,7 @@ class Library:
         """``embeddings`` and ``reranker`` default to the packaged models, loaded once, on first need."""
         self.settings = settings
         self.root = settings.library_dir or settings.index_dir / "library"
-        self.catalog = LibraryCatalog(self.root)
+        self.catalog: Catalog = library_catalog(settings, self.root)
         self.indexes = ArticleIndexes(settings, embeddings, reranker)
 
     # -- reading --
@@ -85,7 +90,14 @@ class Library:
         return self.indexes.settings_for(article_id, self.article_path(article_id))
 
     def assistant(self, article_id: str) -> Assistant:
-        """An ``Assistant`` answering from one article, sharing the library's models."""
+        """An ``Assistant`` answering from one article, sharing the library's models.
+
+        Its index is first put back to the entry's text if a process killed mid-update left the build
+        of an unpublished version current (else this worker would serve, or rebuild, what no entry says).
+        """
+        entry = self.entry(article_id)
+        with contextlib.suppress(AssistantError):  # the index as it is; the next change realigns it
+            self.indexes.realign(entry.id, entry.text_sha256)
         return self.indexes.assistant(article_id, self.article_path(article_id))
 
     # -- changing --
@@ -95,19 +107,64 @@ class Library:
 
         The file is read and checked before the lock is taken; a bad one changes nothing.
         """
+        result = self._add(path, progress, tidy=True)
+        self._reroute()
+        return result
+
+    def add_many(
+        self, paths: Iterable[Path], done: Callable[[Path, AddResult | AssistantError], None]
+    ) -> None:
+        """``add`` each file in turn, telling ``done`` what became of it (a bad one is reported and
+        skipped). What a killed run added stays added; running it again skips what is unchanged, so
+        it resumes. The router is brought in step once, at the end, not after each article."""
+        tidy = True
+        try:
+            for path in paths:
+                try:
+                    result: AddResult | AssistantError = self._add(path, silent, tidy=tidy)
+                    tidy = False  # once per run: the rest are this process's own changes
+                except AssistantError as error:
+                    result = error
+                done(path, result)
+        finally:
+            self._reroute()
+
+    def _add(self, path: Path, progress: Progress, *, tidy: bool) -> AddResult:
         settings = self.settings
         limits = HtmlLimits(settings.max_html_bytes, settings.max_html_tags, settings.html_parse_seconds)
         source = read_source(path, settings.max_article_chars, limits)
         with self.catalog.locked(self.settings.index_lock_timeout, progress):
-            self._realign_indexes()
+            if tidy:
+                self._realign_indexes()
             existing = self._by_source(source.path)
             if existing is not None and self._unchanged(existing, source):
-                self._reroute()
                 return AddResult(Outcome.UNCHANGED, existing)
             article_id = existing.id if existing else unique_slug(source.path.stem, set(self.catalog.ids()))
             entry = self._publish(article_id, source, existing, progress)
-            self._reroute()
         return AddResult(Outcome.UPDATED if existing else Outcome.ADDED, entry)
+
+    def adopt(self, entry: LibraryEntry, text: str, progress: Progress = silent) -> Outcome:
+        """Take in an article of another library (``assistant migrate-library``) under its own id and
+        entry, indexing its text here; unchanged if this library has it already, with a fresh index.
+        ``SourceUnusable`` if an article of another file holds the id here."""
+        with self.catalog.locked(self.settings.index_lock_timeout, progress):
+            existing = self.catalog.entry(entry.id)
+            if existing is not None and existing.source_path != entry.source_path:
+                msg = (
+                    f"{entry.id!r}: {self.catalog.where} already has an article with this id, from "
+                    f"{existing.source_path!r}; remove it there first (`assistant remove {entry.id}`)"
+                )
+                raise SourceUnusable(msg)
+            article = parse_article(text)
+            if existing == entry and self.indexes.is_fresh(entry.id, article):
+                return Outcome.UNCHANGED
+
+            def adopted(manifest: Manifest) -> LibraryEntry:
+                return entry.model_copy(update={"sentences": manifest.sentences})
+
+            self._publish_version(entry.id, text, adopted, progress)
+        self._reroute()
+        return Outcome.UPDATED if existing is not None else Outcome.ADDED
 
     def remove(self, article_id: str, progress: Progress = silent) -> LibraryEntry:
         """Remove the article and its index; ``UnknownArticle`` if there is none with this id."""
@@ -134,7 +191,7 @@ class Library:
             self.indexes.realign(entry.id, entry.text_sha256)
 
     def _by_source(self, path: Path) -> LibraryEntry | None:
-        return next((e for e in self.catalog.entries() if e.source_path == str(path)), None)
+        return self.catalog.by_source(str(path))
 
     def _unchanged(self, entry: LibraryEntry, source: Source) -> bool:
         """Same file, same text, and an index that still fits it (else: rebuilt, as an update)."""
@@ -147,18 +204,12 @@ class Library:
     def _publish(
         self, article_id: str, source: Source, existing: LibraryEntry | None, progress: Progress
     ) -> LibraryEntry:
-        """Write the new version and its index; only then make it the article's current version.
+        """The file's text as the article's new version, with the entry the library keeps of it."""
 
-        Should anything fail before that (or the process be interrupted), the new version is deleted
-        and the index built before it is made current again: the old version stays whole.
-        """
-        version = self.catalog.write_version(article_id, source.text)
-        previous_index = self.indexes.current(article_id)
-        try:
-            manifest = self.indexes.build(article_id, version / "article.txt", progress)
+        def described(manifest: Manifest) -> LibraryEntry:
             now = datetime.now(UTC).isoformat(timespec="seconds")
             article = source.article
-            entry = LibraryEntry(
+            return LibraryEntry(
                 id=article_id,
                 title=article.title,
                 byline=article.author,
@@ -172,6 +223,22 @@ class Library:
                 added_at=existing.added_at if existing else now,
                 updated_at=now,
             )
+
+        return self._publish_version(article_id, source.text, described, progress)
+
+    def _publish_version(
+        self, article_id: str, text: str, describe: Callable[[Manifest], LibraryEntry], progress: Progress
+    ) -> LibraryEntry:
+        """Write the new version and its index; only then make it the article's current version.
+
+        Should anything fail before that (or the process be interrupted), the new version is deleted
+        and the index built before it is made current again: the old version stays whole.
+        """
+        version = self.catalog.write_version(article_id, text)
+        previous_index = self.indexes.current(article_id)
+        try:
+            manifest = self.indexes.build(article_id, self.catalog.text_path(version), progress)
+            entry = describe(manifest)
             self.catalog.write_entry(version, entry)
             self.catalog.publish(article_id, version)
         except BaseException:

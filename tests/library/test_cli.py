@@ -108,7 +108,7 @@ def test_readding_unchanged_files_is_a_noop(
     build = index.current_build()
     again = _run(env, "add", "--json", str(desk / "riverside-park.html"))
     assert again.returncode == 0, again.stderr
-    [report] = json.loads(again.stdout)
+    [report] = [json.loads(line) for line in again.stdout.splitlines()]
     assert (report["outcome"], report["id"]) == ("unchanged", "riverside-park")
     assert index.current_build() == build
     assert "Embedding" not in again.stderr  # no model was needed to see that nothing changed
@@ -173,7 +173,8 @@ def test_add_refuses_a_huge_page_and_a_slow_one_with_one_error_line_each(
     limits = {"ASSISTANT_MAX_HTML_TAGS": "100000", "ASSISTANT_HTML_PARSE_SECONDS": "1"}
     done = _command(env | limits, "add", str(huge), str(slow), timeout=120)
     assert done.returncode == 1 and done.stdout == ""
-    errors = done.stderr.strip().splitlines()
+    *errors, summary = done.stderr.strip().splitlines()
     assert len(errors) == 2 and all(line.startswith("Error: assistant add: ") for line in errors), errors
+    assert summary.startswith("Done: 0 added, 0 updated, 0 unchanged, 2 failed of 2 files in ")
     assert "the limit is ASSISTANT_MAX_HTML_BYTES=5,242,880" in errors[0]
     assert "reading the page took longer than 1 s (ASSISTANT_HTML_PARSE_SECONDS=1)" in errors[1]

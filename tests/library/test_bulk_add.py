@@ -1,0 +1,109 @@
+"""``assistant add DIR`` over an archive, stopped twice and run again: every article in once, none half.
+
+The real command (``assistant.cli``) in real processes, stopped with Ctrl-C (SIGINT) and then killed
+outright (SIGKILL, no clean-up) part-way. ``HashingEmbedder`` stands in for MiniLM, as the command's
+``_library`` is made in the test's script: fifty articles embedded by the real model would cost this
+suite a minute for nothing this test checks (consistency, not answers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.index.builds import IndexDirectory
+from assistant.ingest.parse import load_article
+from assistant.library import Library
+from assistant.settings import Settings
+from benchmarks.generated import generated_articles, paragraph_pool
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLES = 50
+SMALL = (2, 3)  # paragraphs per generated article
+
+_COMMAND = """
+import sys
+import assistant.cli as cli
+from assistant.library import Library
+from assistant.settings import load_settings
+from tests.index.fakes import HashingEmbedder
+cli._library = lambda: Library(load_settings(), embeddings=HashingEmbedder())
+cli.app(sys.argv[1:])
+"""
+
+
+def _archive(folder: Path) -> list[Path]:
+    _, pool = paragraph_pool()
+    folder.mkdir()
+    files = []
+    for n, text in enumerate(generated_articles(ARTICLES, pool, seed=7, paragraphs=SMALL), start=1):
+        path = folder / f"{n // 10}" / f"report-{n:03}.txt"  # nested: the folder is walked
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.7\n")  # not an article: counted, not an error
+    return files
+
+
+def _add(env: dict[str, str], folder: Path, stop_after: int | None = None, how: int = signal.SIGKILL):
+    """Run ``assistant add --json FOLDER``; with ``stop_after``, signal it once that many files are done."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _COMMAND, "add", "--json", str(folder)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    reports = []
+    for line in process.stdout:
+        reports.append(json.loads(line))
+        if stop_after is not None and len(reports) == stop_after:
+            process.send_signal(how)
+            break
+    rest, stderr = process.communicate(timeout=300)
+    reports += [json.loads(line) for line in rest.splitlines() if line.strip()]
+    return process.returncode, reports, stderr
+
+
+@pytest.mark.integration
+def test_an_archive_stopped_twice_and_resumed_ends_with_every_article_once(tmp_path: Path) -> None:
+    files = _archive(tmp_path / "archive")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"PYTHONPATH": str(ROOT), "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
+
+    code, first, stderr = _add(env, tmp_path / "archive", stop_after=8, how=signal.SIGINT)
+    assert code == 130, stderr
+    assert "Run the same command again" in stderr and "Traceback" not in stderr
+    code, second, stderr = _add(env, tmp_path / "archive", stop_after=len(first) + 9)
+    assert code == -signal.SIGKILL, stderr
+    code, third, stderr = _add(env, tmp_path / "archive")
+    assert code == 0, stderr
+    assert "1 other files in the folders were not articles" in stderr.splitlines()[-1]
+
+    def added(reports: list[dict]) -> list[str]:
+        return [r["path"] for r in reports if r["outcome"] == "added"]
+
+    assert [r["outcome"] for r in third].count("failed") == 0
+    assert len(third) == ARTICLES  # the last run met every file, in the archive's order
+    assert [r["path"] for r in third] == [str(p) for p in files]
+    everything = added(first) + added(second) + added(third)
+    assert sorted(everything) == sorted(map(str, files))  # each added once, across the three runs
+    assert {r["path"] for r in third if r["outcome"] == "unchanged"} == set(added(first) + added(second))
+
+    library = Library(Settings(index_dir=tmp_path / "index"))
+    entries = library.entries()
+    assert sorted(e.source_path for e in entries) == sorted(map(str, files))
+    assert len({e.id for e in entries}) == ARTICLES
+    assert len(list(library.catalog.versions.iterdir())) == ARTICLES  # no half-added version left
+    for entry in entries:
+        assert load_article(library.article_path(entry.id)).sha256 == entry.text_sha256
+        manifest = IndexDirectory(library.index_dir(entry.id)).current_manifest()
+        assert manifest is not None and manifest.article_sha256 == entry.text_sha256
