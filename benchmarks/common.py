@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -236,3 +237,31 @@ def report(name: str, rows: dict[str, object]) -> None:
     for key, value in rows.items():
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
         print(f"  {key:<{width}}  {shown}")
+
+
+CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+
+
+@contextlib.contextmanager
+def chroma_server(data: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A ``chroma run`` on loopback over ``data``: its URL and process, stopped on leaving."""
+    port = free_port()
+    server = subprocess.Popen(
+        [CHROMA, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if Client(port).request("GET", "/api/v2/heartbeat")[0] == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            sys.exit("`chroma run` did not start")
+        yield f"http://127.0.0.1:{port}", server
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -17,7 +17,6 @@ import contextlib
 import itertools
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,8 +26,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import common
-
-CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
 
 
 def _children(pid: int) -> list[int]:
@@ -50,30 +47,6 @@ def _cpu(pids: list[int]) -> float:
         with contextlib.suppress(OSError):
             total += common.cpu_seconds(pid)
     return total
-
-
-@contextlib.contextmanager
-def _chroma_server(data: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = common.free_port()
-    server = subprocess.Popen(
-        [CHROMA, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                if common.Client(port).request("GET", "/api/v2/heartbeat")[0] == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            sys.exit("`chroma run` did not start")
-        yield f"http://127.0.0.1:{port}", server
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 @contextlib.contextmanager
@@ -170,7 +143,7 @@ def main() -> None:
         folder = Path(scratch)
         embedded = base | {"ASSISTANT_INDEX_DIR": str(folder / "embedded")}
         rows |= _run("embedded_1_worker", 1, embedded, args, questions, [])
-        with _chroma_server(folder / "chroma") as (url, chroma):
+        with common.chroma_server(folder / "chroma") as (url, chroma):
             env = base | {"ASSISTANT_CHROMA_URL": url, "ASSISTANT_INDEX_DIR": str(folder / "index")}
             built = subprocess.run(
                 [sys.executable, "-m", "assistant.cli", "index"], env=env, capture_output=True, text=True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +58,15 @@ class ArticleIndexes:
 
             self._reranker = CrossEncoderReranker(max_query_tokens=self.settings.rerank_query_tokens)
         return self._reranker
+
+    @contextlib.contextmanager
+    def embedding_with(self, embedder: Embedder) -> Iterator[None]:
+        """Build with ``embedder`` (of the same model: ``PrefetchedEmbeddings``) while inside."""
+        previous, self._embeddings = self._embeddings, embedder
+        try:
+            yield
+        finally:
+            self._embeddings = previous
 
     def model_id(self) -> str:
         """The embedding model's id, without loading it."""

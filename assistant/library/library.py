@@ -9,7 +9,7 @@ library's lock, one article at a time, so two ``assistant add`` processes queue 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from assistant.errors import AssistantError
 from assistant.index.builds import Manifest, silent
 from assistant.ingest.parse import parse_article
+from assistant.ingest.split import split_article
 from assistant.library.catalog import Progress
 from assistant.library.catalogs import Catalog, library_catalog
 from assistant.library.entry import LibraryEntry
@@ -30,8 +31,13 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.index.embedder import Embedder
+    from assistant.index.prefetched import PrefetchedEmbeddings
     from assistant.pipeline import Assistant
     from assistant.retrieve.rerank import CrossEncoderReranker
+
+
+# Articles whose texts ``add_many`` embeds in one call: fuller batches, a bounded wait before the first.
+WINDOW = 8
 
 
 class Outcome(StrEnum):
@@ -116,23 +122,59 @@ class Library:
     ) -> None:
         """``add`` each file in turn, telling ``done`` what became of it (a bad one is reported and
         skipped). What a killed run added stays added; running it again skips what is unchanged, so
-        it resumes. The router is brought in step once, at the end, not after each article."""
+        it resumes. The texts of ``WINDOW`` articles at a time are embedded in one call (fuller
+        batches: ``index/prefetched.py``), and the router is brought in step once, at the end."""
+        from assistant.index.prefetched import PrefetchedEmbeddings
+
+        embedder = PrefetchedEmbeddings(self.indexes.embeddings)
         tidy = True
         try:
-            for path in paths:
-                try:
-                    result: AddResult | AssistantError = self._add(path, silent, tidy=tidy)
-                    tidy = False  # once per run: the rest are this process's own changes
-                except AssistantError as error:
-                    result = error
-                done(path, result)
+            with self.indexes.embedding_with(embedder):
+                for window in _windows(paths, WINDOW):
+                    read = self._prefetch(window, embedder)
+                    for path in window:
+                        source = read[path]
+                        try:
+                            if isinstance(source, AssistantError):
+                                raise source
+                            result: AddResult | AssistantError = self._add(
+                                path, silent, tidy=tidy, source=source
+                            )
+                            tidy = False  # once per run: the rest are this process's own changes
+                        except AssistantError as error:
+                            result = error
+                        done(path, result)
+                    embedder.forget()
         finally:
             self._reroute()
 
-    def _add(self, path: Path, progress: Progress, *, tidy: bool) -> AddResult:
+    def _prefetch(
+        self, window: list[Path], embedder: PrefetchedEmbeddings
+    ) -> dict[Path, Source | AssistantError]:
+        """Each file of the window read (or why not), and the texts of those to be (re)indexed
+        embedded in one call; an unchanged file costs no embedding."""
+        read: dict[Path, Source | AssistantError] = {}
+        texts: list[str] = []
+        for path in window:
+            try:
+                source = read[path] = self._read(path)
+            except AssistantError as error:
+                read[path] = error
+                continue
+            existing = self._by_source(source.path)
+            if existing is None or not self._unchanged(existing, source):
+                sentences, passages = split_article(source.article)
+                texts += [s.text for s in sentences] + [p.text for p in passages]
+        embedder.prefetch(texts)
+        return read
+
+    def _read(self, path: Path) -> Source:
         settings = self.settings
         limits = HtmlLimits(settings.max_html_bytes, settings.max_html_tags, settings.html_parse_seconds)
-        source = read_source(path, settings.max_article_chars, limits)
+        return read_source(path, settings.max_article_chars, limits)
+
+    def _add(self, path: Path, progress: Progress, *, tidy: bool, source: Source | None = None) -> AddResult:
+        source = source or self._read(path)
         with self.catalog.locked(self.settings.index_lock_timeout, progress):
             if tidy:
                 self._realign_indexes()
@@ -246,3 +288,14 @@ class Library:
             self.indexes.restore(article_id, previous_index)
             raise
         return entry
+
+
+def _windows(paths: Iterable[Path], size: int) -> Iterator[list[Path]]:
+    window: list[Path] = []
+    for path in paths:
+        window.append(path)
+        if len(window) == size:
+            yield window
+            window = []
+    if window:
+        yield window
