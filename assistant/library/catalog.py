@@ -22,6 +22,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -34,6 +35,7 @@ from assistant.library.slugs import is_id
 ARTICLE_FILE = "article.txt"
 ENTRY_FILE = "entry.json"
 VERSIONS = ".versions"
+EPOCH = datetime.fromtimestamp(0, UTC)
 Progress = Callable[[str], None]
 
 
@@ -72,6 +74,17 @@ class LibraryCatalog:
 
     def article_path(self, article_id: str) -> Path:
         return self.root / article_id / ARTICLE_FILE
+
+    def changed_at(self) -> datetime | None:
+        """When the folder last changed (UTC), or None if there is none yet: adding, updating and
+        removing an article each replace or remove a link in it. One ``stat``: cheap enough to poll."""
+        try:
+            stamp = self.root.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise LibraryUnavailable(self._cannot("read", error)) from error
+        return EPOCH + timedelta(microseconds=stamp // 1000)
 
     # -- writing (hold ``locked()``) --
 

@@ -27,6 +27,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Literal
 
@@ -83,6 +84,15 @@ class ShelfPage:
 
     articles: tuple[ShelfArticle, ...]
     page: Page
+
+
+@dataclass(frozen=True)
+class LibraryState:
+    """What a server says of its library: how many articles it serves (the default one included) and
+    when an article was last added, updated or removed (UTC; None: never)."""
+
+    articles: int
+    changed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,12 @@ class Shelf:
         entries = self._library_entries()
         page = Page(self._count(entries), offset, limit)
         return ShelfPage(tuple(self._listed(entries, page.start, page.end)), page)
+
+    def library_state(self) -> LibraryState:
+        """How many articles are served and when the library last changed (``/healthz``): two ``stat``
+        calls, the entries re-read only when the library's folder changed, as for a question."""
+        entries = self._library_entries()
+        return LibraryState(articles=self._count(entries), changed_at=self.library.changed_at())
 
     def _count(self, entries: dict[str, LibraryEntry]) -> int:
         """The default article and the library's (the default may be one of them)."""

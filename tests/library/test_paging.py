@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -179,4 +180,29 @@ def test_the_configured_article_in_the_library_is_counted_and_listed_once(
     shelf = Shelf(Assistant(settings, embeddings=embedder), library)
     assert [a.id for a in shelf.page(0, 1).articles] == ["seed-copy"]
     assert [a.id for a in shelf.page(1, 1).articles] == ["lighthouse"]
-    assert shelf.page(1, 1).page.next_offset is None and len(shelf.articles()) == 2
+    assert shelf.page(1, 1).page.next_offset is None
+    assert shelf.library_state().articles == 2 == len(shelf.articles())
+
+
+def test_library_state_counts_the_articles_and_follows_each_change(
+    tmp_path: Path, embedder: HashingEmbedder, desk: Path
+) -> None:
+    settings = Settings(index_dir=tmp_path / "index")
+    library = Library(settings, embedder)
+    shelf = Shelf(Assistant(settings, embeddings=embedder), library)
+    never = shelf.library_state()
+    assert (never.articles, never.changed_at) == (1, None)  # no library folder yet: it never changed
+
+    before = datetime.now(UTC) - timedelta(seconds=1)  # a file's time may lag the clock a little
+    library.add(desk / "lighthouse.txt")
+    added = shelf.library_state()
+    assert added.articles == 2 and added.changed_at is not None
+    assert added.changed_at.tzinfo == UTC and before <= added.changed_at <= datetime.now(UTC)
+    assert added.changed_at == library.changed_at()
+
+    library.add(desk / "lighthouse.txt")  # unchanged: the folder is left alone
+    assert shelf.library_state() == added
+
+    library.remove("lighthouse")
+    removed = shelf.library_state()
+    assert removed.articles == 1 and removed.changed_at is not None and removed.changed_at >= added.changed_at
