@@ -5,10 +5,10 @@ Thin over ``Assistant``: the ``Shelf`` says which one answers about which articl
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
-from typing import Literal
+from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -23,7 +23,9 @@ from assistant.errors import (
     public_message,
 )
 from assistant.feedback import open_feedback_store
-from assistant.library.shelf import Shelf, ShelfArticle
+from assistant.library.errors import InvalidPage
+from assistant.library.paging import DEFAULT_LIMIT, MAX_LIMIT
+from assistant.library.shelf import Shelf, ShelfArticle, ShelfPage
 from assistant.library.slugs import ID_PATTERN
 from assistant.pipeline import Assistant
 from assistant.schema import ERROR_RESPONSES, AskResponse, ErrorResponse, Turn
@@ -101,7 +103,32 @@ class ArticleListing(BaseModel):
 
 
 class ArticleList(BaseModel):
-    articles: list[ArticleListing]
+    """One page of the articles: `next_offset` asks for the next one."""
+
+    articles: list[ArticleListing] = Field(
+        description="This page: the default article first (at offset 0), then the library's, by id."
+    )
+    total: int = Field(description="How many articles there are in all, the default one included.")
+    offset: int = Field(description="The `offset` asked for: how many articles come before this page.")
+    limit: int = Field(description="The `limit` asked for: at most this many articles are on the page.")
+    next_offset: int | None = Field(
+        description="The `offset` of the next page; null on the last page (or past the end)."
+    )
+
+    @classmethod
+    def of(cls, listed: ShelfPage) -> "ArticleList":
+        page = listed.page
+        return cls(
+            articles=[ArticleListing.of(a) for a in listed.articles],
+            total=page.total,
+            offset=page.offset,
+            limit=page.limit,
+            next_offset=page.next_offset,
+        )
+
+
+# The query parameters of `GET /api/articles`: (name, smallest, largest or None) for their 422 messages.
+PAGING = {"limit": (1, MAX_LIMIT), "offset": (0, None)}
 
 
 UNKNOWN_ARTICLE = {404: {"model": ErrorResponse, "description": "No article with this id."}}
@@ -114,8 +141,11 @@ class Health(BaseModel):
 
 
 def _explain(error: dict, max_question_chars: int) -> str:
-    """One validation problem in words: the question's own limits read as the issue states them."""
+    """One validation problem in words: the question's own limits read as the issue states them, and
+    a page's `limit` and `offset` say the range they take."""
     where = ".".join(str(part) for part in error["loc"] if part != "body") or "body"
+    if error["loc"][:1] == ("query",) and (name := where.removeprefix("query.")) in PAGING:
+        return str(InvalidPage.out_of_range(name, error.get("input"), *PAGING[name]))
     if where == "question" and error["type"] in {"string_too_short", "string_pattern_mismatch"}:
         return str(InvalidQuestion.empty())
     if where == "question" and error["type"] == "string_too_long":
@@ -238,10 +268,18 @@ def create_app(
         return AskResponse.of(scoped.attribute(answer))
 
     @api.get("/articles", response_model=ArticleList, responses=ERROR_RESPONSES)
-    async def articles() -> ArticleList:
-        """The articles questions can be about: the default one first, then the library's, by id."""
-        listed = await anyio.to_thread.run_sync(shelf.articles)
-        return ArticleList(articles=[ArticleListing.of(a) for a in listed])
+    async def articles(
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_LIMIT, description=f"At most this many articles (1 to {MAX_LIMIT:,}).")
+        ] = DEFAULT_LIMIT,
+        offset: Annotated[
+            int, Query(ge=0, description="Skip this many first: `next_offset` of the page before.")
+        ] = 0,
+    ) -> ArticleList:
+        """The articles questions can be about, a page at a time: the default one first, then the
+        library's, by id. Follow `next_offset` until it is null to see them all."""
+        listed = await anyio.to_thread.run_sync(shelf.page, offset, limit)
+        return ArticleList.of(listed)
 
     @app.get(
         "/healthz",

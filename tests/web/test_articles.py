@@ -68,7 +68,9 @@ def _check_cites_only(citations: list[dict], library: Library, article_id: str) 
 def test_articles_lists_the_default_first_then_the_library(client):
     response = client.get("/api/articles")
     assert response.status_code == 200
-    articles = response.json()["articles"]
+    body = response.json()
+    assert (body["total"], body["offset"], body["limit"], body["next_offset"]) == (3, 0, 100, None)
+    articles = body["articles"]
     assert [a["id"] for a in articles] == [DEFAULT_ID, "flood-barrier", "lighthouse"]
     assert articles[0]["default"] is True and articles[0]["source"] == "configured"
     flood = articles[1]
@@ -81,6 +83,54 @@ def test_articles_lists_the_default_first_then_the_library(client):
         "default": False,
     }
     assert flood["date"] and "2024" in flood["date"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 1000])
+def test_articles_pages_walk_the_whole_list_once_with_the_default_first(client, limit):
+    whole = client.get("/api/articles").json()["articles"]
+    walked, offset = [], 0
+    while offset is not None:
+        response = client.get("/api/articles", params={"limit": limit, "offset": offset})
+        assert response.status_code == 200
+        page = response.json()
+        assert (page["total"], page["offset"], page["limit"]) == (3, offset, limit)
+        assert page["articles"] and len(page["articles"]) <= limit
+        walked.extend(page["articles"])
+        offset = page["next_offset"]
+    assert walked == whole and len({a["id"] for a in walked}) == 3
+    assert walked[0]["id"] == DEFAULT_ID and walked[0]["default"] is True
+    past = client.get("/api/articles", params={"offset": 3}).json()
+    assert (past["articles"], past["total"], past["next_offset"]) == ([], 3, None)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": 0}, "limit takes a whole number from 1 to 1,000; got '0'"),
+        ({"limit": 1001}, "limit takes a whole number from 1 to 1,000; got '1001'"),
+        ({"limit": -1}, "limit takes a whole number from 1 to 1,000; got '-1'"),
+        ({"limit": "ten"}, "limit takes a whole number from 1 to 1,000; got 'ten'"),
+        ({"offset": -1}, "offset takes a whole number of at least 0; got '-1'"),
+        ({"offset": "1.5"}, "offset takes a whole number of at least 0; got '1.5'"),
+        ({"offset": ""}, "offset takes a whole number of at least 0; got ''"),
+    ],
+)
+def test_a_bad_page_is_a_422_saying_what_to_give(client, params, message):
+    response = client.get("/api/articles", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"invalid request: {message}"
+
+
+def test_paging_is_documented_in_the_schema(client):
+    schema = client.get("/openapi.json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/articles"]["get"]["parameters"]}
+    limit, offset = parameters["limit"]["schema"], parameters["offset"]["schema"]
+    assert (limit["type"], limit["minimum"], limit["maximum"], limit["default"]) == ("integer", 1, 1000, 100)
+    assert (offset["type"], offset["minimum"], offset["default"]) == ("integer", 0, 0)
+    assert all(p["description"] for p in parameters.values())
+    listed = schema["components"]["schemas"]["ArticleList"]["properties"]
+    assert set(listed) == {"articles", "total", "offset", "limit", "next_offset"}
+    assert all(field["description"] for field in listed.values())
 
 
 @pytest.mark.parametrize("article_id", sorted(QUESTIONS))
@@ -156,7 +206,8 @@ def test_article_added_while_serving_is_askable_then_removed_is_404(client, open
         body = client.post("/api/ask", json=question).json()
         assert body["answerable"] is True and "212" in body["answer"]
         _check_cites_only(body["citations"], library, "lakeshore-birds")
-        assert "lakeshore-birds" in [a["id"] for a in client.get("/api/articles").json()["articles"]]
+        listed = client.get("/api/articles").json()
+        assert "lakeshore-birds" in [a["id"] for a in listed["articles"]] and listed["total"] == 4
     finally:
         library.remove("lakeshore-birds")
     assert client.post("/api/ask", json=question).status_code == 404
