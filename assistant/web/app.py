@@ -2,8 +2,10 @@
 ``/v1``, ``/embed``, ``GET /healthz``, OpenAPI docs at ``/docs`` and ``/redoc``, and the chat page at ``/``.
 Thin over ``Assistant``: the ``Shelf`` says which one answers about which article."""
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Literal
 
@@ -25,7 +27,7 @@ from assistant.errors import (
 from assistant.feedback import open_feedback_store
 from assistant.library.errors import InvalidPage
 from assistant.library.paging import DEFAULT_LIMIT, MAX_LIMIT
-from assistant.library.shelf import Shelf, ShelfArticle, ShelfPage
+from assistant.library.shelf import LibraryState, Shelf, ShelfArticle, ShelfPage
 from assistant.library.slugs import ID_PATTERN
 from assistant.pipeline import Assistant
 from assistant.schema import ERROR_RESPONSES, AskResponse, ErrorResponse, Turn
@@ -35,7 +37,7 @@ from assistant.web.docs import add_offline_docs
 from assistant.web.errors import error_content
 from assistant.web.fairness import share_fairly
 from assistant.web.feedback import feedback_route
-from assistant.web.health import health_problem
+from assistant.web.health import health_problem, library_state
 from assistant.web.limits import limit_request_bodies
 from assistant.web.openai_compat import openai_router
 from assistant.web.page_auth import protect_the_page
@@ -134,10 +136,28 @@ PAGING = {"limit": (1, MAX_LIMIT), "offset": (0, None)}
 UNKNOWN_ARTICLE = {404: {"model": ErrorResponse, "description": "No article with this id."}}
 
 
+class LibraryHealth(BaseModel):
+    """The library as this worker serves it."""
+
+    articles: int = Field(
+        description="How many articles this worker answers about, the default one included."
+    )
+    changed_at: datetime | None = Field(
+        description="When an article was last added, updated or removed (ISO 8601, UTC); null: never."
+    )
+
+    @classmethod
+    def of(cls, state: LibraryState) -> "LibraryHealth":
+        return cls(articles=state.articles, changed_at=state.changed_at)
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
-    article: str
-    detail: str | None = None
+    article: str = Field(description="The title of the default article, the one probed.")
+    detail: str | None = Field(None, description="What is wrong, when degraded.")
+    library: LibraryHealth | None = Field(
+        None, description="The articles served; null when the library could not be read (see `detail`)."
+    )
 
 
 def _explain(error: dict, max_question_chars: int) -> str:
@@ -288,12 +308,20 @@ def create_app(
     )
     async def healthz() -> Health | JSONResponse:
         """Readiness: 200 `ok`, or 503 `degraded` when the index cannot be searched, the model does not
-        answer within ASSISTANT_HEALTH_TIMEOUT, or a new index could not be served with its article."""
-        problem = await health_problem(assistant, settings.health_timeout)
-        if problem is None:
-            return Health(status="ok", article=assistant.article.title)
-        degraded = Health(status="degraded", article=assistant.article.title, detail=public_message(problem))
-        return JSONResponse(status_code=503, content=degraded.model_dump())
+        answer within ASSISTANT_HEALTH_TIMEOUT, a new index could not be served with its article, or the
+        library cannot be read. `library` says how many articles this worker serves and when the
+        library last changed, so the workers behind one address can be seen to agree."""
+        seconds = settings.health_timeout
+        problem, (state, unread) = await asyncio.gather(
+            health_problem(assistant, seconds), library_state(shelf, seconds)
+        )
+        library = LibraryHealth.of(state) if state is not None else None
+        problems = [p for p in (problem, unread) if p is not None]
+        if not problems:
+            return Health(status="ok", article=assistant.article.title, library=library)
+        detail = public_message("; ".join(problems))
+        degraded = Health(status="degraded", article=assistant.article.title, detail=detail, library=library)
+        return JSONResponse(status_code=503, content=degraded.model_dump(mode="json"))
 
     feedback_route(api, shelf, settings)
     app.include_router(api)

@@ -7,6 +7,7 @@ article; the server runs while a third article is added and then removed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -131,6 +132,8 @@ def test_paging_is_documented_in_the_schema(client):
     listed = schema["components"]["schemas"]["ArticleList"]["properties"]
     assert set(listed) == {"articles", "total", "offset", "limit", "next_offset"}
     assert all(field["description"] for field in listed.values())
+    library = schema["components"]["schemas"]["LibraryHealth"]["properties"]
+    assert set(library) == {"articles", "changed_at"} and all(f["description"] for f in library.values())
 
 
 @pytest.mark.parametrize("article_id", sorted(QUESTIONS))
@@ -198,11 +201,25 @@ def test_openai_unknown_model_is_model_not_found(openai_client):
         assert "'gpt-4o'" in error["message"] and "lighthouse" in error["message"]
 
 
+def _library_health(client: httpx.Client) -> tuple[int, datetime]:
+    """``/healthz``'s ``library``: how many articles are served, and when the library last changed."""
+    health = client.get("/healthz")
+    assert health.status_code == 200, health.text
+    library = health.json()["library"]
+    changed_at = datetime.fromisoformat(library["changed_at"])
+    assert changed_at.utcoffset() == timedelta(0)
+    return library["articles"], changed_at
+
+
 def test_article_added_while_serving_is_askable_then_removed_is_404(client, openai_client, library):
     question = {"question": "How many bird species did the volunteers count?", "article": "lakeshore-birds"}
     assert client.post("/api/ask", json=question).status_code == 404
+    served, changed_at = _library_health(client)
+    assert served == 3 and changed_at == library.changed_at()
     library.add(BIRDS)
     try:
+        added = _library_health(client)
+        assert added[0] == 4 and added[1] > changed_at and added[1] == library.changed_at()
         body = client.post("/api/ask", json=question).json()
         assert body["answerable"] is True and "212" in body["answer"]
         _check_cites_only(body["citations"], library, "lakeshore-birds")
@@ -210,6 +227,8 @@ def test_article_added_while_serving_is_askable_then_removed_is_404(client, open
         assert "lakeshore-birds" in [a["id"] for a in listed["articles"]] and listed["total"] == 4
     finally:
         library.remove("lakeshore-birds")
+    removed = _library_health(client)
+    assert removed[0] == 3 and removed[1] > added[1]
     assert client.post("/api/ask", json=question).status_code == 404
     assert "lakeshore-birds" not in [m.id for m in openai_client.models.list()]
     with pytest.raises(openai.NotFoundError):
