@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from assistant.library.bulk import Tally
     from assistant.library.entry import LibraryEntry
     from assistant.library.library import Outcome
+    from assistant.library.paging import Page
 
 app = typer.Typer(
     help="Ask a news article questions; every answer cites the article verbatim.",
@@ -437,28 +438,74 @@ class _ProgressBar:
 
 @app.command("list")
 def list_articles(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help='Print the page as JSON: {"articles", "total", "offset", "limit", "next_offset"}.'
+        ),
+    ] = False,
+    limit: Annotated[
+        str | None,
+        typer.Option(
+            "--limit",
+            metavar="N",
+            help="Articles per page (default: 100); a last line gives the command for the next page.",
+        ),
+    ] = None,
+    offset: Annotated[
+        str | None,
+        typer.Option("--offset", metavar="K", help="Start after the first K articles (default: 0)."),
+    ] = None,
 ) -> None:
-    """List the library's articles: id, title, byline, date, size and source file."""
+    """List the library's articles, a page at a time: id, title, byline, date, size and source file."""
     import json
 
+    from assistant.library.paging import DEFAULT_LIMIT, Page, count
+
     try:
+        size = DEFAULT_LIMIT if limit is None else count("--limit", limit, 1)
+        skip = 0 if offset is None else count("--offset", offset, 0)
         library = _library()
         entries = library.entries()
     except AssistantError as error:
         _fail(error)
+    page = Page(len(entries), skip, size)
+    shown = page.take(entries)
     if as_json:
-        typer.echo(json.dumps([e.model_dump() for e in entries], indent=2, ensure_ascii=False))
+        listing = {
+            "articles": [e.model_dump() for e in shown],
+            "total": page.total,
+            "offset": page.offset,
+            "limit": page.limit,
+            "next_offset": page.next_offset,
+        }
+        typer.echo(json.dumps(listing, indent=2, ensure_ascii=False))
         return
     if not entries:
         typer.echo(f"No articles in {library.catalog.where} yet; add one with `assistant add FILE`.")
         return
-    for entry in entries:
+    for entry in shown:
         facts = [f"By {entry.byline}" if entry.byline else None, entry.date]
         facts.append(f"{entry.sentences:,} sentences, {entry.chars:,} characters")
         typer.echo(f"{entry.id}: {entry.title}")
         typer.echo(f"    {' · '.join(f for f in facts if f)}")
         typer.echo(f"    {entry.source_format}: {entry.source_path}")
+    if footer := _page_footer(page, DEFAULT_LIMIT):
+        typer.echo(footer)
+
+
+def _page_footer(page: Page, default_limit: int) -> str | None:
+    """Where the page lies and the command for the next one; None when the whole library is shown."""
+    if page.start == 0 and page.next_offset is None:
+        return None
+    if page.start == page.end:
+        past = f"No articles from offset {page.offset:,}: the library has {page.total:,}"
+        return f"{past}; first page: assistant list"
+    where = f"Showing {page.start + 1:,}–{page.end:,} of {page.total:,}"
+    if page.next_offset is None:
+        return where
+    size = f" --limit {page.limit}" if page.limit != default_limit else ""
+    return f"{where}; next: assistant list --offset {page.next_offset}{size}"
 
 
 @app.command("migrate-library")

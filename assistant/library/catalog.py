@@ -22,6 +22,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -36,6 +37,7 @@ ENTRY_FILE = "entry.json"
 VERSIONS = ".versions"
 # A folder changed this recently may change again within the same timestamp tick: read it again.
 RECENT_NS = 2_000_000_000
+EPOCH = datetime.fromtimestamp(0, UTC)
 Progress = Callable[[str], None]
 
 
@@ -96,12 +98,16 @@ class LibraryCatalog:
             return stat.st_ino, stat.st_mtime_ns, time.monotonic_ns()
         return stat.st_ino, stat.st_mtime_ns
 
-    def changed_at(self) -> float | None:
-        """When the library last changed (the folder's time), or None if it never did."""
+    def changed_at(self) -> datetime | None:
+        """When the folder last changed (UTC), or None if there is none yet: adding, updating and
+        removing an article each replace or remove a link in it. One ``stat``: cheap enough to poll."""
         try:
-            return os.stat(self.root).st_mtime
-        except OSError:
+            stamp = self.root.stat().st_mtime_ns
+        except FileNotFoundError:
             return None
+        except OSError as error:
+            raise LibraryUnavailable(self._cannot("read", error)) from error
+        return EPOCH + timedelta(microseconds=stamp // 1000)
 
     # -- writing (hold ``locked()``) --
 

@@ -9,6 +9,7 @@ as ``index.stores.factory.chroma_store`` picks where the index builds live: with
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,7 +43,9 @@ class Catalog(Protocol):
         """Compares equal until the library changes; cheap enough to ask per question."""
         ...
 
-    def changed_at(self) -> float | None: ...
+    def changed_at(self) -> datetime | None:
+        """When the library last changed (UTC), None if it never did; cheap (``/healthz`` polls it)."""
+        ...
 
     def locked(self, wait_seconds: float, progress: Progress) -> contextlib.AbstractContextManager[None]: ...
 

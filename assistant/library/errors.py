@@ -54,3 +54,16 @@ class LibraryUnavailable(AssistantError):
     """The library folder cannot be read or written; the message names it."""
 
     http_status: ClassVar[int] = 503
+
+
+class InvalidPage(AssistantError):
+    """A page of a listing was asked with an offset or a size it cannot have; the message says which."""
+
+    shown_chars: ClassVar[int] = 40  # how much of the bad value the message repeats
+
+    @classmethod
+    def out_of_range(cls, name: str, given: object, minimum: int, maximum: int | None) -> InvalidPage:
+        within = f"from {minimum:,} to {maximum:,}" if maximum is not None else f"of at least {minimum:,}"
+        shown = repr(given)
+        shown = shown if len(shown) <= cls.shown_chars else f"{shown[: cls.shown_chars - 1]}…"
+        return cls(f"{name} takes a whole number {within}; got {shown}")

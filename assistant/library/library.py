@@ -82,6 +82,10 @@ class Library:
             raise UnknownArticle.in_library(article_id, self.catalog.ids())
         return found
 
+    def changed_at(self) -> datetime | None:
+        """When an article was last added, updated or removed (UTC); None if the library never changed."""
+        return self.catalog.changed_at()
+
     def article_path(self, article_id: str) -> Path:
         """The article's ``article.txt``: the text its answers' offsets refer to."""
         self.entry(article_id)

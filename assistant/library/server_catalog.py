@@ -32,6 +32,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -113,8 +114,10 @@ class ServerLibraryCatalog:
         """Changes whenever the library does, on any host (read at most once a second)."""
         return self.records.stamp()
 
-    def changed_at(self) -> float | None:
-        return self.records.changed_at()
+    def changed_at(self) -> datetime | None:
+        """When any host last changed the library (UTC), as the stamp last read says; None: never."""
+        seconds = self.records.changed_at()
+        return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
 
     # -- writing (hold ``locked()``) --
 

@@ -24,7 +24,10 @@ import logging
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Literal
 
 from assistant.errors import AssistantError
@@ -32,6 +35,7 @@ from assistant.library.across import AcrossArticles
 from assistant.library.entry import LibraryEntry
 from assistant.library.errors import UnknownArticle
 from assistant.library.library import Library
+from assistant.library.paging import Page
 from assistant.library.router import ArticleRouter, reconcile_quietly
 from assistant.library.slugs import unique_slug
 from assistant.pipeline import Assistant
@@ -69,6 +73,23 @@ class ShelfArticle:
     date: str | None
     source: Literal["configured", "library"]
     default: bool
+
+
+@dataclass(frozen=True)
+class ShelfPage:
+    """One page of the shelf's articles, and where it lies in the whole list."""
+
+    articles: tuple[ShelfArticle, ...]
+    page: Page
+
+
+@dataclass(frozen=True)
+class LibraryState:
+    """What a server says of its library: how many articles it serves (the default one included) and
+    when an article was last added, updated or removed (UTC; None: never)."""
+
+    articles: int
+    changed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -121,23 +142,45 @@ class Shelf:
         return [self.default_id, *(i for i in self._library_entries() if i != self.default_id)]
 
     def articles(self) -> list[ShelfArticle]:
-        article = self.default.article
-        default = ShelfArticle(
-            id=self.default_id,
-            title=article.title,
-            byline=article.author,
-            date=article.dates[0] if article.dates else None,
-            source="configured",
-            default=True,
-        )
-        library = [
-            ShelfArticle(
+        """The default article first, then the library's, by id."""
+        return list(self._listed(self._library_entries(), 0, None))
+
+    def page(self, offset: int, limit: int) -> ShelfPage:
+        """``articles()[offset:offset + limit]`` and how many there are in all, from one reading of the
+        library; only the page's articles are made (a library of thousands is listed a page at a time)."""
+        entries = self._library_entries()
+        page = Page(self._count(entries), offset, limit)
+        return ShelfPage(tuple(self._listed(entries, page.start, page.end)), page)
+
+    def library_state(self) -> LibraryState:
+        """How many articles are served and when the library last changed (``/healthz``): two ``stat``
+        calls, the entries re-read only when the library's folder changed, as for a question."""
+        entries = self._library_entries()
+        return LibraryState(articles=self._count(entries), changed_at=self.library.changed_at())
+
+    def _count(self, entries: dict[str, LibraryEntry]) -> int:
+        """The default article and the library's (the default may be one of them)."""
+        return 1 + len(entries) - (self.default_id in entries)
+
+    def _listed(
+        self, entries: dict[str, LibraryEntry], start: int, stop: int | None
+    ) -> Iterator[ShelfArticle]:
+        """Articles ``[start:stop]`` of the listing; the entries outside it are skipped, not made."""
+        if start == 0 and stop != 0:
+            article = self.default.article
+            yield ShelfArticle(
+                id=self.default_id,
+                title=article.title,
+                byline=article.author,
+                date=article.dates[0] if article.dates else None,
+                source="configured",
+                default=True,
+            )
+        library = (e for e in entries.values() if e.id != self.default_id)  # listed from index 1 on
+        for e in islice(library, max(start - 1, 0), None if stop is None else max(stop - 1, 0)):
+            yield ShelfArticle(
                 id=e.id, title=e.title, byline=e.byline, date=e.date, source="library", default=False
             )
-            for e in self._library_entries().values()
-            if e.id != self.default_id
-        ]
-        return [default, *library]
 
     # -- answering --
 

@@ -2,13 +2,15 @@
 ``/v1``, ``/embed``, ``GET /healthz``, OpenAPI docs at ``/docs`` and ``/redoc``, and the chat page at ``/``.
 Thin over ``Assistant``: the ``Shelf`` says which one answers about which article."""
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from functools import partial
-from typing import Literal
+from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -23,7 +25,9 @@ from assistant.errors import (
     public_message,
 )
 from assistant.feedback import open_feedback_store
-from assistant.library.shelf import Shelf, ShelfArticle
+from assistant.library.errors import InvalidPage
+from assistant.library.paging import DEFAULT_LIMIT, MAX_LIMIT
+from assistant.library.shelf import LibraryState, Shelf, ShelfArticle, ShelfPage
 from assistant.library.slugs import ID_PATTERN
 from assistant.pipeline import Assistant
 from assistant.schema import ERROR_RESPONSES, AskResponse, ErrorResponse, Turn
@@ -33,7 +37,7 @@ from assistant.web.docs import add_offline_docs
 from assistant.web.errors import error_content
 from assistant.web.fairness import share_fairly
 from assistant.web.feedback import feedback_route
-from assistant.web.health import health_problem
+from assistant.web.health import health_problem, library_state
 from assistant.web.limits import limit_request_bodies
 from assistant.web.openai_compat import openai_router
 from assistant.web.page_auth import protect_the_page
@@ -101,21 +105,67 @@ class ArticleListing(BaseModel):
 
 
 class ArticleList(BaseModel):
-    articles: list[ArticleListing]
+    """One page of the articles: `next_offset` asks for the next one."""
+
+    articles: list[ArticleListing] = Field(
+        description="This page: the default article first (at offset 0), then the library's, by id."
+    )
+    total: int = Field(description="How many articles there are in all, the default one included.")
+    offset: int = Field(description="The `offset` asked for: how many articles come before this page.")
+    limit: int = Field(description="The `limit` asked for: at most this many articles are on the page.")
+    next_offset: int | None = Field(
+        description="The `offset` of the next page; null on the last page (or past the end)."
+    )
+
+    @classmethod
+    def of(cls, listed: ShelfPage) -> "ArticleList":
+        page = listed.page
+        return cls(
+            articles=[ArticleListing.of(a) for a in listed.articles],
+            total=page.total,
+            offset=page.offset,
+            limit=page.limit,
+            next_offset=page.next_offset,
+        )
+
+
+# The query parameters of `GET /api/articles`: (name, smallest, largest or None) for their 422 messages.
+PAGING = {"limit": (1, MAX_LIMIT), "offset": (0, None)}
 
 
 UNKNOWN_ARTICLE = {404: {"model": ErrorResponse, "description": "No article with this id."}}
 
 
+class LibraryHealth(BaseModel):
+    """The library as this worker serves it."""
+
+    articles: int = Field(
+        description="How many articles this worker answers about, the default one included."
+    )
+    changed_at: datetime | None = Field(
+        description="When an article was last added, updated or removed (ISO 8601, UTC); null: never."
+    )
+
+    @classmethod
+    def of(cls, state: LibraryState) -> "LibraryHealth":
+        return cls(articles=state.articles, changed_at=state.changed_at)
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
-    article: str
-    detail: str | None = None
+    article: str = Field(description="The title of the default article, the one probed.")
+    detail: str | None = Field(None, description="What is wrong, when degraded.")
+    library: LibraryHealth | None = Field(
+        None, description="The articles served; null when the library could not be read (see `detail`)."
+    )
 
 
 def _explain(error: dict, max_question_chars: int) -> str:
-    """One validation problem in words: the question's own limits read as the issue states them."""
+    """One validation problem in words: the question's own limits read as the issue states them, and
+    a page's `limit` and `offset` say the range they take."""
     where = ".".join(str(part) for part in error["loc"] if part != "body") or "body"
+    if error["loc"][:1] == ("query",) and (name := where.removeprefix("query.")) in PAGING:
+        return str(InvalidPage.out_of_range(name, error.get("input"), *PAGING[name]))
     if where == "question" and error["type"] in {"string_too_short", "string_pattern_mismatch"}:
         return str(InvalidQuestion.empty())
     if where == "question" and error["type"] == "string_too_long":
@@ -238,10 +288,18 @@ def create_app(
         return AskResponse.of(scoped.attribute(answer))
 
     @api.get("/articles", response_model=ArticleList, responses=ERROR_RESPONSES)
-    async def articles() -> ArticleList:
-        """The articles questions can be about: the default one first, then the library's, by id."""
-        listed = await anyio.to_thread.run_sync(shelf.articles)
-        return ArticleList(articles=[ArticleListing.of(a) for a in listed])
+    async def articles(
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_LIMIT, description=f"At most this many articles (1 to {MAX_LIMIT:,}).")
+        ] = DEFAULT_LIMIT,
+        offset: Annotated[
+            int, Query(ge=0, description="Skip this many first: `next_offset` of the page before.")
+        ] = 0,
+    ) -> ArticleList:
+        """The articles questions can be about, a page at a time: the default one first, then the
+        library's, by id. Follow `next_offset` until it is null to see them all."""
+        listed = await anyio.to_thread.run_sync(shelf.page, offset, limit)
+        return ArticleList.of(listed)
 
     @app.get(
         "/healthz",
@@ -250,12 +308,20 @@ def create_app(
     )
     async def healthz() -> Health | JSONResponse:
         """Readiness: 200 `ok`, or 503 `degraded` when the index cannot be searched, the model does not
-        answer within ASSISTANT_HEALTH_TIMEOUT, or a new index could not be served with its article."""
-        problem = await health_problem(assistant, settings.health_timeout)
-        if problem is None:
-            return Health(status="ok", article=assistant.article.title)
-        degraded = Health(status="degraded", article=assistant.article.title, detail=public_message(problem))
-        return JSONResponse(status_code=503, content=degraded.model_dump())
+        answer within ASSISTANT_HEALTH_TIMEOUT, a new index could not be served with its article, or the
+        library cannot be read. `library` says how many articles this worker serves and when the
+        library last changed, so the workers behind one address can be seen to agree."""
+        seconds = settings.health_timeout
+        problem, (state, unread) = await asyncio.gather(
+            health_problem(assistant, seconds), library_state(shelf, seconds)
+        )
+        library = LibraryHealth.of(state) if state is not None else None
+        problems = [p for p in (problem, unread) if p is not None]
+        if not problems:
+            return Health(status="ok", article=assistant.article.title, library=library)
+        detail = public_message("; ".join(problems))
+        degraded = Health(status="degraded", article=assistant.article.title, detail=detail, library=library)
+        return JSONResponse(status_code=503, content=degraded.model_dump(mode="json"))
 
     feedback_route(api, shelf, settings)
     app.include_router(api)

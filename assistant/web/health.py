@@ -4,6 +4,9 @@ The probe itself runs on one thread at a time (``Assistant.start_check``). A pro
 held elsewhere may be awaited by many requests, so waiting adds no thread and no callback per
 request: one event per probe and event loop, set when the probe finishes.
 
+The library's state (how many articles, when it last changed) is read on a worker thread, within the
+same timeout: one that cannot be read within it, or at all, makes the status ``degraded`` too.
+
 An answerer leaning on a model server (``Monitored``) adds its last failure: answers still come
 (extractive), but the status is ``degraded`` until a request or a probe here finds it working again.
 """
@@ -22,6 +25,7 @@ import anyio
 from assistant.answer.base import Monitored
 from assistant.delivery.deadline import too_slow
 from assistant.errors import AssistantError
+from assistant.library.shelf import LibraryState, Shelf
 from assistant.pipeline import Assistant
 
 logger = logging.getLogger(__name__)
@@ -87,3 +91,16 @@ async def _probe_problem(assistant: Assistant, seconds: float) -> str | None:
         return str(error)
     logger.error("the health probe failed unexpectedly", exc_info=error)
     return "the health probe failed unexpectedly; see the server log"
+
+
+async def library_state(shelf: Shelf, seconds: float) -> tuple[LibraryState | None, str | None]:
+    """The library as ``shelf`` serves it, or None and why it could not be read within ``seconds``.
+
+    Usually two ``stat`` calls; the entries are read again only after the library changed."""
+    try:
+        with anyio.fail_after(max(seconds, 0.0)):
+            return await anyio.to_thread.run_sync(shelf.library_state, abandon_on_cancel=True), None
+    except TimeoutError:
+        return None, str(too_slow("reading the library", seconds))
+    except AssistantError as error:
+        return None, str(error)

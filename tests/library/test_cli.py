@@ -90,8 +90,10 @@ def test_list_shows_every_article(env: dict[str, str], first_add: subprocess.Com
     at = lines.index("riverside-park: Council Approves Riverside Park After Two-Year Debate")
     assert lines[at + 1].startswith("    By Maria Lopez · 2024-03-12 · 16 sentences, ")
     assert lines[at + 2].startswith("    html: ") and lines[at + 2].endswith("riverside-park.html")
-    entries = json.loads(_run(env, "list", "--json").stdout)
+    listing = json.loads(_run(env, "list", "--json").stdout)
+    entries = listing["articles"]
     assert {e["id"] for e in entries} >= {"riverside-park", "lakeshore-birds"}
+    assert (listing["total"], listing["offset"], listing["next_offset"]) == (len(entries), 0, None)
     birds = next(e for e in entries if e["id"] == "lakeshore-birds")
     assert (birds["byline"], birds["date"], birds["source_format"]) == (
         "Grace Whitfield",
@@ -122,7 +124,9 @@ def test_changed_file_is_updated_under_its_id(
     updated = _run(env, "add", str(draft))
     assert updated.returncode == 0, updated.stderr
     assert updated.stdout.startswith("updated   lakeshore-birds: Volunteers Count 212 Bird Species")
-    [entry] = [e for e in json.loads(_run(env, "list", "--json").stdout) if e["id"] == "lakeshore-birds"]
+    [entry] = [
+        e for e in json.loads(_run(env, "list", "--json").stdout)["articles"] if e["id"] == "lakeshore-birds"
+    ]
     assert entry["updated_at"] >= entry["added_at"]
 
 
@@ -135,7 +139,7 @@ def test_remove_deletes_the_article_and_its_index(
         removed.stdout.strip()
         == "Removed harbor-ferry: Harbor Ferry Returns to Service After Engine Overhaul"
     )
-    assert "harbor-ferry" not in {e["id"] for e in json.loads(_run(env, "list", "--json").stdout)}
+    assert "harbor-ferry" not in {e["id"] for e in json.loads(_run(env, "list", "--json").stdout)["articles"]}
     assert not (workspace / "index" / "articles" / "harbor-ferry").exists()
 
 

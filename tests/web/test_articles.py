@@ -7,6 +7,7 @@ article; the server runs while a third article is added and then removed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -68,7 +69,9 @@ def _check_cites_only(citations: list[dict], library: Library, article_id: str) 
 def test_articles_lists_the_default_first_then_the_library(client):
     response = client.get("/api/articles")
     assert response.status_code == 200
-    articles = response.json()["articles"]
+    body = response.json()
+    assert (body["total"], body["offset"], body["limit"], body["next_offset"]) == (3, 0, 100, None)
+    articles = body["articles"]
     assert [a["id"] for a in articles] == [DEFAULT_ID, "flood-barrier", "lighthouse"]
     assert articles[0]["default"] is True and articles[0]["source"] == "configured"
     flood = articles[1]
@@ -81,6 +84,56 @@ def test_articles_lists_the_default_first_then_the_library(client):
         "default": False,
     }
     assert flood["date"] and "2024" in flood["date"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 1000])
+def test_articles_pages_walk_the_whole_list_once_with_the_default_first(client, limit):
+    whole = client.get("/api/articles").json()["articles"]
+    walked, offset = [], 0
+    while offset is not None:
+        response = client.get("/api/articles", params={"limit": limit, "offset": offset})
+        assert response.status_code == 200
+        page = response.json()
+        assert (page["total"], page["offset"], page["limit"]) == (3, offset, limit)
+        assert page["articles"] and len(page["articles"]) <= limit
+        walked.extend(page["articles"])
+        offset = page["next_offset"]
+    assert walked == whole and len({a["id"] for a in walked}) == 3
+    assert walked[0]["id"] == DEFAULT_ID and walked[0]["default"] is True
+    past = client.get("/api/articles", params={"offset": 3}).json()
+    assert (past["articles"], past["total"], past["next_offset"]) == ([], 3, None)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": 0}, "limit takes a whole number from 1 to 1,000; got '0'"),
+        ({"limit": 1001}, "limit takes a whole number from 1 to 1,000; got '1001'"),
+        ({"limit": -1}, "limit takes a whole number from 1 to 1,000; got '-1'"),
+        ({"limit": "ten"}, "limit takes a whole number from 1 to 1,000; got 'ten'"),
+        ({"offset": -1}, "offset takes a whole number of at least 0; got '-1'"),
+        ({"offset": "1.5"}, "offset takes a whole number of at least 0; got '1.5'"),
+        ({"offset": ""}, "offset takes a whole number of at least 0; got ''"),
+    ],
+)
+def test_a_bad_page_is_a_422_saying_what_to_give(client, params, message):
+    response = client.get("/api/articles", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"invalid request: {message}"
+
+
+def test_paging_is_documented_in_the_schema(client):
+    schema = client.get("/openapi.json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/articles"]["get"]["parameters"]}
+    limit, offset = parameters["limit"]["schema"], parameters["offset"]["schema"]
+    assert (limit["type"], limit["minimum"], limit["maximum"], limit["default"]) == ("integer", 1, 1000, 100)
+    assert (offset["type"], offset["minimum"], offset["default"]) == ("integer", 0, 0)
+    assert all(p["description"] for p in parameters.values())
+    listed = schema["components"]["schemas"]["ArticleList"]["properties"]
+    assert set(listed) == {"articles", "total", "offset", "limit", "next_offset"}
+    assert all(field["description"] for field in listed.values())
+    library = schema["components"]["schemas"]["LibraryHealth"]["properties"]
+    assert set(library) == {"articles", "changed_at"} and all(f["description"] for f in library.values())
 
 
 @pytest.mark.parametrize("article_id", sorted(QUESTIONS))
@@ -148,17 +201,34 @@ def test_openai_unknown_model_is_model_not_found(openai_client):
         assert "'gpt-4o'" in error["message"] and "lighthouse" in error["message"]
 
 
+def _library_health(client: httpx.Client) -> tuple[int, datetime]:
+    """``/healthz``'s ``library``: how many articles are served, and when the library last changed."""
+    health = client.get("/healthz")
+    assert health.status_code == 200, health.text
+    library = health.json()["library"]
+    changed_at = datetime.fromisoformat(library["changed_at"])
+    assert changed_at.utcoffset() == timedelta(0)
+    return library["articles"], changed_at
+
+
 def test_article_added_while_serving_is_askable_then_removed_is_404(client, openai_client, library):
     question = {"question": "How many bird species did the volunteers count?", "article": "lakeshore-birds"}
     assert client.post("/api/ask", json=question).status_code == 404
+    served, changed_at = _library_health(client)
+    assert served == 3 and changed_at == library.changed_at()
     library.add(BIRDS)
     try:
+        added = _library_health(client)
+        assert added[0] == 4 and added[1] > changed_at and added[1] == library.changed_at()
         body = client.post("/api/ask", json=question).json()
         assert body["answerable"] is True and "212" in body["answer"]
         _check_cites_only(body["citations"], library, "lakeshore-birds")
-        assert "lakeshore-birds" in [a["id"] for a in client.get("/api/articles").json()["articles"]]
+        listed = client.get("/api/articles").json()
+        assert "lakeshore-birds" in [a["id"] for a in listed["articles"]] and listed["total"] == 4
     finally:
         library.remove("lakeshore-birds")
+    removed = _library_health(client)
+    assert removed[0] == 3 and removed[1] > added[1]
     assert client.post("/api/ask", json=question).status_code == 404
     assert "lakeshore-birds" not in [m.id for m in openai_client.models.list()]
     with pytest.raises(openai.NotFoundError):

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 from assistant import Assistant, Settings
 from assistant.cli import app
 from assistant.ingest.parse import load_article
+from assistant.library import Library
 from assistant.settings import DEFAULT_ARTICLE
 from benchmarks.common import Client
 from tests.conftest import free_port
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.integration
 ASSISTANT = str(Path(sys.executable).parent / "assistant")
 ADDED = "Fragments of the missiles were later catalogued by the Zagros Heritage Institute in Kermanshah."
 NEW_QUESTION = "Who catalogued the missile fragments?"
+LIGHTHOUSE = Path(__file__).resolve().parents[1] / "ingest" / "articles" / "lighthouse.txt"
 
 
 @dataclass
@@ -191,6 +194,22 @@ def test_chroma_outage_is_a_503_and_degraded_health_then_heals_without_restarts(
         assert client.ask("Who wrote this piece?")["answerable"]
         assert _answering_pid(client, workers.port, workers.pids) == pid  # the same worker process
     assert workers.process.poll() is None
+
+
+def test_every_worker_says_on_healthz_which_library_it_serves(workers, by_worker, embeddings):
+    """Workers behind one address can be seen to agree: each says how many articles it serves and when
+    the library last changed, and each follows an article added by another process."""
+    for pid, client in by_worker.items():
+        status, body = client.request("GET", "/healthz")
+        assert (status, json.loads(body)["library"]) == (200, {"articles": 1, "changed_at": None}), pid
+    settings = Settings(index_dir=workers.index_dir, chroma_url=workers.chroma.url)
+    library = Library(settings, embeddings)  # the workers' library: the same index directory
+    library.add(LIGHTHOUSE)  # what `assistant add` does on another host
+    for pid, client in by_worker.items():
+        status, body = client.request("GET", "/healthz")
+        served = json.loads(body)["library"]
+        assert (status, served["articles"]) == (200, 2), pid
+        assert datetime.fromisoformat(served["changed_at"]) == library.changed_at(), pid
 
 
 def test_several_workers_without_a_chroma_server_are_refused_in_one_line():
