@@ -28,6 +28,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant import file_lock
+from assistant.library.claims import Claim
 from assistant.library.entry import LibraryEntry
 from assistant.library.errors import LibraryBusy, LibraryUnavailable
 from assistant.library.slugs import is_id
@@ -35,6 +36,7 @@ from assistant.library.slugs import is_id
 ARTICLE_FILE = "article.txt"
 ENTRY_FILE = "entry.json"
 VERSIONS = ".versions"
+CLAIMS = ".claims"
 # A folder changed this recently may change again within the same timestamp tick: read it again.
 RECENT_NS = 2_000_000_000
 EPOCH = datetime.fromtimestamp(0, UTC)
@@ -108,6 +110,38 @@ class LibraryCatalog:
         except OSError as error:
             raise LibraryUnavailable(self._cannot("read", error)) from error
         return EPOCH + timedelta(microseconds=stamp // 1000)
+
+    # -- claims (``claims.py``; taken and read holding ``locked()``) --
+
+    def claims(self) -> dict[str, Claim]:
+        """The live claims by article id; dead ones (their process gone) are deleted."""
+        live: dict[str, Claim] = {}
+        with contextlib.suppress(OSError):
+            for path in (self.root / CLAIMS).glob("*.json"):
+                try:
+                    claim = Claim.model_validate_json(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError, ValidationError):
+                    claim = None
+                if claim is not None and claim.alive():
+                    live[claim.article_id] = claim
+                else:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+        return live
+
+    def claim(self, claim: Claim) -> None:
+        try:
+            (self.root / CLAIMS).mkdir(parents=True, exist_ok=True)
+            _write_synced(self.root / CLAIMS / f"{claim.article_id}.json", claim.model_dump_json())
+        except OSError as error:
+            raise LibraryUnavailable(self._cannot("write", error)) from error
+
+    def release(self, claim: Claim) -> None:
+        """End this process's claim (left alone if the file now holds another's)."""
+        path = self.root / CLAIMS / f"{claim.article_id}.json"
+        with contextlib.suppress(OSError, ValueError, ValidationError):
+            if Claim.model_validate_json(path.read_text(encoding="utf-8")) == claim:
+                path.unlink()
 
     # -- writing (hold ``locked()``) --
 
@@ -192,11 +226,13 @@ class LibraryCatalog:
             return None
 
     def _remove_leftovers(self) -> None:
-        """Versions no link points at and half-made links: what a crash mid-way left behind."""
+        """Versions no link points at and half-made links: what a crash mid-way left behind (not the
+        versions of articles another process is adding now: it will publish them)."""
+        claimed = set(self.claims())  # read first: under the lock, claims are only ever released
         live = {target.name for article_id in self.ids() if (target := self._target(self.root / article_id))}
         with contextlib.suppress(OSError):
             for folder in self.versions.iterdir():
-                if folder.name not in live:
+                if folder.name not in live and folder.name.split(".", 1)[0] not in claimed:
                     shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(OSError):
             for stray in self.root.glob(".*.link"):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.library.catalog import LibraryCatalog, Progress
+from assistant.library.claims import Claim
 from assistant.library.entry import LibraryEntry
 
 if TYPE_CHECKING:
@@ -46,6 +47,14 @@ class Catalog(Protocol):
     def changed_at(self) -> datetime | None:
         """When the library last changed (UTC), None if it never did; cheap (``/healthz`` polls it)."""
         ...
+
+    def claims(self) -> dict[str, Claim]:
+        """The live claims (``claims.py``) by article id; dead ones are deleted. Hold ``locked()``."""
+        ...
+
+    def claim(self, claim: Claim) -> None: ...
+
+    def release(self, claim: Claim) -> None: ...
 
     def locked(self, wait_seconds: float, progress: Progress) -> contextlib.AbstractContextManager[None]: ...
 

@@ -9,6 +9,7 @@ library's lock, one article at a time, so two ``assistant add`` processes queue 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,8 +23,9 @@ from assistant.ingest.parse import parse_article
 from assistant.ingest.split import split_article
 from assistant.library.catalog import Progress
 from assistant.library.catalogs import Catalog, library_catalog
+from assistant.library.claims import Claim, Claimed
 from assistant.library.entry import LibraryEntry
-from assistant.library.errors import SourceUnusable, UnknownArticle
+from assistant.library.errors import LibraryBusy, SourceUnusable, UnknownArticle
 from assistant.library.indexes import ArticleIndexes
 from assistant.library.slugs import unique_slug
 from assistant.library.sources import HtmlLimits, Source, read_source
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 
 # Articles whose texts ``add_many`` embeds in one call: fuller batches, a bounded wait before the first.
 WINDOW = 8
+# Seconds between looks at whether another process finished adding the file this one was given too.
+CLAIM_POLL_SECONDS = 0.5
 
 
 class Outcome(StrEnum):
@@ -115,9 +119,10 @@ class Library:
     def add(self, path: Path, progress: Progress = silent) -> AddResult:
         """Add the file, replace its changed version (keeping its id), or do nothing if unchanged.
 
-        The file is read and checked before the lock is taken; a bad one changes nothing.
+        The file is read and checked before the lock is taken; a bad one changes nothing. Another
+        process adding the same file now is waited for (up to ASSISTANT_INDEX_LOCK_TIMEOUT).
         """
-        result = self._add(path, progress, tidy=True)
+        result = self._add_one(self._read(path), progress, tidy=True)
         self._reroute()
         return result
 
@@ -126,68 +131,134 @@ class Library:
     ) -> None:
         """``add`` each file in turn, telling ``done`` what became of it (a bad one is reported and
         skipped). What a killed run added stays added; running it again skips what is unchanged, so
-        it resumes. The texts of ``WINDOW`` articles at a time are embedded in one call (fuller
-        batches: ``index/prefetched.py``), and the router is brought in step once, at the end."""
+        it resumes. ``WINDOW`` files at a time are claimed (``claims.py``) and their texts embedded
+        in one call (fuller batches: ``index/prefetched.py``); files another indexer claimed are
+        skipped and met again at the end, so indexers given one archive share it. The router is
+        brought in step once, at the end."""
         from assistant.index.prefetched import PrefetchedEmbeddings
 
         embedder = PrefetchedEmbeddings(self.indexes.embeddings)
+        deferred: list[tuple[Path, Source]] = []
         tidy = True
         try:
             with self.indexes.embedding_with(embedder):
                 for window in _windows(paths, WINDOW):
-                    read = self._prefetch(window, embedder)
-                    for path in window:
-                        source = read[path]
-                        try:
-                            if isinstance(source, AssistantError):
-                                raise source
-                            result: AddResult | AssistantError = self._add(
-                                path, silent, tidy=tidy, source=source
-                            )
-                            tidy = False  # once per run: the rest are this process's own changes
-                        except AssistantError as error:
-                            result = error
-                        done(path, result)
-                    embedder.forget()
+                    deferred += self._add_window(window, embedder, done, tidy=tidy)
+                    tidy = False  # once per run: the rest are this process's own changes
+                for path, source in deferred:  # another indexer's: added by now, or waited for
+                    try:
+                        result: AddResult | AssistantError = self._add_one(source, silent, tidy=False)
+                    except AssistantError as error:
+                        result = error
+                    done(path, result)
         finally:
             self._reroute()
 
-    def _prefetch(
-        self, window: list[Path], embedder: PrefetchedEmbeddings
-    ) -> dict[Path, Source | AssistantError]:
-        """Each file of the window read (or why not), and the texts of those to be (re)indexed
-        embedded in one call; an unchanged file costs no embedding."""
+    def _add_window(
+        self,
+        window: list[Path],
+        embedder: PrefetchedEmbeddings,
+        done: Callable[[Path, AddResult | AssistantError], None],
+        *,
+        tidy: bool,
+    ) -> list[tuple[Path, Source]]:
+        """Read, claim, embed and add one window's files; those another process claimed, returned."""
         read: dict[Path, Source | AssistantError] = {}
-        texts: list[str] = []
         for path in window:
             try:
-                source = read[path] = self._read(path)
+                read[path] = self._read(path)
             except AssistantError as error:
                 read[path] = error
-                continue
-            existing = self._by_source(source.path)
-            if existing is None or not self._unchanged(existing, source):
-                sentences, passages = split_article(source.article)
+        sources = {path: s for path, s in read.items() if not isinstance(s, AssistantError)}
+        plans = dict(zip(sources, self._plan(list(sources.values()), tidy, silent), strict=True))
+        texts = []
+        for path, plan in plans.items():
+            if isinstance(plan, Claimed):
+                sentences, passages = split_article(sources[path].article)
                 texts += [s.text for s in sentences] + [p.text for p in passages]
-        embedder.prefetch(texts)
-        return read
+        deferred = []
+        try:
+            embedder.prefetch(texts)
+            for path in window:
+                plan = plans.get(path)
+                if path not in sources:
+                    done(path, read[path])  # type: ignore[arg-type]
+                elif plan is None:
+                    deferred.append((path, sources[path]))
+                elif isinstance(plan, AddResult):
+                    done(path, plan)
+                else:
+                    try:
+                        result: AddResult | AssistantError = self._add_claimed(sources[path], plan, silent)
+                    except AssistantError as error:
+                        result = error
+                    done(path, result)
+        finally:
+            embedder.forget()
+            for plan in plans.values():  # claims not reached (interrupted): ended, nothing was written
+                if isinstance(plan, Claimed):
+                    self.catalog.release(plan.claim)
+        return deferred
 
     def _read(self, path: Path) -> Source:
         settings = self.settings
         limits = HtmlLimits(settings.max_html_bytes, settings.max_html_tags, settings.html_parse_seconds)
         return read_source(path, settings.max_article_chars, limits)
 
-    def _add(self, path: Path, progress: Progress, *, tidy: bool, source: Source | None = None) -> AddResult:
-        source = source or self._read(path)
+    def _add_one(self, source: Source, progress: Progress, *, tidy: bool) -> AddResult:
+        """Add one file, waiting while another process is adding that same file."""
+        deadline = time.monotonic() + self.settings.index_lock_timeout
+        announced = False
+        while (plan := self._plan([source], tidy, progress)[0]) is None:
+            if time.monotonic() >= deadline:
+                msg = (
+                    f"another process is adding {str(source.path)!r} to {self.catalog.where}; wait for it "
+                    "to finish and try again (or raise ASSISTANT_INDEX_LOCK_TIMEOUT)"
+                )
+                raise LibraryBusy(msg)
+            if not announced:
+                progress("Another process is adding this file; waiting for it…")
+                announced = True
+            time.sleep(CLAIM_POLL_SECONDS)
+        if isinstance(plan, AddResult):
+            return plan
+        return self._add_claimed(source, plan, progress)
+
+    def _plan(
+        self, sources: list[Source], tidy: bool, progress: Progress
+    ) -> list[AddResult | Claimed | None]:
+        """For each file, briefly under the library's lock: unchanged (its ``AddResult``), claimed by
+        this process to be added (``Claimed``: its id decided), or None: another process is adding it."""
         with self.catalog.locked(self.settings.index_lock_timeout, progress):
+            claims = self.catalog.claims()
             if tidy:
-                self._realign_indexes()
-            existing = self._by_source(source.path)
-            if existing is not None and self._unchanged(existing, source):
-                return AddResult(Outcome.UNCHANGED, existing)
-            article_id = existing.id if existing else unique_slug(source.path.stem, set(self.catalog.ids()))
-            entry = self._publish(article_id, source, existing, progress)
-        return AddResult(Outcome.UPDATED if existing else Outcome.ADDED, entry)
+                self._realign_indexes(skip=set(claims))
+            busy = {c.source_path for c in claims.values()}
+            taken = set(self.catalog.ids()) | set(claims)
+            plans: list[AddResult | Claimed | None] = []
+            for source in sources:
+                path = str(source.path)
+                existing = None if path in busy else self._by_source(source.path)
+                if path in busy:
+                    plans.append(None)
+                elif existing is not None and self._unchanged(existing, source):
+                    plans.append(AddResult(Outcome.UNCHANGED, existing))
+                else:
+                    article_id = existing.id if existing else unique_slug(source.path.stem, taken)
+                    claim = Claim.mine(article_id, path)
+                    self.catalog.claim(claim)
+                    taken.add(article_id)
+                    busy.add(path)
+                    plans.append(Claimed(claim, existing))
+            return plans
+
+    def _add_claimed(self, source: Source, claimed: Claimed, progress: Progress) -> AddResult:
+        """Index and publish a claimed file (the lock is taken only to publish); the claim ends."""
+        try:
+            entry = self._publish(claimed.claim.article_id, source, claimed.existing, progress)
+        finally:
+            self.catalog.release(claimed.claim)
+        return AddResult(Outcome.UPDATED if claimed.existing else Outcome.ADDED, entry)
 
     def adopt(self, entry: LibraryEntry, text: str, progress: Progress = silent) -> Outcome:
         """Take in an article of another library (``assistant migrate-library``) under its own id and
@@ -208,15 +279,22 @@ class Library:
             def adopted(manifest: Manifest) -> LibraryEntry:
                 return entry.model_copy(update={"sentences": manifest.sentences})
 
-            self._publish_version(entry.id, text, adopted, progress)
+            self._publish_version(entry.id, text, adopted, progress, holding_lock=True)
         self._reroute()
         return Outcome.UPDATED if existing is not None else Outcome.ADDED
 
     def remove(self, article_id: str, progress: Progress = silent) -> LibraryEntry:
         """Remove the article and its index; ``UnknownArticle`` if there is none with this id."""
         with self.catalog.locked(self.settings.index_lock_timeout, progress):
-            self._realign_indexes()
+            claims = self.catalog.claims()
+            self._realign_indexes(skip=set(claims))
             entry = self.entry(article_id)
+            if article_id in claims:
+                msg = (
+                    f"another process is adding a new version of {article_id!r} right now; remove it "
+                    "once that is done"
+                )
+                raise LibraryBusy(msg)
             self.catalog.remove(article_id)
             self.indexes.remove(article_id)
             self._reroute()
@@ -230,11 +308,12 @@ class Library:
         wait = self.settings.index_lock_timeout
         reconcile_quietly(ArticleRouter(self.indexes), self.catalog.entries(), wait)
 
-    def _realign_indexes(self) -> None:
+    def _realign_indexes(self, skip: set[str] | None = None) -> None:
         """Each article's current index build is of its current text: what a process killed mid-update
         may have left otherwise is put right before anything else changes."""
         for entry in self.catalog.entries():
-            self.indexes.realign(entry.id, entry.text_sha256)
+            if entry.id not in (skip or set()):  # being added now: its new build is not a leftover
+                self.indexes.realign(entry.id, entry.text_sha256)
 
     def _by_source(self, path: Path) -> LibraryEntry | None:
         return self.catalog.by_source(str(path))
@@ -273,20 +352,28 @@ class Library:
         return self._publish_version(article_id, source.text, described, progress)
 
     def _publish_version(
-        self, article_id: str, text: str, describe: Callable[[Manifest], LibraryEntry], progress: Progress
+        self,
+        article_id: str,
+        text: str,
+        describe: Callable[[Manifest], LibraryEntry],
+        progress: Progress,
+        *,
+        holding_lock: bool = False,
     ) -> LibraryEntry:
         """Write the new version and its index; only then make it the article's current version.
 
         Should anything fail before that (or the process be interrupted), the new version is deleted
         and the index built before it is made current again: the old version stays whole.
         """
+        wait = self.settings.index_lock_timeout
         version = self.catalog.write_version(article_id, text)
         previous_index = self.indexes.current(article_id)
         try:
             manifest = self.indexes.build(article_id, self.catalog.text_path(version), progress)
             entry = describe(manifest)
             self.catalog.write_entry(version, entry)
-            self.catalog.publish(article_id, version)
+            with contextlib.nullcontext() if holding_lock else self.catalog.locked(wait, progress):
+                self.catalog.publish(article_id, version)
         except BaseException:
             self.catalog.discard(version)
             self.indexes.restore(article_id, previous_index)

@@ -41,6 +41,7 @@ from assistant.errors import IndexUnavailable
 from assistant.index.stores.lease import Holder
 from assistant.index.stores.server_records import Record, ServerRecords
 from assistant.library.catalog import Progress
+from assistant.library.claims import Claim
 from assistant.library.entry import LibraryEntry
 from assistant.library.errors import LibraryBusy, LibraryUnavailable
 from assistant.library.slugs import is_id
@@ -118,6 +119,38 @@ class ServerLibraryCatalog:
         """When any host last changed the library (UTC), as the stamp last read says; None: never."""
         seconds = self.records.changed_at()
         return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
+
+    # -- claims (``claims.py``; taken and read holding ``locked()``) --
+
+    def claims(self) -> dict[str, Claim]:
+        """The live claims by article id; dead ones (their process gone, or expired) are deleted."""
+        live: dict[str, Claim] = {}
+        dead = []
+        for row in self._find({"kind": "claim"}):
+            try:
+                claim = Claim.model_validate_json(row.document)
+            except (ValueError, ValidationError):
+                claim = None
+            if claim is not None and claim.alive():
+                live[claim.article_id] = claim
+            else:
+                dead.append(row.id)
+        if dead:
+            with contextlib.suppress(IndexUnavailable):
+                self.records.delete(dead)
+        return live
+
+    def claim(self, claim: Claim) -> None:
+        metadata = {"kind": "claim", "article": claim.article_id, "source_path": claim.source_path}
+        with self._unavailable("write"):
+            self.records.put([Record(_claim_id(claim.article_id), claim.model_dump_json(), metadata)])
+
+    def release(self, claim: Claim) -> None:
+        """End this process's claim (left alone if the record now holds another's)."""
+        with contextlib.suppress(IndexUnavailable, ValueError, ValidationError):
+            found = self.records.get([_claim_id(claim.article_id)]).get(_claim_id(claim.article_id))
+            if found is not None and Claim.model_validate_json(found.document) == claim:
+                self.records.delete([_claim_id(claim.article_id)])
 
     # -- writing (hold ``locked()``) --
 
@@ -197,17 +230,12 @@ class ServerLibraryCatalog:
             shutil.rmtree(self._cache / article_id, ignore_errors=True)
 
     def _remove_leftovers(self) -> None:
-        """Texts no entry names: what a process killed between writing a text and publishing left."""
-        live = {
-            (str(r.metadata.get("article")), str(r.metadata.get("version")))
-            for r in self._find({"kind": "entry"})
-        }
+        """Texts no entry names: what a process killed between writing a text and publishing left (not
+        the texts of articles another process is adding now: it will publish them)."""
+        claimed = set(self.claims())  # read first: under the lock, claims are only ever released
+        live = {_named(r) for r in self._find({"kind": "entry"}, include_documents=False)}
         texts = self._find({"kind": "text"}, include_documents=False)
-        stray = [
-            r.id
-            for r in texts
-            if (str(r.metadata.get("article")), str(r.metadata.get("version"))) not in live
-        ]
+        stray = [r.id for r in texts if _named(r) not in live and _named(r)[0] not in claimed]
         if stray:
             with contextlib.suppress(IndexUnavailable):
                 self.records.delete(stray)
@@ -282,6 +310,10 @@ def cache_candidates(index_dir: Path, url: str) -> list[Path]:
 def _named(record: Record) -> tuple[str, str]:
     """The (article, version) a text or entry record is of."""
     return str(record.metadata.get("article")), str(record.metadata.get("version"))
+
+
+def _claim_id(article_id: str) -> str:
+    return f"claim:{article_id}"
 
 
 def _entry_id(article_id: str) -> str:

@@ -22,10 +22,12 @@ from assistant.ingest.parse import load_article
 from assistant.library import Library
 from assistant.settings import Settings
 from benchmarks.generated import generated_articles, paragraph_pool
+from tests.index.chroma_server import ChromaServer
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 50
 SMALL = (2, 3)  # paragraphs per generated article
+SHARED = 24  # articles two indexers share
 
 _COMMAND = """
 import sys
@@ -38,11 +40,11 @@ cli.app(sys.argv[1:])
 """
 
 
-def _archive(folder: Path) -> list[Path]:
+def _archive(folder: Path, count: int = ARTICLES) -> list[Path]:
     _, pool = paragraph_pool()
     folder.mkdir()
     files = []
-    for n, text in enumerate(generated_articles(ARTICLES, pool, seed=7, paragraphs=SMALL), start=1):
+    for n, text in enumerate(generated_articles(count, pool, seed=7, paragraphs=SMALL), start=1):
         path = folder / f"{n // 10}" / f"report-{n:03}.txt"  # nested: the folder is walked
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -51,9 +53,9 @@ def _archive(folder: Path) -> list[Path]:
     return files
 
 
-def _add(env: dict[str, str], folder: Path, stop_after: int | None = None, how: int = signal.SIGKILL):
-    """Run ``assistant add --json FOLDER``; with ``stop_after``, signal it once that many files are done."""
-    process = subprocess.Popen(
+def _start(env: dict[str, str], folder: Path) -> subprocess.Popen[str]:
+    """``assistant add --json FOLDER`` as a process of its own."""
+    return subprocess.Popen(
         [sys.executable, "-c", _COMMAND, "add", "--json", str(folder)],
         cwd=ROOT,
         env=env,
@@ -61,6 +63,11 @@ def _add(env: dict[str, str], folder: Path, stop_after: int | None = None, how: 
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _add(env: dict[str, str], folder: Path, stop_after: int | None = None, how: int = signal.SIGKILL):
+    """Run ``assistant add --json FOLDER``; with ``stop_after``, signal it once that many files are done."""
+    process = _start(env, folder)
     assert process.stdout is not None
     reports = []
     for line in process.stdout:
@@ -107,3 +114,42 @@ def test_an_archive_stopped_twice_and_resumed_ends_with_every_article_once(tmp_p
         assert load_article(library.article_path(entry.id)).sha256 == entry.text_sha256
         manifest = IndexDirectory(library.index_dir(entry.id)).current_manifest()
         assert manifest is not None and manifest.article_sha256 == entry.text_sha256
+
+
+@pytest.mark.integration
+def test_two_indexers_given_one_archive_share_it_on_one_server(tmp_path: Path) -> None:
+    """Two hosts' indexers run on the same archive against one ``chroma run``: each file is added by
+    one of them (the other skips it while claimed, then finds it unchanged), none twice, none half."""
+    files = _archive(tmp_path / "archive", SHARED)
+    chroma = ChromaServer(tmp_path / "chroma").start()
+    try:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+        base |= {"PYTHONPATH": str(ROOT), "ASSISTANT_CHROMA_URL": chroma.url}
+        processes = [
+            _start(base | {"ASSISTANT_INDEX_DIR": str(tmp_path / host)}, tmp_path / "archive")
+            for host in "ab"
+        ]
+        reports = []
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=600)
+            assert process.returncode == 0, stderr
+            reports.append([json.loads(line) for line in stdout.splitlines()])
+        for report in reports:
+            assert sorted(r["path"] for r in report) == sorted(map(str, files))  # each met every file
+        added = [r["path"] for report in reports for r in report if r["outcome"] == "added"]
+        assert sorted(added) == sorted(map(str, files))  # each added by exactly one of them
+
+        library = Library(Settings(index_dir=tmp_path / "reader", chroma_url=chroma.url))
+        entries = library.entries()
+        assert sorted(e.source_path for e in entries) == sorted(map(str, files))
+        assert library.catalog.claims() == {}
+        texts = library.catalog.records.find({"kind": "text"}, documents=False)
+        rows = library.catalog.records.find({"kind": "entry"}, documents=False)
+        named = sorted((r.metadata["article"], r.metadata["version"]) for r in rows)
+        assert named == sorted((r.metadata["article"], r.metadata["version"]) for r in texts)
+        assert len(texts) == SHARED  # each entry's text there, and no unpublished version left
+        for entry in entries:
+            manifest = library.indexes.directory(entry.id).current_manifest()
+            assert manifest is not None and manifest.article_sha256 == entry.text_sha256
+    finally:
+        chroma.stop()
