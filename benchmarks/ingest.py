@@ -16,11 +16,13 @@ timed by wrapping the function that does it (nothing in ``assistant/`` is change
 - catalog: the rest: the library's lock, records and texts, the index's pointer and lock.
 
 Reported per stage in ms per article, for the articles that took the library from each checkpoint
-(1, 10, 100, 1,000 by default) to the next, so a stage that grows with the library shows as a
+(8, 104, 1,000 by default: whole windows of the bulk add, whose one embedding call is timed on the
+window's first article) to the next, so a stage that grows with the library shows as a
 growing figure. The warm per-article cost is set against the embedding time of that article's texts
 (the issue's goal: at most 1.5 x). With ``--indexers N`` N processes share the archive (each meets the
 files in the same order; a file another indexer is adding is skipped and met again later) and the
-run's wall time is set against one indexer's.
+run's wall time is set against one indexer's. At the end the seed article's golden questions (the
+archive's first file) are asked of it alone and across all articles: what a large library costs an answer.
 
     .venv/bin/python benchmarks/ingest.py [--articles 1000] [--store embedded|server] [--indexers 1]
 """
@@ -31,6 +33,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,15 +46,20 @@ from typing import Any
 import common
 from generated import generated_articles, paragraph_pool
 
+SEED_ARTICLE = common.ROOT / "assistant" / "data" / "henningsen-2017-iran-missile-strike.txt"
 STAGES = ("parse", "tagging", "embedding", "suggestions", "store", "router", "catalog")
-CHECKPOINTS = (1, 10, 100, 1000, 10000)
+# Multiples of the bulk add's window (8): a window's one embedding call is timed on its first article,
+# so a range of whole windows shares it out right.
+CHECKPOINTS = (8, 104, 1000, 10000)
 SAMPLE = 50  # articles whose texts are embedded alone, for the yardstick
 
 
 def write_archive(folder: Path, count: int, paragraphs: tuple[int, int]) -> list[Path]:
+    """The seed article first (the questions asked at the end are its golden ones), then generated ones."""
     _, pool = paragraph_pool()
-    files = []
-    for n, text in enumerate(generated_articles(count, pool, paragraphs=paragraphs), start=1):
+    folder.mkdir(parents=True)
+    files = [Path(shutil.copy(SEED_ARTICLE, folder / "000-seed.txt"))]
+    for n, text in enumerate(generated_articles(count - 1, pool, paragraphs=paragraphs), start=2):
         path = folder / f"{n // 100:03}" / f"article-{n:05}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -82,7 +90,9 @@ class Stopwatch:
         return spent
 
 
-def ingest(index_dir: str, chroma_url: str | None, files: list[str], label: str) -> dict[str, Any]:
+def ingest(
+    index_dir: str, chroma_url: str | None, files: list[str], label: str, asked: int
+) -> dict[str, Any]:
     """One indexer: add every file with ``Library.add_many``; per article, the seconds of each stage."""
     import assistant.index.builds as builds
     import assistant.library.library as library_module
@@ -124,7 +134,33 @@ def ingest(index_dir: str, chroma_url: str | None, files: list[str], label: str)
     library.add_many([Path(f) for f in files], done)
     router = watch.take().get("router", 0.0)
     span = (started_at, time.time())
-    return {"rows": rows, "span": span, "router_at_end": router, "alone": _embedding_alone(embeddings, files)}
+    answers = _answers(library, Path(files[0]), asked) if asked else {}
+    alone = _embedding_alone(embeddings, files)
+    return {"rows": rows, "span": span, "router_at_end": router, "alone": alone, "answers": answers}
+
+
+def _answers(library: Any, seed: Path, count: int) -> dict[str, float]:
+    """The seed article's golden questions asked of it alone and across every article (the router's
+    one search, then at most three articles' evidence): p50 and p95 of each, every question asked once
+    untimed first (as ``library_size.py`` does: the articles they route to opened)."""
+    from assistant.library.shelf import ALL, Shelf
+
+    seed_id = library.catalog.by_source(str(seed.resolve())).id
+    questions = common.golden_questions(count)
+    alone = library.assistant(seed_id)
+    across = Shelf(alone, library).scoped(ALL, across=True).assistant
+    figures: dict[str, float] = {}
+    for name, assistant in (("one_article", alone), ("all_articles", across)):
+        for question in questions:  # warm: every article a question routes to opened once
+            assistant.ask(question)
+        spent = []
+        for question in questions:
+            began = time.perf_counter()
+            assistant.ask(question)
+            spent.append(1000 * (time.perf_counter() - began))
+        figures |= {f"{name}_{k}": v for k, v in common.summary_ms(spent).items()}
+    figures["all_over_one_p50"] = figures["all_articles_p50_ms"] / figures["one_article_p50_ms"]
+    return figures
 
 
 def _embedding_alone(embeddings: Any, files: list[str], sample: int = SAMPLE) -> float:
@@ -169,6 +205,7 @@ def main() -> None:
     parser.add_argument("--store", choices=("embedded", "server"), default="embedded")
     parser.add_argument("--indexers", type=int, default=1)
     parser.add_argument("--paragraphs", default="3,6", help="Paragraphs per article, as LOW,HIGH.")
+    parser.add_argument("--ask", type=int, default=20, help="Golden questions asked at the end (0: none).")
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
     low, high = (int(n) for n in args.paragraphs.split(","))
@@ -184,7 +221,10 @@ def main() -> None:
             context = get_context("spawn")
             with context.Pool(args.indexers) as pool:
                 jobs = [
-                    pool.apply_async(ingest, (str(root / f"host-{n}"), url, files, f"indexer {n + 1}"))
+                    pool.apply_async(
+                        ingest,
+                        (str(root / f"host-{n}"), url, files, f"indexer {n + 1}", args.ask if n == 0 else 0),
+                    )
                     for n in range(args.indexers)
                 ]
                 results = [job.get() for job in jobs]
@@ -203,6 +243,7 @@ def main() -> None:
         "added_by_indexer": [sum(r["outcome"] == "added" for r in res["rows"]) for res in results],
         "router_at_end_s": [res["router_at_end"] for res in results],
         "embedding_alone_ms": results[0]["alone"],
+        "answers": results[0]["answers"],
         "stages": _stage_table(rows, checkpoints, results[0]["alone"]) if rows else [],
     }
     if rows:

@@ -1,7 +1,7 @@
 """A question across all articles: answered from the one article that answers it best, and named.
 
 The router (``assistant.library.router``) names the few articles whose sentences lie nearest the
-question; each of those gives its ``Evidence`` as a question about it alone would (its own standalone
+question; each of those asked gives its ``Evidence`` as a question about it alone would (its own standalone
 query, retrieval and cross-encoder ranking). The cross-encoder's logit scores (question, sentence)
 whatever article the sentence is in, so the article whose best sentence scores highest is the one
 answered from, by its own answerer: the citations are that article's, checked against its text, each
@@ -13,10 +13,15 @@ Follow-ups stay with the article that answered: the previous answer's ``From “
 and when the question leans on that answer (``Query.is_follow_up``: it borrows words from the turn
 before) it is answered from that article alone. A question that stands on its own is routed afresh.
 
+The candidates are asked in the router's order, and the first whose own answerer states an answer
+(``answered``, by its fitted decline model) ends the search: a question the nearest article answers
+costs one article's retrieval, as a scoped question does. Only when it does not are the next ones
+asked, and the best of those asked is chosen as above.
+
 Per question: one query embedding and one router search, then for each of at most
 ``Routing.articles`` candidates (plus the configured article when the library does not hold it) one
-query embedding and one cross-encoder pass over its candidate pool: the same however many articles
-there are.
+query embedding and one cross-encoder pass over its candidate pool, most often only the first's: the
+same however many articles there are.
 """
 
 from __future__ import annotations
@@ -95,6 +100,12 @@ def without_names(history: Sequence[Turn]) -> list[Turn]:
     ]
 
 
+def _answers(candidate: Candidate, evidence: Evidence) -> bool:
+    """Whether this article's own extractive answerer states an answer from this evidence (its fitted
+    decline model, not a new threshold): a few milliseconds, no model run."""
+    return answer(candidate.assistant.extractive, evidence).status == "answered"
+
+
 def _best_logit(evidence: Evidence) -> float:
     return evidence.ranked[0].rerank if evidence.ranked else -math.inf
 
@@ -138,7 +149,9 @@ class AcrossArticles:
             if candidate.source.id not in asked:
                 evidence = candidate.assistant.evidence(cleaned, turns, cancel=cancel)
                 asked[candidate.source.id] = Chosen(candidate, evidence)
-        order = [c.source.id for c in routed]
+                if _answers(candidate, evidence):
+                    break  # the nearest article that answers: the others are not asked
+        order = [c.source.id for c in routed if c.source.id in asked]
         chosen = [asked[i] for i in order] + [c for i, c in asked.items() if i not in order]
         return max(chosen, key=lambda c: _best_logit(c.evidence))  # max keeps the first of equals
 

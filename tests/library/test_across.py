@@ -135,8 +135,13 @@ def test_per_question_work_is_bounded(shelf: Shelf, monkeypatch: pytest.MonkeyPa
     for article_id, (question, _) in QUESTIONS.items():
         asked.clear()
         across.ask(question)
-        # the router's few, plus the configured article (not in the library, so not in the router)
-        assert 1 <= len(asked) <= ROUTING.articles + 1, (article_id, asked)
+        if article_id == DEFAULT_ID:  # not in the router: asked after the router's few, which do not answer
+            assert len(asked) == ROUTING.articles + 1 and asked[-1] == shelf.default.article.title, asked
+        else:  # the nearest article answers it: the others are not asked (a scoped question's cost)
+            assert len(asked) == 1, (article_id, asked)
+    asked.clear()
+    across.ask(OFF_TOPIC)  # no article answers: the router's few, plus the configured article
+    assert 2 <= len(asked) <= ROUTING.articles + 1, asked
     assert len(shelf.ids()) == len(FILES) + 1 > ROUTING.articles + 1
 
 
