@@ -134,9 +134,17 @@ def ingest(
     library.add_many([Path(f) for f in files], done)
     router = watch.take().get("router", 0.0)
     span = (started_at, time.time())
+    memory = common.rss_mb(os.getpid())  # what a process that added them holds (models included)
     answers = _answers(library, Path(files[0]), asked) if asked else {}
     alone = _embedding_alone(embeddings, files)
-    return {"rows": rows, "span": span, "router_at_end": router, "alone": alone, "answers": answers}
+    return {
+        "rows": rows,
+        "span": span,
+        "router_at_end": router,
+        "alone": alone,
+        "answers": answers,
+        "rss_after_mb": memory["rss_mb"],
+    }
 
 
 def _answers(library: Any, seed: Path, count: int) -> dict[str, float]:
@@ -242,6 +250,7 @@ def main() -> None:
         "articles_per_minute": 60 * args.articles / wall,
         "added_by_indexer": [sum(r["outcome"] == "added" for r in res["rows"]) for res in results],
         "router_at_end_s": [res["router_at_end"] for res in results],
+        "rss_after_adding_mb": [res["rss_after_mb"] for res in results],
         "embedding_alone_ms": results[0]["alone"],
         "answers": results[0]["answers"],
         "stages": _stage_table(rows, checkpoints, results[0]["alone"]) if rows else [],

@@ -203,11 +203,14 @@ class IndexDirectory:
             (SENTENCE, [_sentence_record(s) for s in sentences], vectors[: len(sentences)]),
             (PASSAGE, [_passage_record(p) for p in passages], vectors[len(sentences) :]),
         )
-        for unit, records, unit_vectors in units:
-            name = manifest.collection_name(unit)
-            collections.create(name)
-            ids, texts, metadatas = [r[0] for r in records], [r[1] for r in records], [r[2] for r in records]
-            collections.add(name, ids, unit_vectors, metadatas, documents=texts)
+        # Closed once written: a process adding an archive would otherwise keep an embedded store open
+        # per article (several MB each); the build is opened again to be served.
+        with collections:
+            for unit, records, unit_vectors in units:
+                name = manifest.collection_name(unit)
+                collections.create(name)
+                ids, texts = [r[0] for r in records], [r[1] for r in records]
+                collections.add(name, ids, unit_vectors, [r[2] for r in records], documents=texts)
         self.catalog.publish(build_name, asdict(manifest))
         progress(f"Index ready: {self.describe(build_dir)}")
         self.catalog.remove_old(keep=build_name, prefix=f"article-{article.source_id}-", units=UNITS)
