@@ -38,7 +38,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.errors import IndexUnavailable
-from assistant.index.stores.lease import Holder
+from assistant.index.stores.lease import Holder, refusal
 from assistant.index.stores.server_records import Record, ServerRecords
 from assistant.library.catalog import Progress
 from assistant.library.claims import Claim
@@ -159,11 +159,8 @@ class ServerLibraryCatalog:
         """Hold the library's lock on the server; wait for another writer up to ``wait_seconds``."""
 
         def busy(holder: Holder) -> LibraryBusy:
-            return LibraryBusy(
-                f"another process ({holder.owner}) is adding or removing articles in {self.where} since "
-                f"{holder.since}; wait for it to finish and try again (or raise "
-                f"ASSISTANT_INDEX_LOCK_TIMEOUT; a dead holder's lock lapses at {holder.expires})"
-            )
+            fix = "wait for it to finish and try again (or raise ASSISTANT_INDEX_LOCK_TIMEOUT)"
+            return LibraryBusy(refusal(holder, f"adding or removing articles in {self.where}", fix))
 
         with self._unavailable("lock"), self.records.locked(LOCK, wait_seconds, progress, busy):
             if not self._tidied:  # once per process: it reads every row's metadata

@@ -230,3 +230,24 @@ def test_indexes_of_different_scopes_on_one_server_keep_their_own_current_build(
         assert directory.staleness(article, HashingEmbedder.model_id) is None
     assert IndexDirectory(tmp_path / "default", chroma_store(chroma_server.url)).current_build() is None
     assert {f"{POINTER}-first-article", f"{POINTER}-second-article"} <= chroma_server.collections()
+
+
+def test_a_build_whose_process_died_before_publishing_is_deleted_by_the_next_one(chroma_server, tmp_path):
+    """The old builds are deleted by name, never by listing the server's every collection (which
+    grows with every article on it): a build marked as begun but never published is one of them."""
+    article = Assistant(Settings(index_dir=tmp_path / "unused"), embeddings=HashingEmbedder()).article
+    directory = IndexDirectory(tmp_path / "host", chroma_store(chroma_server.url), scope="crashy")
+    with directory.locked(0, print):
+        first = directory.build(article, HashingEmbedder(), print).name
+    with directory.locked(0, print):  # a process writes half a build, then dies without publishing it
+        dead = directory.catalog.begin("20990101T000000-deadbeef").name
+        with directory.store.collections(directory.catalog.build_path(dead)) as collections:
+            collections.create(f"article-{article.source_id}-{dead}-sentences")
+    assert any(dead in name for name in chroma_server.collections())
+    for _ in range(2):
+        with directory.locked(0, print):
+            directory.build(article, HashingEmbedder(), print)
+    names = chroma_server.collections()
+    assert not any(dead in name for name in names)  # the dead build's collection, by name
+    assert not any(first in name for name in names)  # the oldest whole build, two builds on
+    assert len([n for n in names if n.startswith(f"article-{article.source_id}-crashy.")]) == 4

@@ -206,8 +206,13 @@ def test_every_worker_says_on_healthz_which_library_it_serves(workers, by_worker
     library = Library(settings, embeddings)  # the workers' library: the same index directory
     library.add(LIGHTHOUSE)  # what `assistant add` does on another host
     for pid, client in by_worker.items():
-        status, body = client.request("GET", "/healthz")
-        served = json.loads(body)["library"]
+        deadline = time.monotonic() + 15  # each worker reads the library's stamp at most once a second
+        while True:
+            status, body = client.request("GET", "/healthz")
+            served = json.loads(body)["library"]
+            if (status, served["articles"]) == (200, 2) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert (status, served["articles"]) == (200, 2), pid
         assert datetime.fromisoformat(served["changed_at"]) == library.changed_at(), pid
 

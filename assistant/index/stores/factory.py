@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from assistant.errors import InvalidConfiguration
@@ -9,6 +10,9 @@ from assistant.index.stores.base import BuildStore
 from assistant.index.stores.embedded import EmbeddedStore
 from assistant.index.stores.server_records import ServerRecords
 from assistant.index.stores.shared_client import SharedClientStore, http_client
+
+_SERVERS: dict[str, SharedClientStore] = {}
+_SERVERS_LOCK = threading.Lock()
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -31,13 +35,22 @@ def chroma_store(url: str | None = None, client: ClientAPI | None = None) -> Bui
         where = f"the given Chroma client ({type(client).__name__})"
         return SharedClientStore(lambda: client, where, catalog_on_server=False)
     if url:
-        where = f"the Chroma server at {url}"
-        return SharedClientStore(lambda: http_client(url), where, catalog_on_server=True)
+        return _server_store(url)
     return EmbeddedStore()
+
+
+def _server_store(url: str) -> SharedClientStore:
+    """One store, so one client, per server and process: a chromadb ``HttpClient`` is never freed
+    (about 1.6 MB each), and adding an archive asks for the store several times per article."""
+    with _SERVERS_LOCK:
+        store = _SERVERS.get(url)
+        if store is None:
+            where = f"the Chroma server at {url}"
+            store = _SERVERS[url] = SharedClientStore(lambda: http_client(url), where, catalog_on_server=True)
+        return store
 
 
 def server_records(url: str, name: str) -> ServerRecords:
     """The records of the collection ``name`` on the Chroma server at ``url`` (what hosts share besides
     the index builds: the library)."""
-    where = f"the Chroma server at {url}"
-    return ServerRecords(SharedClientStore(lambda: http_client(url), where, catalog_on_server=True), name)
+    return ServerRecords(_server_store(url), name)

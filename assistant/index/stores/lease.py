@@ -48,6 +48,14 @@ class Holder:
     expires: str
 
 
+def refusal(holder: Holder, doing: str, fix: str) -> str:
+    """Why a lock was not taken, in words a user can act on: who holds it, since when, until when."""
+    return (
+        f"another process ({holder.owner}) is {doing} since {holder.since}; {fix} (if that process died, "
+        f"its lock lapses at {holder.expires})"
+    )
+
+
 class Lease:
     """One attempt at the lock named ``name``; renewed on a thread while held."""
 
