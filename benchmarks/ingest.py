@@ -213,6 +213,7 @@ def main() -> None:
     parser.add_argument("--store", choices=("embedded", "server"), default="embedded")
     parser.add_argument("--indexers", type=int, default=1)
     parser.add_argument("--paragraphs", default="3,6", help="Paragraphs per article, as LOW,HIGH.")
+    parser.add_argument("--threads", type=int, help="Cap each indexer's torch threads (1: one core each).")
     parser.add_argument("--ask", type=int, default=20, help="Golden questions asked at the end (0: none).")
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
@@ -246,6 +247,7 @@ def main() -> None:
         "articles": args.articles,
         "paragraphs": [low, high],
         "indexers": args.indexers,
+        "threads_per_indexer": args.threads,
         "wall_s": wall,
         "articles_per_minute": 60 * args.articles / wall,
         "added_by_indexer": [sum(r["outcome"] == "added" for r in res["rows"]) for res in results],

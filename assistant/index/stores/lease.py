@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60.0
-RETRY_SECONDS = 0.2
+RETRY_SECONDS = 0.05  # a held library lock is held briefly (a claim, a publish): look again soon
 
 
 def utc(seconds: float) -> str:
