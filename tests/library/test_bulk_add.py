@@ -27,10 +27,12 @@ from tests.index.chroma_server import ChromaServer
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 50
 SMALL = (2, 3)  # paragraphs per generated article
-SHARED = 24  # articles two indexers share
+SHARED = 16  # articles two indexers share
 
 _COMMAND = """
-import sys
+import signal, sys
+# Ctrl-C as a terminal delivers it: a pytest-xdist worker ignores SIGINT, and its children inherit that.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import assistant.cli as cli
 from assistant.library import Library
 from assistant.settings import load_settings
