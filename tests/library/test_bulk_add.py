@@ -155,3 +155,36 @@ def test_two_indexers_given_one_archive_share_it_on_one_server(tmp_path: Path) -
             assert manifest is not None and manifest.article_sha256 == entry.text_sha256
     finally:
         chroma.stop()
+
+
+@pytest.mark.integration
+def test_on_a_terminal_one_progress_bar_covers_the_whole_job(tmp_path: Path) -> None:
+    """Standard error a terminal (a pseudo-terminal here): one bar for all the files, articles done of
+    all and the rate, then the summary line."""
+    _archive(tmp_path / "archive", 3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"PYTHONPATH": str(ROOT), "ASSISTANT_INDEX_DIR": str(tmp_path / "index"), "COLUMNS": "120"}
+    leader, follower = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _COMMAND, "add", str(tmp_path / "archive")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal's other end closed: the process is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.wait(timeout=300) == 0
+    text = shown.decode("utf-8", "replace")
+    assert "Adding articles" in text and "3/3" in text, text
+    assert "/min" in text or "/s" in text, text  # the rate
+    assert "Done: 3 added, 0 updated, 0 unchanged, 0 failed of 3 files" in text
