@@ -1,4 +1,4 @@
-"""Command line: ``assistant index | ask | serve | eval | tune | add | list | remove | feedback export``.
+"""Command line: ``assistant index | ask | serve | eval | tune | tune-judge | add | list | remove | …``.
 
 Thin: formats what ``Assistant`` returns."""
 
@@ -247,6 +247,71 @@ def tune_command(
         _fail(error)
     out.write_text(weights.to_json(), encoding="utf-8")
     typer.echo(json.dumps(weights.provenance, indent=2))
+    typer.echo(f"Wrote {out}")
+
+
+SHIPPED_JUDGE_FIT = SHIPPED_FIT.with_name("fitted_judge.json")
+
+
+@app.command("tune-judge")
+def tune_judge_command(
+    squad2: Annotated[
+        Path, typer.Option(help="Folder of the shared SQuAD 2.0 sets (only to find the shared dev set).")
+    ] = SHARED_SQUAD2,
+    out: Annotated[
+        Path, typer.Option(help="Where to write the fit (default: the shipped fitted_judge.json).")
+    ] = SHIPPED_JUDGE_FIT,
+    max_added_false_declines: Annotated[
+        float,
+        typer.Option(
+            help="Share of the training answerables the judge may turn away, beyond the engine's own."
+        ),
+    ] = 0.03,
+    rows: Annotated[
+        Path | None, typer.Option(help="Also write every question's row here (JSON lines), to refit offline.")
+    ] = None,
+    from_rows: Annotated[
+        Path | None,
+        typer.Option(help="Refit from the rows an earlier run wrote (--rows), without the model."),
+    ] = None,
+) -> None:
+    """Refit how the LLM's judgement combines with the engine's confidence (needs ASSISTANT_LLM_BASE_URL)."""
+    import json
+
+    from assistant.tuning import default_sets
+    from assistant.tuning_judge import seed_sets, tune_judge
+
+    if from_rows is not None:
+        from assistant.tuning_judge import fitted_with_report, read_rows
+
+        try:
+            model_name, train_rows, held_out_rows = read_rows(from_rows)
+            model = fitted_with_report(train_rows, held_out_rows, max_added_false_declines, model_name)
+        except (OSError, ValueError, TypeError, KeyError) as error:
+            _fail(ValueError(f"--from-rows {from_rows}: {error}"))
+        out.write_text(model.to_json(), encoding="utf-8")
+        typer.echo(json.dumps(model.provenance, indent=2))
+        typer.echo(f"Wrote {out}")
+        return
+    settings = _settings()
+    if not settings.llm_enabled:
+        _fail(
+            ValueError(
+                "tune-judge needs the model server: set ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL"
+            )
+        )
+    checkout = Path(__file__).resolve().parent.parent
+    train, held_out = seed_sets(*default_sets(checkout, squad2))
+    missing = [str(s.questions) for s in (*train, *held_out) if not s.questions.is_file()]
+    if missing:
+        _fail(ValueError(f"tuning needs the question sets of a checkout; missing: {', '.join(missing)}"))
+    settings = settings.model_copy(update={"llm_judge": "on"})  # fitting for the configured model
+    try:
+        model = tune_judge(settings, train, held_out, max_added_false_declines, _progress, rows)
+    except (AssistantError, OSError, ValueError) as error:
+        _fail(error)
+    out.write_text(model.to_json(), encoding="utf-8")
+    typer.echo(json.dumps(model.provenance, indent=2))
     typer.echo(f"Wrote {out}")
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer.base import Partial, answer, stream_answer
-from assistant.answer.factory import make_answerer, make_extractive
+from assistant.answer.factory import make_answerer, make_extractive, make_question_writer
 from assistant.article import Article, Sentence
 from assistant.cancellation import Cancel
 from assistant.errors import IndexUnavailable
@@ -55,8 +55,11 @@ class Stages:
     retrieval: Retrieval
     evidence_chain: Runnable
     """``Question`` → ``Evidence``: ``Retrieval.understand``, then ``Retrieval.gather``."""
+    model_evidence_chain: Runnable
+    """The evidence chain after a model rewrote a follow-up to stand alone, when one is configured
+    (``assistant.answer.llm.standalone``); else the evidence chain itself."""
     chain: Runnable
-    """``Question`` → ``Answer``: the evidence chain, then the configured answerer."""
+    """``Question`` → ``Answer``: the model's evidence chain, then the configured answerer."""
 
 
 class Assistant:
@@ -79,6 +82,7 @@ class Assistant:
         self.reranker = reranker or CrossEncoderReranker(max_query_tokens=self.settings.rerank_query_tokens)
         self.extractive = make_extractive(self.settings)
         self.answerer = make_answerer(self.settings, self.extractive)
+        self.question_writer = make_question_writer(self.settings, self.answerer)
         article = read_article(self.settings)
         self.index_directory = IndexDirectory(
             self.settings.index_dir, chroma_store(self.settings.chroma_url, chroma_client), scope
@@ -147,8 +151,12 @@ class Assistant:
         # A plain sequence, not RunnableParallel: parallel branches run in a thread pool, and moving
         # the model call onto another thread costs more than the whole rest of the chain.
         evidence_chain = RunnableLambda(retrieval.understand) | RunnableLambda(retrieval.gather)
-        chain = evidence_chain | RunnableLambda(partial(answer, self.answerer), name="answer")
-        return Stages(retrieval, evidence_chain, chain)
+        model_evidence_chain = evidence_chain
+        if self.question_writer is not None:
+            standalone = RunnableLambda(self.question_writer.rewrite, name="standalone_question")
+            model_evidence_chain = standalone | evidence_chain
+        chain = model_evidence_chain | RunnableLambda(partial(answer, self.answerer), name="answer")
+        return Stages(retrieval, evidence_chain, model_evidence_chain, chain)
 
     def validate(self, question: str) -> str:
         return valid_question(question, self.settings.max_question_chars)
@@ -168,11 +176,18 @@ class Assistant:
         return served.article, served.index.sentences, tuple(served.index.manifest.key_sentences)
 
     def evidence(
-        self, question: str, history: Sequence[Turn] = (), *, cancel: Cancel | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        cancel: Cancel | None = None,
+        with_model: bool = False,
     ) -> Evidence:
-        """What the answerer would be given for this question: ``assistant tune`` fits on it."""
+        """What the answerer would be given for this question: ``assistant tune`` fits on it;
+        ``with_model``: after a configured model rewrote a follow-up (``assistant tune-judge``)."""
         asked = self._question(question, history, cancel)
-        return self.served.get().stages.evidence_chain.invoke(asked)
+        stages = self.served.get().stages
+        return (stages.model_evidence_chain if with_model else stages.evidence_chain).invoke(asked)
 
     def ask(self, question: str, history: Sequence[Turn] = (), *, cancel: Cancel | None = None) -> Answer:
         """Answer from the article, citing it; declines (answerable=False) when it does not say."""
@@ -210,7 +225,8 @@ class Assistant:
         from the extractive answerer), then ``Answered``, the checked answer and its article."""
         asked = self._question(question, history, cancel)
         served = self.served.get()
-        evidence = served.stages.evidence_chain.invoke(asked)
+        chain = served.stages.evidence_chain if extractive else served.stages.model_evidence_chain
+        evidence = chain.invoke(asked)
         for item in stream_answer(self.extractive if extractive else self.answerer, evidence):
             yield Answered(item, served.article) if isinstance(item, Answer) else item
 

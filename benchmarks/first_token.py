@@ -79,7 +79,8 @@ def main() -> None:
     args = _options()
     from playwright.sync_api import sync_playwright
 
-    from assistant.answer.llm.answerer import question_for_model, shown_sentences
+    from assistant.answer.llm.answerer import shown_sentences
+    from assistant.answer.llm.prompt import question_for_model
     from assistant.pipeline import Assistant
     from assistant.settings import Settings
 

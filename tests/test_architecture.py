@@ -30,7 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"retrieve"}),
     frozenset({"answer"}),
     frozenset({"pipeline"}),
-    frozenset({"evaluation", "suggestions", "delivery", "library", "tuning"}),
+    frozenset({"evaluation", "suggestions", "delivery", "library", "tuning", "tuning_judge"}),
     frozenset({"ui"}),
     frozenset({"web"}),
     frozenset({"cli"}),

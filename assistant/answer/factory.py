@@ -7,13 +7,20 @@ the LLM one when ``ASSISTANT_LLM_BASE_URL`` is set, else the extractive one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from assistant.answer.base import Answerer
 from assistant.answer.extractive.answerer import ExtractiveAnswerer
 from assistant.answer.extractive.templates import AnswerTemplates
 from assistant.answer.extractive.weights import load_weights
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.answer.llm.standalone import QuestionWriter
+
+logger = logging.getLogger(__name__)
 
 
 def make_extractive(settings: Settings) -> ExtractiveAnswerer:
@@ -44,7 +51,35 @@ def _llm(settings: Settings, extractive: ExtractiveAnswerer) -> Answerer:
         settings.llm_max_tokens,
         settings.llm_cool_down,
     )
-    return LLMAnswerer(extractive, AnswerPrompt.load(settings.prompts_dir), backend)
+    review = None
+    if settings.llm_judge != "off":
+        from assistant.answer.extractive.weights import load_judge_model
+        from assistant.answer.llm.judge import AnswerReview, JudgePrompt, StatedJudge
+
+        model = load_judge_model(settings.llm_judge_fit)
+        if settings.llm_judge == "on" or model.model == settings.llm_model:
+            judge = StatedJudge(backend, JudgePrompt.load(settings.prompts_dir), settings.llm_step_timeout)
+            review = AnswerReview(judge, model)
+        else:
+            logger.info(
+                "the LLM does not judge answers: the judge was fitted for %r, not %r (ASSISTANT_LLM_JUDGE=on "
+                "uses it anyway; `assistant tune-judge` fits one for this model)",
+                model.model,
+                settings.llm_model,
+            )
+    return LLMAnswerer(extractive, AnswerPrompt.load(settings.prompts_dir), backend, review)
+
+
+def make_question_writer(settings: Settings, answerer: Answerer) -> QuestionWriter | None:
+    """The model that rewrites follow-ups to stand alone, when an LLM answers and it is on."""
+    if not settings.llm_standalone_questions or not settings.llm_enabled:
+        return None
+    from assistant.answer.llm import LLMAnswerer
+    from assistant.answer.llm.standalone import QuestionWriter, StandalonePrompt
+
+    if not isinstance(answerer, LLMAnswerer):
+        return None
+    return QuestionWriter(answerer.backend, StandalonePrompt.load(settings.prompts_dir))
 
 
 ANSWERERS: dict[str, Callable[[Settings, ExtractiveAnswerer], Answerer]] = {

@@ -23,6 +23,9 @@ class Question:
     text: str
     history: tuple[Turn, ...] = ()
     cancel: Cancel = field(default_factory=Cancel, compare=False, repr=False)
+    standalone: str | None = None
+    """The follow-up as a model rewrote it to stand alone (``assistant.answer.llm.standalone``), when a
+    model is configured: retrieval searches for it instead of borrowing the previous question's words."""
 
 
 def clean_text(text: str) -> str:

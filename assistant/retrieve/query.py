@@ -84,10 +84,12 @@ class Query:
     previous_answer: str = ""
     cancel: Cancel = field(default_factory=Cancel, compare=False, repr=False)
     """The question's: whether its answer is still wanted (``assistant.cancellation``)."""
+    rewritten: bool = False
+    """``search_text`` is the follow-up as a model rewrote it to stand alone."""
 
     @property
     def is_follow_up(self) -> bool:
-        return self.search_text != self.question
+        return self.rewritten or self.search_text != self.question
 
 
 def name_weights(text: str) -> dict[str, float]:
@@ -168,3 +170,11 @@ def standalone_query(
     context = " ".join([context, *named])
     borrowed = {t: w for t, w in weighted_terms(context, tuning.borrowed_weight).items() if t not in own}
     return Query(question, f"{context} {question}", own | borrowed, own, answer)
+
+
+def rewritten_query(question: str, standalone: str, history: Sequence[Turn]) -> Query:
+    """A follow-up a model rewrote to stand alone: searched for as written, its words all its own (the
+    reader's question stays what the answerer reads for the kind of answer asked)."""
+    answers = [turn.content for turn in history if turn.role == "assistant"]
+    own = weighted_terms(standalone)
+    return Query(question, standalone, own, own, answers[-1] if answers else "", rewritten=True)

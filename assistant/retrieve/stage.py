@@ -22,7 +22,7 @@ from assistant.index.stores.build_collections import GuardedCollection
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.retrieve.evidence import Evidence, RankedSentence, RetrievedPassage
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
-from assistant.retrieve.query import Query, standalone_query
+from assistant.retrieve.query import Query, rewritten_query, standalone_query
 from assistant.retrieve.question import asks_about_article, mentions_the_page
 from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
 from assistant.retrieve.spelling import Speller, english_words
@@ -84,7 +84,10 @@ class Retrieval:
         """Spelling mended against the article's words, then made standalone from the history."""
         question.cancel.check()
         mended = self.speller.correct(question.text)
-        query = standalone_query(mended, question.history, stands_alone=asks_about_article)
+        if question.standalone is not None:
+            query = rewritten_query(mended, self.speller.correct(question.standalone), question.history)
+        else:
+            query = standalone_query(mended, question.history, stands_alone=asks_about_article)
         return replace(query, cancel=question.cancel)
 
     def gather(self, query: Query) -> Evidence:

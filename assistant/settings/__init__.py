@@ -71,6 +71,11 @@ class Settings(
         """Whether answers are written by the LLM: ``answerer`` ``llm``, or ``auto`` with a base URL."""
         return self.answerer == "llm" or (self.answerer == "auto" and self.llm_base_url is not None)
 
+    @property
+    def llm_step_seconds(self) -> float:
+        """What the model's steps before the answer may take: the rewrite and the judge, when on."""
+        return self.llm_step_timeout * ((self.llm_judge != "off") + int(self.llm_standalone_questions))
+
     @model_validator(mode="after")
     def _llm_is_configured_whole(self) -> Settings:
         """An LLM answerer needs a server and a model, and a request deadline its fallback fits in."""
@@ -88,13 +93,15 @@ class Settings(
                 "(e.g. llama3.2 for Ollama, gpt-4o-mini for OpenAI), or unset ASSISTANT_LLM_BASE_URL"
             )
             raise ValueError(msg)
+        model_time = self.llm_timeout + self.llm_step_seconds
         if "request_timeout" not in self.model_fields_set:
-            self.request_timeout = self.llm_timeout + LLM_REQUEST_MARGIN
-        elif self.request_timeout < self.llm_timeout + MIN_LLM_FALLBACK_SECONDS:
+            self.request_timeout = model_time + LLM_REQUEST_MARGIN
+        elif self.request_timeout < model_time + MIN_LLM_FALLBACK_SECONDS:
             msg = (
                 f"ASSISTANT_REQUEST_TIMEOUT={self.request_timeout:g} leaves no time for the extractive "
-                f"answer after ASSISTANT_LLM_TIMEOUT={self.llm_timeout:g}; make it at least "
-                f"{self.llm_timeout + MIN_LLM_FALLBACK_SECONDS:g} or lower ASSISTANT_LLM_TIMEOUT"
+                f"answer after the model's {model_time:g} s (ASSISTANT_LLM_TIMEOUT, and "
+                "ASSISTANT_LLM_STEP_TIMEOUT for each of the judge and the rewrite that are on); make it at "
+                f"least {model_time + MIN_LLM_FALLBACK_SECONDS:g} or lower those"
             )
             raise ValueError(msg)
         return self

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -34,6 +36,33 @@ class LLMSettings(BaseModel):
         le=3600,
         description="Seconds after an LLM backend failure during which answers are extractive without "
         "trying it (/healthz probes it meanwhile); 0 tries it for every answer.",
+    )
+
+    llm_judge: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="With an LLM: the model also judges whether the sentences the engine chose state the "
+        "answer (its yes/no log-probabilities, combined with the engine's confidence as fitted by "
+        '`assistant tune-judge`); judged not to, the answer is given as "not stated". `auto`: on when '
+        "ASSISTANT_LLM_MODEL is the model the fit was made with (another model's probabilities are "
+        "calibrated differently: refit for it). Needs a server that returns logprobs (llama.cpp, vLLM, "
+        "OpenAI); without them the engine's decision stands.",
+    )
+    llm_judge_fit: Path | None = Field(
+        None,
+        description="A judge fit written by `assistant tune-judge --out FILE` (e.g. for another model); "
+        "unset: the shipped one (fitted for qwen2.5-coder-1.5b).",
+    )
+    llm_standalone_questions: bool = Field(
+        True,
+        description='With an LLM: a follow-up ("what did they do then?") is rewritten by the model as a '
+        "standalone question from the chat, answers included, and retrieval searches for that.",
+    )
+    llm_step_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds the model may take to judge an answer, or to rewrite a follow-up; then the "
+        "engine's own decision or follow-up handling.",
     )
 
     @field_validator("llm_base_url")

@@ -9,6 +9,12 @@ timeout, garbage, an unknown [n], an invented quote), which a real model will no
 
 Each request takes the next scripted reply; when the script runs out, ``default`` answers.
 ``stream: true`` requests get the same text as server-sent events, one word a chunk.
+
+The model's two other jobs have scripts of their own, so a test scripting answers is not thrown off
+by them: a judgement (a request for ``logprobs``, ``assistant.answer.llm.judge``) takes the next of
+``judge(...)`` (by default "Yes" at log-probability -0.01, "No" at -4.6: the answer is kept), and a
+follow-up's rewrite (the standalone-question prompt, ``llm_standalone.toml``) the next of
+``rewrite(...)`` (by default the reader's question unchanged).
 """
 
 from __future__ import annotations
@@ -98,6 +104,22 @@ def completion(content: str) -> dict[str, Any]:
     }
 
 
+_LATEST_QUESTION = re.compile(r"Latest question: (.*)\n")
+"""How a rewrite request is told from an answer request (``prompts/llm_standalone.toml``)."""
+
+
+def judgement(yes: float, no: float) -> dict[str, Any]:
+    """A one-token completion with its top log-probabilities, as llama.cpp's server sends them."""
+    first = "Yes" if yes >= no else "No"
+    top = [{"token": "Yes", "logprob": yes, "bytes": None}, {"token": "No", "logprob": no, "bytes": None}]
+    body = completion(first)
+    body["choices"][0]["logprobs"] = {
+        "content": [{"token": first, "logprob": max(yes, no), "bytes": None, "top_logprobs": top}]
+    }
+    body["choices"][0]["finish_reason"] = "length"
+    return body
+
+
 def _chunk(delta: dict[str, str], finish: str | None = None) -> bytes:
     body = {
         "id": "chatcmpl-scripted",
@@ -126,7 +148,13 @@ class ScriptedServer:
     def __init__(self, default: Reply | None = None) -> None:
         self.default = default or Reply.text("The article does not say. [1]")
         self.requests: list[dict[str, Any]] = []
+        self.judged: list[dict[str, Any]] = []
+        """The judgement requests received, in order (not in ``requests``)."""
+        self.rewritten: list[dict[str, Any]] = []
+        """The rewrite requests received, in order (not in ``requests``)."""
         self._script: deque[Reply] = deque()
+        self._judgements: deque[tuple[float, float] | None] = deque()
+        self._rewrites: deque[str] = deque()
         self._lock = threading.Lock()
         self._http = _HTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
@@ -140,8 +168,30 @@ class ScriptedServer:
             self._script = deque(replies)
             self.requests.clear()
 
+    def judge(self, *verdicts: tuple[float, float] | None) -> None:
+        """The next judgements: (log-probability of "Yes", of "No") each; None: a plain "Yes" without
+        log-probabilities (a server that does not give them)."""
+        with self._lock:
+            self._judgements = deque(verdicts)
+            self.judged.clear()
+
+    def rewrite(self, *questions: str) -> None:
+        """The next rewrites' replies."""
+        with self._lock:
+            self._rewrites = deque(questions)
+            self.rewritten.clear()
+
     def _next(self, body: dict[str, Any]) -> Reply:
         with self._lock:
+            if body.get("logprobs"):
+                self.judged.append(body)
+                verdict = self._judgements.popleft() if self._judgements else (-0.01, -4.6)
+                plain = completion("Yes")
+                return Reply(raw=json.dumps(judgement(*verdict) if verdict else plain).encode())
+            asked = _LATEST_QUESTION.search(str(body.get("messages", [{}])[-1].get("content", "")))
+            if asked:
+                self.rewritten.append(body)
+                return Reply.text(self._rewrites.popleft() if self._rewrites else asked.group(1))
             self.requests.append(body)
             return self._script.popleft() if self._script else self.default
 

@@ -39,3 +39,19 @@ def test_the_assembled_1_5b_model_answers_from_the_numbered_sentences(quality_se
         seed=1,
     )
     assert "Lindqvist" in (completion.choices[0].message.content or "")
+
+
+def test_the_1_5b_judge_tells_a_stated_answer_from_a_near_miss(quality_server: LlamaServer) -> None:
+    """The judgement the shipped fit was made with: the same sentence states one answer and not the other."""
+    from assistant.answer.llm.backend import ChatBackend
+    from assistant.answer.llm.judge import JudgePrompt, StatedJudge
+    from assistant.article import Sentence, Voice
+
+    backend = ChatBackend(quality_server.base_url, quality_server.model, timeout=120)
+    judge = StatedJudge(backend, JudgePrompt.load(), 120)
+    text = "The harbour bridge opened in 1932 after eight years of work."
+    sentence = Sentence("s0", 0, 0, 0, len(text), text, None, None, Voice.AUTHOR)
+    stated, _ = judge.probability("When did the harbour bridge open?", [sentence])
+    unstated, _ = judge.probability("Who designed the harbour bridge?", [sentence])
+    assert stated is not None and unstated is not None
+    assert stated > unstated + 0.2, (stated, unstated)  # a degree, calibrated by the fit: not a verdict

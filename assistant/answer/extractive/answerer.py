@@ -269,7 +269,10 @@ class ExtractiveAnswerer:
     def draft(self, evidence: Evidence) -> Draft:
         """The chosen sentences, attributed to their speakers, or a decline (with the closest as
         context when something came close)."""
-        choice = self.choose(evidence)
+        return self.drafted(evidence, self.choose(evidence))
+
+    def drafted(self, evidence: Evidence, choice: Choice) -> Draft:
+        """The draft of a decision already made (the LLM's judge may have made it "not stated")."""
         question = evidence.query.question
         if not choice.answerable and not (choice.show_context and choice.cited):
             return Draft(self.templates.decline(question=question, task=choice.reason == "task"), False)

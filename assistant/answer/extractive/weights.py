@@ -53,6 +53,62 @@ class DeclineModel:
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
+def logit(probability: float) -> float:
+    """log(p / (1 - p)), kept finite (p clamped to [1e-4, 1 - 1e-4])."""
+    p = min(max(probability, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+JUDGE_FEATURES = ("engine", "judge")
+"""What the judge model combines: the logit of the decline model's probability, and the logit of the
+LLM's P(yes) that the chosen sentences state the answer (``assistant.answer.llm.judge``)."""
+
+
+@dataclass(frozen=True)
+class JudgeModel:
+    """Logistic regression: P(the chosen sentences answer) from the engine's and the LLM's logits.
+
+    Applied only where the engine answers, and only to turn an answer into "not stated": a judge
+    that may only take answers away cannot cost recall beyond the false declines its threshold
+    allows (``assistant tune-judge`` keeps them within a budget on the training sets)."""
+
+    coefficients: tuple[float, ...]
+    intercept: float
+    threshold: float
+    model: str = ""
+    """The model it was fitted with (another model's P(yes) is calibrated differently: refit)."""
+    provenance: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def probability(self, engine: float, judge: float) -> float:
+        z = self.intercept + sum(
+            c * x for c, x in zip(self.coefficients, (logit(engine), logit(judge)), strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def states_answer(self, engine: float, judge: float) -> bool:
+        return self.probability(engine, judge) >= self.threshold
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> JudgeModel:
+        """The shipped fit (``fitted_judge.json``), or the one at ``path``."""
+        if path is None:
+            text = (resources.files("assistant.answer.extractive") / "fitted_judge.json").read_text(
+                encoding="utf-8"
+            )
+        else:
+            text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        model = cls(**{k: tuple(v) if k == "coefficients" else v for k, v in data.items()})
+        if len(model.coefficients) != len(JUDGE_FEATURES):
+            used = len(JUDGE_FEATURES)
+            msg = f"a judge fit over {len(model.coefficients)} features; this version uses {used}"
+            raise ValueError(msg)
+        return model
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+
 @dataclass(frozen=True)
 class ExtractiveWeights:
     """How the best sentences are chosen, and when the best is not good enough to answer with."""
@@ -136,3 +192,18 @@ def load_weights(path: Path | None) -> ExtractiveWeights:
         )
         raise InvalidConfiguration(msg)
     return weights
+
+
+def load_judge_model(path: Path | None) -> JudgeModel:
+    """The shipped judge fit, or the one ``ASSISTANT_LLM_JUDGE_FIT`` names, checked now (start-up)."""
+    try:
+        return JudgeModel.load(path)
+    except OSError as error:
+        msg = f"ASSISTANT_LLM_JUDGE_FIT: cannot read {str(path)!r} ({error.strerror or error})"
+        raise InvalidConfiguration(msg) from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        what = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        msg = (
+            f"ASSISTANT_LLM_JUDGE_FIT: {str(path)!r} is not a fit written by `assistant tune-judge` ({what})"
+        )
+        raise InvalidConfiguration(msg) from None

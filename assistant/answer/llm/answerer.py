@@ -24,7 +24,8 @@ from assistant.answer.citations import Draft
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
 from assistant.answer.llm.backend import BackendFailure, ChatBackend
 from assistant.answer.llm.guardrails import Checked, check, provisional
-from assistant.answer.llm.prompt import AnswerPrompt
+from assistant.answer.llm.judge import AnswerReview
+from assistant.answer.llm.prompt import AnswerPrompt, question_for_model
 from assistant.answer.llm.settled import Settled
 from assistant.article import Sentence
 from assistant.retrieve.evidence import Evidence
@@ -72,22 +73,21 @@ def shown_sentences(
     return tuple(evidence.sentences[p] for p in sorted(positions))
 
 
-def question_for_model(evidence: Evidence) -> str:
-    """The question, with the earlier one it follows up on (the model sees no chat history)."""
-    query = evidence.query
-    if not query.is_follow_up:
-        return query.question
-    earlier = query.search_text.removesuffix(query.question).strip()
-    return f"{query.question} (asked after: {earlier})" if earlier else query.question
-
-
 class LLMAnswerer:
     """An ``Answerer`` whose wording comes from a model server, checked before it is shown."""
 
-    def __init__(self, extractive: ExtractiveAnswerer, prompt: AnswerPrompt, backend: ChatBackend) -> None:
+    def __init__(
+        self,
+        extractive: ExtractiveAnswerer,
+        prompt: AnswerPrompt,
+        backend: ChatBackend,
+        review: AnswerReview | None = None,
+    ) -> None:
         self.extractive = extractive
         self.prompt = prompt
         self.backend = backend
+        self.review = review
+        """The model's judgement of the engine's answers (None: the engine's decision stands)."""
         self._chain: Runnable[tuple[Evidence, Choice], Partial | Draft] = (
             RunnableLambda(self._task) | RunnableGenerator(self._write)
         ).with_config(run_name="llm_answer")
@@ -101,10 +101,16 @@ class LLMAnswerer:
     def stream_draft(self, evidence: Evidence) -> Iterator[Partial | Draft]:
         """The model's answer as it grows, then the checked draft; a decline without asking it."""
         choice = self.extractive.choose(evidence)
+        notes: tuple[str, ...] = ()
+        if choice.answerable and self.review is not None:
+            choice, notes = self.review.reviewed(evidence, choice)
         if not choice.answerable:
-            yield self.extractive.draft(evidence)
+            draft = self.extractive.drafted(evidence, choice)
+            yield replace(draft, notes=(*draft.notes, *notes)) if notes else draft
             return
-        yield from self._chain.stream((evidence, choice))
+        for item in self._chain.stream((evidence, choice)):
+            # Why there was no judgement (a failing server) is said first, before what followed from it.
+            yield replace(item, notes=(*notes, *item.notes)) if notes and isinstance(item, Draft) else item
 
     def _task(self, decided: tuple[Evidence, Choice]) -> _Task:
         """The prompt step: what the model is shown."""

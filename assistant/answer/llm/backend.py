@@ -188,6 +188,48 @@ class ChatBackend:
         if not finished:
             raise _Retry("stopped its stream before the answer was finished")
 
+    def first_token(
+        self, messages: Sequence[dict[str, str]], timeout: float, top: int = 10
+    ) -> dict[str, float]:
+        """The reply's first token as the model weighs it: each of its ``top`` likeliest first tokens
+        (case and spaces as the model spells them) with its log-probability. One request, no retry: a
+        judgement that does not come within ``timeout`` seconds is not waited for.
+
+        ``BackendFailure`` when the server fails, or gives no log-probabilities (not every
+        OpenAI-compatible server does): the caller then goes without the judgement."""
+        resting = self._resting_until - time.monotonic()
+        if resting > 0 and self._problem is not None:
+            raise BackendFailure(f"failed moments ago; tried again in {resting:.0f} s")
+        try:
+            reply = self._client.chat.completions.create(
+                model=self.model,
+                messages=list(messages),  # type: ignore[arg-type]
+                max_tokens=1,
+                temperature=0,
+                logprobs=True,
+                top_logprobs=top,
+                timeout=min(timeout, self.timeout),
+            )
+        except openai.APITimeoutError:
+            raise self._failed(f"gave no judgement within {min(timeout, self.timeout):g} s") from None
+        except openai.APIConnectionError:
+            raise self._failed("cannot be reached") from None
+        except openai.APIStatusError as error:
+            raise self._failed(_status_reason(error)) from None
+        except (openai.APIError, ValueError, TypeError) as error:
+            raise self._failed(
+                f"returned something that is not a chat completion ({type(error).__name__})"
+            ) from None
+        try:
+            first = reply.choices[0].logprobs.content[0]  # type: ignore[union-attr,index]
+            weighed = {first.token: first.logprob}
+            weighed.update((t.token, t.logprob) for t in first.top_logprobs or ())
+        except (AttributeError, IndexError, TypeError):
+            # Answered, but without log-probabilities: the server works, this feature does not.
+            raise BackendFailure("gives no log-probabilities (logprobs)") from None
+        self._worked()
+        return weighed
+
     def probe(self) -> str | None:
         """After a failure, try a one-token completion: whether the backend is back. ``problem`` after.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from assistant.answer.prompt_files import placeholders, read_prompt_file
 from assistant.article import Sentence, Voice
 from assistant.errors import PromptError
+from assistant.retrieve.evidence import Evidence
 
 LLM_PROMPT = "llm_answer.toml"
 # What each template must use, and what it may use: nothing else is filled in. {no_answer} must
@@ -82,3 +83,15 @@ class AnswerPrompt:
                 ),
             },
         ]
+
+
+def question_for_model(evidence: Evidence) -> str:
+    """The question as a model should read it (it sees no chat history): the standalone question a
+    model wrote for a follow-up, or the question with the earlier one it follows up on."""
+    query = evidence.query
+    if query.rewritten:
+        return query.search_text
+    if not query.is_follow_up:
+        return query.question
+    earlier = query.search_text.removesuffix(query.question).strip()
+    return f"{query.question} (asked after: {earlier})" if earlier else query.question

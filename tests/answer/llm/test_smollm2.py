@@ -79,3 +79,36 @@ def test_a_backend_killed_mid_run_leaves_answers_extractive_until_it_returns(
         again = api.post("/api/ask", json={"question": QUESTIONS[0]}).json()
         assert not any("cannot be reached" in n or "moments ago" in n for n in again["guardrail_notes"])
         assert answerer.problem() is None
+
+
+def test_a_real_llama_cpp_server_gives_the_judge_its_log_probabilities(smol: Assistant, llm_server):
+    """The judge's request as llama.cpp answers it: a P(yes) from the first token's top log-probabilities
+    (the shipped fit is for the 1.5B model, so here the judge is called directly)."""
+    from assistant.answer.llm.backend import ChatBackend
+    from assistant.answer.llm.judge import JudgePrompt, StatedJudge
+
+    judge = StatedJudge(
+        ChatBackend(llm_server.base_url, llm_server.model, timeout=60), JudgePrompt.load(), 60
+    )
+    evidence = smol.evidence(QUESTIONS[0])
+    chosen = smol.extractive.choose(evidence).cited
+    probability, note = judge.probability(QUESTIONS[0], chosen)
+    assert probability is not None and 0.0 <= probability <= 1.0 and note == ""
+
+
+def test_a_real_model_rewrites_a_follow_up_or_leaves_it_to_the_engine(smol: Assistant, llm_server):
+    from assistant.answer.llm.backend import ChatBackend
+    from assistant.answer.llm.standalone import QuestionWriter, StandalonePrompt
+    from assistant.retrieve.inputs import Question
+    from assistant.schema import Turn
+
+    writer = QuestionWriter(
+        ChatBackend(llm_server.base_url, llm_server.model, timeout=60), StandalonePrompt.load()
+    )
+    first, _ = smol.ask_with_article(QUESTIONS[0], extractive=True)
+    history = (Turn(role="user", content=QUESTIONS[0]), Turn(role="assistant", content=first.text))
+    rewritten = writer.rewrite(Question("why did they do it?", history))
+    assert rewritten.text == "why did they do it?"
+    assert rewritten.standalone is None or (
+        "\n" not in rewritten.standalone and len(rewritten.standalone) <= 300
+    )
