@@ -1,9 +1,10 @@
 """What each model step costs a question: the rewrite of a follow-up, the judgement, the answer.
 
-Asks held-out questions (their chats played first) through ``Assistant.stream_with_article`` with the
-model configured, timing each step as it runs (the rewrite and the judge are wrapped with a clock;
-the answer's first words are its first ``Partial``), and the same questions on the default path (no
-model) for the ratio. p50 and p95 per step, over the questions where the step ran.
+Asks held-out questions, the follow-ups first (their chats played first), through
+``Assistant.stream_with_article`` with the model configured, timing each step as it runs (the rewrite
+and the judge are wrapped with a clock; the answer's first words are its first ``Partial``), and the
+same questions on the default path (no model) for the ratio. p50 and p95 per step, over the
+questions where the step ran.
 
     .venv/bin/python benchmarks/llm_steps.py [--base-url URL | --model qwen2.5-coder-1.5b] [--questions 40]
 
@@ -35,7 +36,7 @@ def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", help="A running model server (else one is started)")
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
-    parser.add_argument("--questions", type=int, default=40, help="from the held-out sets, in order")
+    parser.add_argument("--questions", type=int, default=40, help="from the held-out sets, follow-ups first")
     parser.add_argument("--threads", type=int, default=2)
     return parser.parse_args()
 
@@ -69,18 +70,20 @@ def _row(name: str, values: list[float]) -> str:
 
 def main() -> None:
     args = _options()
-    items = [item for name in SETS for item in load_golden_set(DATA / name)][: args.questions]
+    every = [item for name in SETS for item in load_golden_set(DATA / name)]
+    # The follow-ups first (the only questions a rewrite runs for), then the others, in set order.
+    items = sorted(every, key=lambda item: not item.history)[: args.questions]
     with _server(args) as url:
         settings = Settings(llm_base_url=url, llm_model=args.model, llm_timeout=120, llm_step_timeout=60)
         assistant = Assistant(settings)
-        assistant.open()
         rewrites: list[float] = []
         judgements: list[float] = []
         writer, review = assistant.question_writer, getattr(assistant.answerer, "review", None)
-        if writer is not None:
-            writer.rewrite = _clocked(rewrites, writer.rewrite)  # type: ignore[method-assign]
+        if writer is not None:  # timed where the model is asked: the calls for a follow-up
+            writer.backend.complete = _clocked(rewrites, writer.backend.complete)  # type: ignore[method-assign]
         if review is not None:
             review.judge.probability = _clocked(judgements, review.judge.probability)  # type: ignore[method-assign]
+        assistant.open()  # after the clocks: the chain holds the rewrite step it is built with
         first_words: list[float] = []
         totals: list[float] = []
         defaults: list[float] = []

@@ -57,3 +57,18 @@ def read_prompt_file(prompts_dir: Path | None, file_name: str, what: str) -> tup
         raise PromptError(msg) from None
     except tomllib.TOMLDecodeError as error:
         raise PromptError(f"{cannot}: {str(path)!r} is not valid TOML ({error}); fix that line") from None
+
+
+def system_and_user(
+    prompts_dir: Path | None, file_name: str, what: str, fields: tuple[str, ...]
+) -> tuple[str, str]:
+    """A prompt file's ``system`` text and ``user`` template, the latter using every one of ``fields``
+    (filled by plain replacement, so the texts may hold other braces)."""
+    data, path = read_prompt_file(prompts_dir, file_name, what)
+    system, user = data.get("system"), data.get("user")
+    if not isinstance(system, str) or not system.strip():
+        raise PromptError(f"{path}: system is missing (a text is expected)")
+    if not isinstance(user, str) or any("{" + name + "}" not in user for name in fields):
+        listed = " and ".join("{" + name + "}" for name in fields)
+        raise PromptError(f"{path}: user must be a template using {listed}")
+    return system.strip(), user.strip()

@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from assistant.answer.extractive.answerer import Choice
 from assistant.answer.extractive.weights import JudgeModel
 from assistant.answer.llm.backend import BackendFailure, ChatBackend
 from assistant.answer.llm.prompt import numbered, question_for_model
-from assistant.answer.prompt_files import read_prompt_file
+from assistant.answer.prompt_files import system_and_user
 from assistant.article import Sentence
-from assistant.errors import PromptError
 from assistant.retrieve.evidence import Evidence
 
 JUDGE_PROMPT = "llm_judge.toml"
@@ -43,14 +43,11 @@ class JudgePrompt:
     user: str
 
     @classmethod
-    def load(cls, prompts_dir: object = None) -> JudgePrompt:
-        data, path = read_prompt_file(prompts_dir, JUDGE_PROMPT, "the LLM judge's prompt")  # type: ignore[arg-type]
-        system, user = data.get("system"), data.get("user")
-        if not isinstance(system, str) or not system.strip():
-            raise PromptError(f"{path}: system is missing (a text is expected)")
-        if not isinstance(user, str) or "{question}" not in user or "{sentences}" not in user:
-            raise PromptError(f"{path}: user must be a template using {{question}} and {{sentences}}")
-        return cls(system=system.strip(), user=user.strip())
+    def load(cls, prompts_dir: Path | None = None) -> JudgePrompt:
+        system, user = system_and_user(
+            prompts_dir, JUDGE_PROMPT, "the LLM judge's prompt", ("sentences", "question")
+        )
+        return cls(system, user)
 
     def messages(self, question: str, sentences: Sequence[Sentence]) -> list[dict[str, str]]:
         user = self.user.replace("{sentences}", numbered(sentences)).replace("{question}", question)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from assistant.answer.llm.backend import BackendFailure, ChatBackend
-from assistant.answer.prompt_files import read_prompt_file
-from assistant.errors import PromptError
+from assistant.answer.prompt_files import system_and_user
 from assistant.retrieve.inputs import Question
 from assistant.retrieve.query import leans_on_context
 from assistant.retrieve.question import asks_about_article
@@ -41,14 +41,9 @@ class StandalonePrompt:
     user: str
 
     @classmethod
-    def load(cls, prompts_dir: object = None) -> StandalonePrompt:
-        data, path = read_prompt_file(prompts_dir, STANDALONE_PROMPT, "the standalone-question prompt")  # type: ignore[arg-type]
-        system, user = data.get("system"), data.get("user")
-        if not isinstance(system, str) or not system.strip():
-            raise PromptError(f"{path}: system is missing (a text is expected)")
-        if not isinstance(user, str) or "{question}" not in user or "{history}" not in user:
-            raise PromptError(f"{path}: user must be a template using {{history}} and {{question}}")
-        return cls(system=system.strip(), user=user.strip())
+    def load(cls, prompts_dir: Path | None = None) -> StandalonePrompt:
+        what = "the standalone-question prompt"
+        return cls(*system_and_user(prompts_dir, STANDALONE_PROMPT, what, ("history", "question")))
 
     def messages(self, question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
         shown = "\n".join(

@@ -26,18 +26,26 @@ def model_server() -> Iterator[ScriptedServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def llm_assistant(assistant: Assistant, index_dir, embeddings, model_server: ScriptedServer) -> Assistant:
+def scripted_assistant(
+    assistant: Assistant, index_dir, embeddings, server: ScriptedServer, **more
+) -> Assistant:
+    """An assistant answering through the scripted server, opened; ``more`` settings on top."""
     settings = Settings(
         index_dir=index_dir,
-        llm_base_url=model_server.base_url,
+        llm_base_url=server.base_url,
         llm_model="scripted",
         llm_timeout=LLM_TIMEOUT,
         llm_cool_down=0,
+        **more,
     )
     ready = Assistant(settings, embeddings=embeddings, reranker=assistant.reranker)
     ready.open()
     return ready
+
+
+@pytest.fixture(scope="module")
+def llm_assistant(assistant: Assistant, index_dir, embeddings, model_server: ScriptedServer) -> Assistant:
+    return scripted_assistant(assistant, index_dir, embeddings, model_server)
 
 
 @pytest.fixture(scope="module")

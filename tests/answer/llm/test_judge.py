@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant
 from assistant.answer.extractive.weights import JudgeModel
 from assistant.answer.llm.judge import JUDGED
 from assistant.pipeline import Answered
 from assistant.schema import Turn
-from tests.answer.llm.replies import LLM_TIMEOUT, QUESTION, restating
+from tests.answer.llm.conftest import scripted_assistant
+from tests.answer.llm.replies import QUESTION, restating
 from tests.llm.scripted import ScriptedServer
 
 pytestmark = pytest.mark.integration
@@ -27,17 +28,7 @@ STANDALONE = "Why did Iran's Revolutionary Guard fire missiles into Syria?"
 @pytest.fixture(scope="module")
 def llm_assistant(assistant: Assistant, index_dir, embeddings, model_server: ScriptedServer) -> Assistant:
     """The conftest's assistant with the judge on: the shipped fit is for another model's name."""
-    settings = Settings(
-        index_dir=index_dir,
-        llm_base_url=model_server.base_url,
-        llm_model="scripted",
-        llm_timeout=LLM_TIMEOUT,
-        llm_cool_down=0,
-        llm_judge="on",
-    )
-    ready = Assistant(settings, embeddings=embeddings, reranker=assistant.reranker)
-    ready.open()
-    return ready
+    return scripted_assistant(assistant, index_dir, embeddings, model_server, llm_judge="on")
 
 
 @pytest.fixture
