@@ -217,13 +217,14 @@ def evaluate(
 
 SHARED_SQUAD2 = Path("../shared/eval/squad2")
 SHIPPED_FIT = Path(__file__).resolve().parent / "answer" / "extractive" / "fitted.json"
+Squad2Folder = Annotated[
+    Path, typer.Option(help="Folder of the shared SQuAD 2.0 sets (and, beside it, the shared dev set).")
+]
 
 
 @app.command("tune")
 def tune_command(
-    squad2: Annotated[
-        Path, typer.Option(help="Folder of the shared SQuAD 2.0 sets (complexity, southern_california, …).")
-    ] = SHARED_SQUAD2,
+    squad2: Squad2Folder = SHARED_SQUAD2,
     out: Annotated[
         Path, typer.Option(help="Where to write the fit (default: the answerer's shipped fitted.json).")
     ] = SHIPPED_FIT,
@@ -255,9 +256,7 @@ SHIPPED_JUDGE_FIT = SHIPPED_FIT.with_name("fitted_judge.json")
 
 @app.command("tune-judge")
 def tune_judge_command(
-    squad2: Annotated[
-        Path, typer.Option(help="Folder of the shared SQuAD 2.0 sets (only to find the shared dev set).")
-    ] = SHARED_SQUAD2,
+    squad2: Squad2Folder = SHARED_SQUAD2,
     out: Annotated[
         Path, typer.Option(help="Where to write the fit (default: the shipped fitted_judge.json).")
     ] = SHIPPED_JUDGE_FIT,
