@@ -79,7 +79,8 @@ def make_question_writer(settings: Settings, answerer: Answerer) -> QuestionWrit
 
     if not isinstance(answerer, LLMAnswerer):
         return None
-    return QuestionWriter(answerer.backend, StandalonePrompt.load(settings.prompts_dir))
+    prompt = StandalonePrompt.load(settings.prompts_dir)
+    return QuestionWriter(answerer.backend, prompt, settings.llm_step_timeout)
 
 
 ANSWERERS: dict[str, Callable[[Settings, ExtractiveAnswerer], Answerer]] = {

@@ -154,7 +154,7 @@ class ScriptedServer:
         """The rewrite requests received, in order (not in ``requests``)."""
         self._script: deque[Reply] = deque()
         self._judgements: deque[tuple[float, float] | None] = deque()
-        self._rewrites: deque[str] = deque()
+        self._rewrites: deque[str | Reply] = deque()
         self._lock = threading.Lock()
         self._http = _HTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
@@ -175,8 +175,8 @@ class ScriptedServer:
             self._judgements = deque(verdicts)
             self.judged.clear()
 
-    def rewrite(self, *questions: str) -> None:
-        """The next rewrites' replies."""
+    def rewrite(self, *questions: str | Reply) -> None:
+        """The next rewrites' replies (a ``Reply`` for one that is late or fails)."""
         with self._lock:
             self._rewrites = deque(questions)
             self.rewritten.clear()
@@ -191,7 +191,8 @@ class ScriptedServer:
             asked = _LATEST_QUESTION.search(str(body.get("messages", [{}])[-1].get("content", "")))
             if asked:
                 self.rewritten.append(body)
-                return Reply.text(self._rewrites.popleft() if self._rewrites else asked.group(1))
+                written = self._rewrites.popleft() if self._rewrites else asked.group(1)
+                return written if isinstance(written, Reply) else Reply.text(written)
             self.requests.append(body)
             return self._script.popleft() if self._script else self.default
 

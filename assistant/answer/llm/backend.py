@@ -92,21 +92,29 @@ class ChatBackend:
     def _worked(self) -> None:
         self._problem, self._resting_until = None, 0.0
 
-    def complete(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> str:
-        """The model's whole reply, or ``BackendFailure`` within ``timeout`` seconds, retries included."""
-        return "".join(self.stream(messages, max_tokens))
+    def complete(
+        self, messages: Sequence[dict[str, str]], max_tokens: int | None = None, timeout: float | None = None
+    ) -> str:
+        """The model's whole reply, or ``BackendFailure`` within ``timeout`` seconds (the backend's own
+        when not given; a step of its own, such as a rewrite, gives a shorter one), retries included."""
+        return "".join(self.stream(messages, max_tokens, timeout))
 
-    def stream(self, messages: Sequence[dict[str, str]], max_tokens: int | None = None) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[dict[str, str]], max_tokens: int | None = None, timeout: float | None = None
+    ) -> Iterator[str]:
         """The model's reply, piece by piece as it is written; ``BackendFailure`` (raised at any point
         of the iteration) when the server fails, within ``timeout`` seconds in all."""
         resting = self._resting_until - time.monotonic()
         if resting > 0 and self._problem is not None:
             raise BackendFailure(f"failed moments ago; tried again in {resting:.0f} s")
-        yield from self._attempts(messages, max_tokens or self.max_tokens)
+        yield from self._attempts(
+            messages, max_tokens or self.max_tokens, min(timeout or self.timeout, self.timeout)
+        )
 
-    def _attempts(self, messages: Sequence[dict[str, str]], max_tokens: int) -> Iterator[str]:
-        deadline = time.monotonic() + self.timeout
-        too_slow = f"gave no answer within {self.timeout:g} s (ASSISTANT_LLM_TIMEOUT)"
+    def _attempts(self, messages: Sequence[dict[str, str]], max_tokens: int, timeout: float) -> Iterator[str]:
+        deadline = time.monotonic() + timeout
+        which = "ASSISTANT_LLM_TIMEOUT" if timeout == self.timeout else "ASSISTANT_LLM_STEP_TIMEOUT"
+        too_slow = f"gave no answer within {timeout:g} s ({which})"
         reason = "gave no answer"
         for attempt in range(RETRIES + 1):
             if time.monotonic() >= deadline:

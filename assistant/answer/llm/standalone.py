@@ -69,9 +69,11 @@ def cleaned_question(reply: str) -> str | None:
 class QuestionWriter:
     """Rewrites follow-ups as standalone questions (``Question.standalone``); others pass unchanged."""
 
-    def __init__(self, backend: ChatBackend, prompt: StandalonePrompt) -> None:
+    def __init__(self, backend: ChatBackend, prompt: StandalonePrompt, timeout: float) -> None:
         self.backend = backend
         self.prompt = prompt
+        self.timeout = timeout
+        """Seconds the rewrite may take (``ASSISTANT_LLM_STEP_TIMEOUT``), retries included."""
 
     def rewrite(self, question: Question) -> Question:
         if not needs_rewrite(question):
@@ -79,7 +81,7 @@ class QuestionWriter:
         question.cancel.check()
         try:
             reply = self.backend.complete(
-                self.prompt.messages(question.text, question.history), MAX_QUESTION_TOKENS
+                self.prompt.messages(question.text, question.history), MAX_QUESTION_TOKENS, self.timeout
             )
         except BackendFailure:
             return question  # the engine's own follow-up handling, as without a model

@@ -5,6 +5,8 @@ The shipped combination (``fitted_judge.json``) decides, as in production."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from assistant import Assistant
@@ -14,7 +16,7 @@ from assistant.pipeline import Answered
 from assistant.schema import Turn
 from tests.answer.llm.conftest import scripted_assistant
 from tests.answer.llm.replies import QUESTION, restating
-from tests.llm.scripted import ScriptedServer
+from tests.llm.scripted import Reply, ScriptedServer
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +119,15 @@ def test_a_question_with_its_own_subject_is_not_rewritten(llm_assistant, model_s
     question = "What did the Revolutionary Guard say would not go unanswered?"
     evidence = llm_assistant.evidence(question, chat, with_model=True)
     assert not evidence.query.rewritten and model_server.rewritten == []
+
+
+def test_a_late_rewrite_is_not_waited_for_beyond_its_step_timeout(
+    assistant, index_dir, embeddings, model_server, chat
+):
+    """``ASSISTANT_LLM_STEP_TIMEOUT`` bounds the rewrite, retries included: then the engine's follow-up."""
+    quick = scripted_assistant(assistant, index_dir, embeddings, model_server, llm_step_timeout=0.5)
+    model_server.rewrite(Reply.text(STANDALONE, delay=2.0), Reply.text(STANDALONE, delay=2.0))
+    started = time.monotonic()
+    evidence = quick.evidence(FOLLOW_UP, chat, with_model=True)
+    assert time.monotonic() - started < 1.5
+    assert not evidence.query.rewritten and evidence.query.is_follow_up

@@ -103,7 +103,7 @@ def test_a_real_model_rewrites_a_follow_up_or_leaves_it_to_the_engine(smol: Assi
     from assistant.schema import Turn
 
     writer = QuestionWriter(
-        ChatBackend(llm_server.base_url, llm_server.model, timeout=60), StandalonePrompt.load()
+        ChatBackend(llm_server.base_url, llm_server.model, timeout=60), StandalonePrompt.load(), 60
     )
     first, _ = smol.ask_with_article(QUESTIONS[0], extractive=True)
     history = (Turn(role="user", content=QUESTIONS[0]), Turn(role="assistant", content=first.text))
