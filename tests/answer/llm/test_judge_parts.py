@@ -102,12 +102,12 @@ def test_a_rewritten_follow_up_searches_for_the_rewrite_and_keeps_the_previous_a
 
 def test_the_shipped_judge_fit_is_reproduced_from_its_committed_rows():
     """``assistant tune-judge --from-rows`` on the rows the fit was made from (the 1.5B model's
-    judgements, in benchmarks/results) gives the shipped numbers: the fit is a script's, not a hand's."""
+    judgements, committed in benchmarks/fits) gives the shipped numbers: the fit is a script's, not a hand's."""
     from pathlib import Path
 
     from assistant.tuning_judge import fitted_with_report, read_rows
 
-    rows = Path(__file__).resolve().parents[3] / "benchmarks/results/judge_rows_qwen2.5-coder-1.5b.jsonl"
+    rows = Path(__file__).resolve().parents[3] / "benchmarks/fits/judge_rows_qwen2.5-coder-1.5b.jsonl"
     shipped = JudgeModel.load()
     name, train, held_out = read_rows(rows)
     budget = shipped.provenance["max_added_false_declines"]
