@@ -20,12 +20,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from assistant.answer.extractive.weights import JudgeModel, logit
 from assistant.answer.llm.judge import StatedJudge
 from assistant.answer.llm.prompt import question_for_model
+from assistant.article import Sentence
 from assistant.evaluation import GoldenItem, article_assistant, cites_evidence, load_golden_set, percentile
 from assistant.pipeline import Assistant
 from assistant.schema import Turn
@@ -61,8 +63,14 @@ def _found(item: GoldenItem, answerable: bool, cited: Sequence[str]) -> bool:
     return answerable and cites_evidence(cited, item.evidence)
 
 
+class Judge(Protocol):
+    """What judges an answer here: ``StatedJudge``, or a benchmark's panel of prompt variants."""
+
+    def probability(self, question: str, sentences: Sequence[Sentence]) -> tuple[float | None, str]: ...
+
+
 def judge_questions(
-    assistant: Assistant, judge: StatedJudge, set_name: str, items: Sequence[GoldenItem]
+    assistant: Assistant, judge: Judge, set_name: str, items: Sequence[GoldenItem]
 ) -> list[Judged]:
     """Each question: its chat played first (extractive answers, as a reloaded chat replays them),
     then the default path's decision and the model path's."""
@@ -103,8 +111,13 @@ def judge_questions(
 
 
 def observe_judged(
-    settings: Settings, sets: Sequence[QuestionSet], progress: Callable[[str], None]
+    settings: Settings,
+    sets: Sequence[QuestionSet],
+    progress: Callable[[str], None],
+    judged_by: Callable[[StatedJudge], Judge] = lambda judge: judge,
 ) -> list[Judged]:
+    """Every question of ``sets``; ``judged_by`` may put another judge in the shipped one's place
+    (``benchmarks/judge_variants.py`` asks several prompts the same questions)."""
     rows: list[Judged] = []
     by_article: dict[Path, list[QuestionSet]] = {}
     for question_set in sets:
@@ -118,7 +131,7 @@ def observe_judged(
             for question_set in article_sets:
                 items = load_golden_set(question_set.questions)
                 progress(f"{question_set.name}: {len(items)} questions")
-                rows += judge_questions(assistant, review.judge, question_set.name, items)
+                rows += judge_questions(assistant, judged_by(review.judge), question_set.name, items)
     return rows
 
 
