@@ -63,6 +63,16 @@ def model_server(model: str, threads: int) -> Iterator[str]:
         sys.exit("the model server did not start")
 
 
+@contextlib.contextmanager
+def server_at(base_url: str | None, model: str, threads: int) -> Iterator[str]:
+    """``base_url`` when a model server is already running there, else one started here."""
+    if base_url:
+        yield base_url
+    else:
+        with model_server(model, threads) as url:
+            yield url
+
+
 def first_token_ms(chunks: Iterator[object], started: float) -> float:
     """Milliseconds from ``started`` to the first chunk with text; the rest of the stream is read."""
     first = None

@@ -15,16 +15,15 @@ Without ``--base-url`` the model server is started here (``assistant llm serve``
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import common
-from first_token import model_server
+from first_token import server_at
 
 from assistant import Settings
 from assistant.answer.extractive.weights import JudgeModel
@@ -130,15 +129,6 @@ def _separation(rows: Sequence[Judged]) -> str:
     return f"{_auc(right, unanswerable):.2f} / {_auc(right, wrong):.2f}"  # type: ignore[arg-type]
 
 
-@contextlib.contextmanager
-def _server(args: argparse.Namespace) -> Iterator[str]:
-    if args.base_url:
-        yield args.base_url
-    else:
-        with model_server(args.model, args.threads) as url:
-            yield url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", help="A running model server (else one is started)")
@@ -147,7 +137,7 @@ def main() -> None:
     args = parser.parse_args()
     budget = float(JudgeModel.load().provenance["max_added_false_declines"])  # type: ignore[arg-type]
     train_sets, held_out_sets = seed_sets(*default_sets(CHECKOUT, CHECKOUT.parent / "shared/eval/squad2"))
-    with _server(args) as url:
+    with server_at(args.base_url, args.model, args.threads) as url:
         settings = Settings(llm_base_url=url, llm_model=args.model, llm_timeout=120, llm_step_timeout=60)
         panels: list[Panel] = []
 

@@ -14,14 +14,13 @@ Without ``--base-url`` the model server is started here (``assistant llm serve``
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from first_token import model_server
+from first_token import server_at
 
 from assistant import Assistant, Settings
 from assistant.answer.base import Partial
@@ -52,15 +51,6 @@ def _clocked(log: list[float], call: Callable[..., Any]) -> Callable[..., Any]:
     return timed
 
 
-@contextlib.contextmanager
-def _server(args: argparse.Namespace) -> Iterator[str]:
-    if args.base_url:
-        yield args.base_url
-    else:
-        with model_server(args.model, args.threads) as url:
-            yield url
-
-
 def _row(name: str, values: list[float]) -> str:
     if not values:
         return f"| {name} | 0 | – | – |"
@@ -73,7 +63,7 @@ def main() -> None:
     every = [item for name in SETS for item in load_golden_set(DATA / name)]
     # The follow-ups first (the only questions a rewrite runs for), then the others, in set order.
     items = sorted(every, key=lambda item: not item.history)[: args.questions]
-    with _server(args) as url:
+    with server_at(args.base_url, args.model, args.threads) as url:
         settings = Settings(llm_base_url=url, llm_model=args.model, llm_timeout=120, llm_step_timeout=60)
         assistant = Assistant(settings)
         rewrites: list[float] = []
