@@ -102,7 +102,7 @@ def test_a_rewritten_follow_up_searches_for_the_rewrite_and_keeps_the_previous_a
 
 def test_the_shipped_judge_fit_is_reproduced_from_its_committed_rows():
     """``assistant tune-judge --from-rows`` on the rows the fit was made from (the 1.5B model's
-    judgements, committed in benchmarks/fits) gives the shipped numbers: the fit is a script's, not a hand's."""
+    judgements, committed in benchmarks/fits) gives the shipped numbers: the fit is a script's."""
     from pathlib import Path
 
     from assistant.tuning_judge import fitted_with_report, read_rows
