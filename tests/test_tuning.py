@@ -67,6 +67,9 @@ def test_the_shipped_weights_come_from_assistant_tune_with_held_out_figures(tmp_
     held_out = weights.provenance["held_out"]
     assert {"squad2/victoria", "readers_holdout"} <= set(held_out)
     assert not set(held_out) & set(weights.provenance["train"])
+    grid = weights.provenance["grid"]
+    for name in ("follow_up_bonus", "follow_up_question_weight", "repeat_penalty", "author_view_bonus"):
+        assert getattr(weights, name) in grid[name]  # each selection number is one its grid offered
     assert set(weights.provenance["pool_size_recall"]) == {"6", "8", "12", "16"}
     # The trade-off report refits the decline rules per target; at the shipped target it is the fit.
     sweep = weights.provenance["decline_budget"]

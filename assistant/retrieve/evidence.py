@@ -28,7 +28,13 @@ class RankedSentence:
     dense: float
     """Cosine similarity of its embedding to the query's."""
     rerank: float
-    """The cross-encoder's logit for (question, sentence): comparable across questions and articles."""
+    """The cross-encoder's logit for (question, sentence): comparable across questions and articles.
+    For a follow-up the question is its search text (the previous question borrowed, or the model's
+    rewrite)."""
+    question_rerank: float | None = None
+    """A follow-up's only: the logit for the question as asked, alone. The borrowed words pull
+    towards what the previous answer already quoted (a rewrite may add a detail of its own); the
+    reader's own words towards what is new."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from assistant.index.stores.build_collections import GuardedCollection
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.retrieve.evidence import Evidence, RankedSentence, RetrievedPassage
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
+from assistant.retrieve.previous_answer import following
 from assistant.retrieve.query import Query, rewritten_query, standalone_query
 from assistant.retrieve.question import asks_about_article, mentions_the_page
 from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
@@ -97,7 +98,7 @@ class Retrieval:
         vector = self.embeddings.embed_query_vector(query.search_text)
         passages = self.passages(query.search_text, vector)
         eligible = eligible_sentences(self.article, self.sentences, mentions_the_page(query.question))
-        ranked = self.rank_sentences(query.search_text, vector, passages, eligible, query.cancel)
+        ranked = self.rank_sentences(query, vector, passages, eligible)
         return Evidence(
             query=query,
             article=self.article,
@@ -116,21 +117,36 @@ class Retrieval:
         return tuple(RetrievedPassage.from_document(d, rank) for rank, d in enumerate(documents, 1))
 
     def rank_sentences(
-        self,
-        search_text: str,
-        vector: np.ndarray,
-        passages: tuple[RetrievedPassage, ...],
-        eligible: np.ndarray,
-        cancel: Cancel | None = None,
+        self, query: Query, vector: np.ndarray, passages: tuple[RetrievedPassage, ...], eligible: np.ndarray
     ) -> tuple[RankedSentence, ...]:
-        """The candidate pool (dense and passage ranks fused) as the cross-encoder ranks it, best first."""
-        pool = candidate_pool(
-            eligible, self.sentence_vectors, vector, [(p.first_sentence, p.last_sentence) for p in passages]
+        """The candidate pool (dense and passage ranks fused) as the cross-encoder ranks it, best first.
+
+        A follow-up (searched with the previous question borrowed, or as a model rewrote it) also
+        puts the sentences after the previous answer's quotes in the pool, and has every candidate
+        scored for the question as asked too (``RankedSentence.question_rerank``): the answerer
+        weighs the two."""
+        spans = [(p.first_sentence, p.last_sentence) for p in passages]
+        pool = [(c.position, c.dense) for c in candidate_pool(eligible, self.sentence_vectors, vector, spans)]
+        if query.is_follow_up:
+            known = {position for position, _ in pool}
+            pool += [
+                (p, float(self.sentence_vectors[p] @ vector))
+                for p in following(query.previous_answer, self.sentences)
+                if eligible[p] and p not in known
+            ]
+        texts = [self.sentences[p].text for p, _ in pool]
+        scores = self.reranker.score(query.search_text, texts, query.cancel)
+        own = (
+            self.reranker.score(query.question, texts, query.cancel)
+            if query.is_follow_up
+            else [None] * len(texts)
         )
-        scores = self.reranker.score(search_text, [self.sentences[c.position].text for c in pool], cancel)
         return tuple(
             sorted(
-                (RankedSentence(c.position, c.dense, float(r)) for c, r in zip(pool, scores, strict=True)),
+                (
+                    RankedSentence(p, dense, float(r), None if q is None else float(q))
+                    for (p, dense), r, q in zip(pool, scores, own, strict=True)
+                ),
                 key=lambda r: (-r.rerank, r.position),
             )
         )

@@ -27,6 +27,7 @@ def weights(**changes) -> ExtractiveWeights:
         default_weights(),
         type_fit_bonus=1.0,
         follow_up_bonus=0.0,
+        follow_up_question_weight=0.0,
         second_margin=2.0,
         max_cited_chars=400,
         context_min_rerank=-5.0,
@@ -235,3 +236,26 @@ def test_a_follow_up_whose_best_sentence_the_previous_answer_quoted_is_marked_so
 def test_words_asked_of_a_named_speaker_but_cited_from_another_are_marked_so(question, rerank, not_asked):
     choice = answerer().choose(evidence(question, towards(1, 1), rerank=rerank))
     assert choice.features["speaker_not_asked"] == not_asked
+
+
+def _scored_for_the_question_too(asked, question_rerank: tuple[float, ...]):
+    """The evidence as retrieval gives it for a follow-up: each candidate also scored for the
+    question as asked, alone."""
+    ranked = tuple(dataclasses.replace(r, question_rerank=question_rerank[r.position]) for r in asked.ranked)
+    return dataclasses.replace(asked, ranked=ranked)
+
+
+def test_a_follow_up_is_ranked_by_the_fitted_blend_of_its_search_text_and_the_question_as_asked():
+    """The borrowed previous question pulls towards the first sentence; the reader's own words, scored
+    alone, towards the third. The fitted share of the latter decides; a standalone question has no
+    such score and is ranked as before."""
+    asked = evidence(
+        "And what do analysts expect?", towards(1, 0, 1), history=AFTER_THE_FIRST_SENTENCE, rerank=(6, -5, 2)
+    )
+    follow_up = _scored_for_the_question_too(asked, (-4.0, -6.0, 5.0))
+    assert cited(answerer(second_margin=0.5).choose(follow_up)) == [0]
+    assert cited(answerer(second_margin=0.5, follow_up_question_weight=0.25).choose(follow_up)) == [0]
+    choice = answerer(second_margin=0.5, follow_up_question_weight=0.5).choose(follow_up)
+    assert cited(choice) == [2] and choice.features["rerank"] == pytest.approx(3.5)
+    standalone = evidence("What do analysts expect?", towards(1, 0, 1), rerank=(6, -5, 2))
+    assert cited(answerer(second_margin=0.5, follow_up_question_weight=0.5).choose(standalone)) == [0]

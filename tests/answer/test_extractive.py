@@ -118,13 +118,9 @@ def test_control_characters_and_lone_surrogates_are_cleaned(assistant):
     assert answer.answerable and any("(also cited by AP)" in c.text for c in answer.citations)
 
 
-@pytest.mark.xfail(
-    reason="the sentence naming the general follows the previous answer's quotes but the cross-encoder "
-    "ranks it below them, and `assistant tune` found no bonus for such sentences that helps on the "
-    "training split (follow_up_bonus = 0)",
-    strict=True,
-)
 def test_follow_up_finds_the_sentence_after_the_previous_answer(assistant):
+    """The sentence naming the general follows the previous answer's quotes: it joins the candidates,
+    and scored for "Which general said so?" alone it outranks the quotes the borrowed words favour."""
     answer = _chat(
         assistant,
         "What did the IRGC warn would happen if ISIS attacked Iran again?",

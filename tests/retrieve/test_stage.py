@@ -132,3 +132,55 @@ def test_a_question_nobody_waits_for_goes_no_further(retrieval):
 
 def test_probe_searches_the_store(retrieval):
     retrieval.probe()  # raises when the store cannot answer a search
+
+
+def test_a_follow_up_is_scored_for_the_question_as_asked_too_with_what_follows_the_previous_answer(
+    retrieval,
+):
+    """The previous answer quoted a sentence: the next two of its section join the pool, and every
+    candidate is scored twice, for the search text (the previous question borrowed) and for the
+    reader's own words alone (so is a model's rewrite of it). A question with its own subject is
+    scored once, as before."""
+    sentences = retrieval.sentences
+    quoted = next(
+        s
+        for s in sentences
+        if s.voice is Voice.AUTHOR
+        and all(
+            n.section == s.section and n.voice is not Voice.METADATA
+            for n in sentences[s.position + 1 : s.position + 3]
+        )
+    )
+    history = (
+        Turn(role="user", content="Which provinces were the missiles fired from?"),
+        Turn(role="assistant", content=f"The author writes: “{quoted.text}” [1]"),
+    )
+    query = retrieval.understand(Question("And how did they justify that?", history))
+    assert query.is_follow_up
+    evidence = retrieval.gather(query)
+
+    scorer: ScriptedScorer = retrieval.reranker  # type: ignore[assignment]
+    (searched, pool), (asked, again), _windows = scorer.calls
+    assert searched == query.search_text and asked == query.question and again == pool
+    positions = {r.position for r in evidence.ranked}
+    assert {quoted.position + 1, quoted.position + 2} <= positions
+    for r in evidence.ranked:
+        text = sentences[r.position].text
+        assert r.rerank == float(scorer.score(searched, [text])[0])
+        assert r.question_rerank == float(scorer.score(asked, [text])[0])
+
+    scorer.calls.clear()
+    standalone = "How did Washington justify shooting down the Syrian jet?"
+    rewritten = retrieval.understand(
+        Question("And how did they justify that?", history, standalone=standalone)
+    )
+    retrieval.gather(rewritten)
+    (searched, pool), (asked, again), _windows = scorer.calls
+    assert (searched, asked, again) == (standalone, "And how did they justify that?", pool)
+
+    scorer.calls.clear()
+    alone = retrieval.gather(
+        retrieval.understand(Question("What did the Revolutionary Guard announce?", history))
+    )
+    assert len(scorer.calls) == 2  # the pool, then the windows
+    assert all(r.question_rerank is None for r in alone.ranked)

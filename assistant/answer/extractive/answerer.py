@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answer.citations import Draft
 from assistant.answer.extractive.features import PREFERRED_ANSWERS, decline_features
@@ -27,6 +27,8 @@ from assistant.answer.extractive.vocabulary import ArticleVocabulary
 from assistant.answer.extractive.weights import ExtractiveWeights, default_weights
 from assistant.article import Sentence, Voice
 from assistant.retrieve.evidence import Evidence, RankedSentence
+from assistant.retrieve.previous_answer import following as following_quoted
+from assistant.retrieve.previous_answer import quoted_in
 from assistant.retrieve.question import mentions_the_page
 from assistant.retrieve.windows import leads_in
 
@@ -52,9 +54,18 @@ def _same_voice(before: Sentence, sentence: Sentence) -> bool:
     )
 
 
-def _quoted_in(previous_answer: str, sentences: Sequence[Sentence]) -> list[Sentence]:
-    """The article's sentences the previous answer quoted, found by exact lookup of our own quotes."""
-    return [s for s in sentences if s.voice is not Voice.METADATA and s.text in previous_answer]
+def _weighed(ranked: Sequence[RankedSentence], question_weight: float) -> Sequence[RankedSentence]:
+    """A follow-up's candidates ranked by the blend of their logits for its search text and for the
+    question as asked (``ExtractiveWeights.follow_up_question_weight``); others as they were."""
+    if not question_weight or all(r.question_rerank is None for r in ranked):
+        return ranked
+    blended = [
+        r
+        if r.question_rerank is None
+        else replace(r, rerank=(1 - question_weight) * r.rerank + question_weight * r.question_rerank)
+        for r in ranked
+    ]
+    return sorted(blended, key=lambda r: (-r.rerank, r.position))
 
 
 @dataclass(frozen=True)
@@ -125,12 +136,11 @@ class ExtractiveAnswerer:
             return Choice(False, "nothing asked about", show_context=False)
         following, repeated = frozenset[int](), frozenset[int]()
         if query.is_follow_up:
-            following = frozenset(self._following(query.previous_answer, sentences))
-            repeated = frozenset(s.position for s in _quoted_in(query.previous_answer, sentences))
-        best, cited = self._select(evidence.ranked, sentences, intent, w, following, repeated)
-        features = decline_features(
-            query, intent, vocabulary, evidence.ranked, best, cited, sentences, repeated
-        )
+            following = frozenset(following_quoted(query.previous_answer, sentences))
+            repeated = frozenset(s.position for s in quoted_in(query.previous_answer, sentences))
+        ranked = _weighed(evidence.ranked, w.follow_up_question_weight)
+        best, cited = self._select(ranked, sentences, intent, w, following, repeated)
+        features = decline_features(query, intent, vocabulary, ranked, best, cited, sentences, repeated)
         probability = w.decline.probability(features)
         show = best.rerank >= w.context_min_rerank
         if best.rerank < w.min_rerank or probability < w.decline.threshold:
@@ -230,20 +240,10 @@ class ExtractiveAnswerer:
             return None
         return RankedSentence(following.position, best.dense, best.rerank)
 
-    @staticmethod
-    def _following(previous_answer: str, sentences: Sequence[Sentence]) -> list[int]:
-        """The two sentences after each one the previous answer quoted (same section)."""
-        return [
-            n.position
-            for s in _quoted_in(previous_answer, sentences)
-            for n in sentences[s.position + 1 : s.position + 3]
-            if n.section == s.section and n.voice is not Voice.METADATA
-        ]
-
     def _continuation(self, previous_answer: str, sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
         """The sentence after the previous answer's last quote: the same speaker's next words when it
         quoted someone, else the next sentence of the article."""
-        quoted = _quoted_in(previous_answer, sentences)
+        quoted = quoted_in(previous_answer, sentences)
         if not quoted:
             return ()
         last = quoted[-1]

@@ -136,6 +136,10 @@ class ExtractiveWeights:
     """A name counts as mentioned in a sentence or this many before it."""
     author_view_bonus: float = 0.0
     """Added to the logit of the author's own sentences when the question asks the author's view."""
+    follow_up_question_weight: float = 0.0
+    """A follow-up's candidates are ranked by this share of the cross-encoder's logit for the question
+    as asked and the rest of the one for its search text, which borrows the previous question
+    (``RankedSentence.question_rerank``)."""
     repeat_penalty: float = 0.0
     """Taken from the logit of a sentence the previous answer quoted, for a follow-up that asks
     something new (not "who said that?"): the answer it leans on rarely answers it again."""
