@@ -20,7 +20,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.schema import Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -48,8 +51,9 @@ class Client:
         response = self.connection.getresponse()
         return response.status, response.read()
 
-    def ask(self, question: str) -> dict:
-        status, body = self.request("POST", "/api/ask", {"question": question})
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> dict:
+        turns = [turn.model_dump() for turn in history]
+        status, body = self.request("POST", "/api/ask", {"question": question, "history": turns})
         if status != 200:
             raise RuntimeError(f"/api/ask answered {status}: {body[:200]!r}")
         return json.loads(body)
@@ -124,11 +128,16 @@ def serving() -> Iterator[tuple[int, subprocess.Popen | SharedServer]]:
         yield port, server
 
 
-def options(description: str, quick: str, **defaults: float) -> argparse.Namespace:
-    """Parse ``--name VALUE`` for each default (typed like it) and ``--quick`` (the CI smoke run)."""
+def options(
+    description: str, quick: str, switches: dict[str, str] | None = None, **defaults: float
+) -> argparse.Namespace:
+    """Parse ``--name VALUE`` for each default (typed like it), ``--switch`` for each of ``switches``
+    (name: help) and ``--quick`` (the CI smoke run)."""
     parser = argparse.ArgumentParser(description=description)
     for name, default in defaults.items():
         parser.add_argument(f"--{name}", type=type(default), default=default, help=f"default {default}")
+    for name, help_text in (switches or {}).items():
+        parser.add_argument(f"--{name}", action="store_true", help=help_text)
     parser.add_argument("--quick", action="store_true", help=f"{quick} (CI smoke run)")
     return parser.parse_args()
 
@@ -178,23 +187,28 @@ class ModelWork:
     search_text: str
     sentences: tuple[str, ...]
     windows: tuple[str, ...] = ()
+    question: str | None = None
+    """A follow-up's question as asked: its candidates are scored for it too."""
 
 
-def model_work(texts: Iterable[str]) -> list[ModelWork]:
+def model_work(texts: Iterable[str], histories: Iterable[Sequence[Turn]] | None = None) -> list[ModelWork]:
     """The model work the server does for each question text, learned (untimed) from an ``Assistant``
     built here with the same settings, so on the same index as ``assistant_server`` (same ``ASSISTANT_*``
     environment and working directory): its search text after spelling and follow-up handling, and the
-    sentences actually scored."""
+    sentences actually scored; ``histories``: each question's chat so far (none: asked alone)."""
     from assistant.pipeline import Assistant
     from assistant.retrieve.windows import window_text
 
     assistant = Assistant()
     work = []
-    for text in texts:
-        evidence = assistant.evidence(text)
+    texts = list(texts)
+    for text, history in zip(texts, histories or [()] * len(texts), strict=True):
+        evidence = assistant.evidence(text, history)
         scored = tuple(evidence.sentences[r.position].text for r in evidence.ranked)
         windows = tuple(window_text(evidence.sentences, w.first) for w in evidence.windows)
-        work.append(ModelWork(evidence.query.search_text, scored, windows))
+        twice = any(r.question_rerank is not None for r in evidence.ranked)
+        question = evidence.query.question if twice else None
+        work.append(ModelWork(evidence.query.search_text, scored, windows, question))
     return work
 
 
@@ -217,8 +231,34 @@ class Models:
         self.embeddings.embed_query_vector(work.search_text)
         embedded = clock()
         self.reranker.score(work.search_text, work.sentences)
+        if work.question is not None:
+            self.reranker.score(work.question, work.sentences)
         self.reranker.score(work.search_text, work.windows)
         return embedded - began, clock() - embedded
+
+
+def follow_ups(limit: int | None = None) -> list[tuple[str, list[Turn]]]:
+    """The golden and holdout sets' follow-ups, each with its chat so far as the evaluation plays it
+    (the earlier questions answered by an ``Assistant`` here, on the same index as the server)."""
+    from assistant.evaluation import load_golden_set
+    from assistant.pipeline import Assistant
+    from assistant.schema import Turn
+
+    items = [
+        item
+        for path in (GOLDEN_SET, GOLDEN_SET.with_name("holdout.jsonl"))
+        for item in load_golden_set(path)
+        if item.history
+    ][:limit]
+    assistant = Assistant()
+    chats = []
+    for item in items:
+        history: list[Turn] = []
+        for earlier in item.history:
+            reply = assistant.ask(earlier, history)
+            history += [Turn(role="user", content=earlier), Turn(role="assistant", content=reply.text)]
+        chats.append((item.question, history))
+    return chats
 
 
 def golden_questions(limit: int | None = None) -> list[str]:

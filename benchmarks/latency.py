@@ -8,7 +8,11 @@ index (``common.model_work``); fresh model objects (``common.Models``) are then 
 process. Blocks of requests and blocks of model runs alternate, with a pause so neither side's idle
 threads disturb the other.
 
-    .venv/bin/python benchmarks/latency.py [--rounds 3] [--quick]
+    .venv/bin/python benchmarks/latency.py [--rounds 3] [--quick] [--follow-ups]
+
+``--follow-ups`` asks the golden and holdout sets' follow-ups with their chats instead: the engine
+scores a follow-up's candidates twice (its search text borrows the previous question; the question as
+asked is scored alone too), and their models' own time counts both.
 """
 
 from __future__ import annotations
@@ -24,16 +28,22 @@ PAUSE_SECONDS = 0.05
 
 def main() -> None:
     args = common.options(
-        "Warm /api/ask latency versus the models' own time.", "4 questions, 1 round", rounds=3
+        "Warm /api/ask latency versus the models' own time.",
+        "4 questions, 1 round",
+        switches={"follow-ups": "the seed sets' follow-ups, asked with their chats"},
+        rounds=3,
     )
-    questions = common.golden_questions(4 if args.quick else None)
+    limit = 4 if args.quick else None
     rounds = 1 if args.quick else args.rounds
-    texts = [f"{question}{'?' * r}" for r in range(rounds) for question in questions]
+    chats = common.follow_ups(limit) if args.follow_ups else [(q, []) for q in common.golden_questions(limit)]
+    asked = [(f"{question}{'?' * r}", history) for r in range(rounds) for question, history in chats]
+    texts = [text for text, _ in asked]
+    histories = [history for _, history in asked]
 
     load_at_start = common.load_average()  # before our own server adds to it
     with common.serving() as (port, _):
         common.Client(port).ask("warm-up question")
-        work = common.model_work(texts)
+        work = common.model_work(texts, histories)
         models = common.Models()
         ask_ms: list[float] = []
         embed_ms: list[float] = []
@@ -42,9 +52,9 @@ def main() -> None:
             # A new connection per block (opening one on loopback takes ~0.1 ms): a model block under
             # load can outlast the server's keep-alive timer, which would close a kept one.
             client = common.Client(port)
-            for text in texts[start : start + BLOCK]:
+            for text, history in asked[start : start + BLOCK]:
                 began = time.perf_counter()
-                client.ask(text)
+                client.ask(text, history)
                 ask_ms.append((time.perf_counter() - began) * 1000)
             time.sleep(PAUSE_SECONDS)
             for item in work[start : start + BLOCK]:
@@ -53,9 +63,9 @@ def main() -> None:
                 rerank_ms.append(reranking * 1000)
             time.sleep(PAUSE_SECONDS)
     models_ms = [e + r for e, r in zip(embed_ms, rerank_ms, strict=True)]
-    pairs = [len(item.sentences) + len(item.windows) for item in work]
+    pairs = [len(item.sentences) * (1 + (item.question is not None)) + len(item.windows) for item in work]
     common.report(
-        "latency",
+        "latency_follow_ups" if args.follow_ups else "latency",
         {
             "requests": len(ask_ms),
             "ask_p50_ms": statistics.median(ask_ms),

@@ -86,15 +86,17 @@ def test_benchmark_runs_in_quick_mode(script: str, results: Path, monkeypatch: p
     assert EXPECTED[script] <= set(written)
 
 
-def test_a_benchmark_runs_as_a_command(shared_server: tuple[int, int]) -> None:
+@pytest.mark.parametrize("switches", [[], ["--follow-ups"]], ids=["first questions", "follow-ups"])
+def test_a_benchmark_runs_as_a_command(shared_server: tuple[int, int], switches: list[str]) -> None:
     """``python benchmarks/latency.py --quick`` as a user runs it: its own imports and its results file
-    (its server the shared one: starting a server is what the other scripts' smoke runs skip too)."""
+    (its server the shared one: starting a server is what the other scripts' smoke runs skip too);
+    with ``--follow-ups``, questions asked with their chats, scored twice."""
     from benchmarks.common import SHARED_PID, SHARED_PORT
 
     port, pid = shared_server
     environment = {**os.environ, SHARED_PORT: str(port), SHARED_PID: str(pid)}
     run = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "latency.py"), "--quick"],
+        [sys.executable, str(BENCHMARKS / "latency.py"), "--quick", *switches],
         env=environment,
         timeout=600,
         capture_output=True,
