@@ -162,12 +162,22 @@ def cites_evidence(cited: Sequence[str], evidence: Sequence[str]) -> bool:
     return any(_contains(joined, phrase) for phrase in evidence)
 
 
+def played_chat(assistant: Assistant, earlier: Sequence[str], extractive: bool = False) -> list[Turn]:
+    """The chat before a question, played as a user would: each earlier question asked and answered
+    (``extractive``: by the engine alone, as a reloaded chat replays them)."""
+    history: list[Turn] = []
+    for question in earlier:
+        if extractive:
+            reply, _ = assistant.ask_with_article(question, history, extractive=True)
+        else:
+            reply = assistant.ask(question, history)
+        history += [Turn(role="user", content=question), Turn(role="assistant", content=reply.text)]
+    return history
+
+
 def run_item(assistant: Assistant, item: GoldenItem) -> tuple[Answer, float]:
     """Play the chat as a user would: earlier questions first, each answered, then the question."""
-    history: list[Turn] = []
-    for earlier in item.history:
-        reply = assistant.ask(earlier, history)
-        history += [Turn(role="user", content=earlier), Turn(role="assistant", content=reply.text)]
+    history = played_chat(assistant, item.history)
     started = time.perf_counter()
     answer = assistant.ask(item.question, history)
     return answer, time.perf_counter() - started

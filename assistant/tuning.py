@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,13 +23,12 @@ import numpy as np
 
 from assistant.answer.extractive.answerer import Choice, ExtractiveAnswerer
 from assistant.answer.extractive.weights import FEATURES, DeclineModel, ExtractiveWeights
-from assistant.evaluation import GoldenItem, article_assistant, cites_evidence, load_golden_set
+from assistant.evaluation import GoldenItem, article_assistant, cites_evidence, load_golden_set, played_chat
 from assistant.pipeline import Assistant
 from assistant.retrieve.candidates import POOL_TUNING, candidate_pool, eligible_sentences
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.previous_answer import following
 from assistant.retrieve.question import mentions_the_page
-from assistant.schema import Turn
 from assistant.settings import Settings
 
 BONUS_GRID = (0.0, 0.5, 1.0, 2.0, 3.0)
@@ -83,10 +82,7 @@ def collect(assistant: Assistant, set_name: str, items: Sequence[GoldenItem]) ->
     """Each question's evidence, its chat played first as a user would."""
     observations = []
     for item in items:
-        history: list[Turn] = []
-        for earlier in item.history:
-            reply = assistant.ask(earlier, history)
-            history += [Turn(role="user", content=earlier), Turn(role="assistant", content=reply.text)]
+        history = played_chat(assistant, item.history)
         observations.append(Observation(set_name, item, assistant.evidence(item.question, history)))
     return observations
 
@@ -137,6 +133,8 @@ def fit_logistic(
     return w[:-1], float(w[-1])
 
 
+Scored = tuple[float, ExtractiveWeights]
+"""A candidate fit and its training score."""
 Row = tuple[dict[str, float], bool, str]
 """A training question's features, whether the article answers it, and its set's name."""
 
@@ -205,32 +203,43 @@ def fit(
     max_false_declines: float,
     progress: Callable[[str], None],
 ) -> ExtractiveWeights:
-    """Grid over the selection numbers; for each, fit the decline rules; keep the best on training."""
-    best: tuple[float, ExtractiveWeights] | None = None
-    for bonus, follow, margin in itertools.product(BONUS_GRID, FOLLOW_UP_GRID, MARGIN_GRID):
-        candidate = replace(
+    """Grid over the selection numbers; for each, fit the decline rules; keep the best on training.
+    The author's-view and follow-up numbers are swept after the main grid, each around the best so far."""
+
+    def best_of(candidates: Iterable[ExtractiveWeights], best: Scored | None = None) -> Scored:
+        for candidate in candidates:
+            score, fitted = _with_decisions(answerer, train, candidate, max_false_declines, progress)
+            if best is None or score > best[0] + 1e-12:
+                best = (score, fitted)
+        assert best is not None
+        return best
+
+    best = best_of(
+        replace(
             start,
             type_fit_bonus=bonus,
             follow_up_bonus=follow,
             second_margin=margin,
             max_cited_chars=MAX_CITED_CHARS,
         )
-        score, fitted = _with_decisions(answerer, train, candidate, max_false_declines, progress)
-        if best is None or score > best[0] + 1e-12:
-            best = (score, fitted)
-    assert best is not None
+        for bonus, follow, margin in itertools.product(BONUS_GRID, FOLLOW_UP_GRID, MARGIN_GRID)
+    )
     chosen = best[1]
-    for author, repeat in itertools.product(AUTHOR_VIEW_GRID, REPEAT_GRID):
-        candidate = replace(chosen, author_view_bonus=author, repeat_penalty=repeat)
-        score, fitted = _with_decisions(answerer, train, candidate, max_false_declines, progress)
-        if score > best[0] + 1e-12:
-            best = (score, fitted)
+    best = best_of(
+        (
+            replace(chosen, author_view_bonus=author, repeat_penalty=repeat)
+            for author, repeat in itertools.product(AUTHOR_VIEW_GRID, REPEAT_GRID)
+        ),
+        best,
+    )
     chosen = best[1]
-    for follow, question in itertools.product(FOLLOW_UP_GRID, QUESTION_WEIGHT_GRID):
-        candidate = replace(chosen, follow_up_bonus=follow, follow_up_question_weight=question)
-        score, fitted = _with_decisions(answerer, train, candidate, max_false_declines, progress)
-        if score > best[0] + 1e-12:
-            best = (score, fitted)
+    best = best_of(
+        (
+            replace(chosen, follow_up_bonus=follow, follow_up_question_weight=question)
+            for follow, question in itertools.product(FOLLOW_UP_GRID, QUESTION_WEIGHT_GRID)
+        ),
+        best,
+    )
     fitted = fit_window_gain(answerer, train, best[1])
     answered = [answerer.choose(o.evidence, fitted) for o in train if not o.item.unanswerable]
     lowest = min((c.features["rerank"] for c in answered if c.answerable and c.features), default=0.0)

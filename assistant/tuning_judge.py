@@ -28,9 +28,15 @@ from assistant.answer.extractive.weights import JudgeModel, logit
 from assistant.answer.llm.judge import StatedJudge
 from assistant.answer.llm.prompt import question_for_model
 from assistant.article import Sentence
-from assistant.evaluation import GoldenItem, article_assistant, cites_evidence, load_golden_set, percentile
+from assistant.evaluation import (
+    GoldenItem,
+    article_assistant,
+    cites_evidence,
+    load_golden_set,
+    percentile,
+    played_chat,
+)
 from assistant.pipeline import Assistant
-from assistant.schema import Turn
 from assistant.settings import Settings
 from assistant.tuning import QuestionSet, _highest_cut, fit_logistic
 
@@ -77,10 +83,7 @@ def judge_questions(
     extractive = assistant.extractive
     rows = []
     for item in items:
-        history: list[Turn] = []
-        for earlier in item.history:
-            reply, _ = assistant.ask_with_article(earlier, history, extractive=True)
-            history += [Turn(role="user", content=earlier), Turn(role="assistant", content=reply.text)]
+        history = played_chat(assistant, item.history, extractive=True)
         plain = extractive.choose(assistant.evidence(item.question, history))
         started = time.perf_counter()
         evidence = assistant.evidence(item.question, history, with_model=True)

@@ -240,9 +240,8 @@ class Models:
 def follow_ups(limit: int | None = None) -> list[tuple[str, list[Turn]]]:
     """The golden and holdout sets' follow-ups, each with its chat so far as the evaluation plays it
     (the earlier questions answered by an ``Assistant`` here, on the same index as the server)."""
-    from assistant.evaluation import load_golden_set
+    from assistant.evaluation import load_golden_set, played_chat
     from assistant.pipeline import Assistant
-    from assistant.schema import Turn
 
     items = [
         item
@@ -251,14 +250,7 @@ def follow_ups(limit: int | None = None) -> list[tuple[str, list[Turn]]]:
         if item.history
     ][:limit]
     assistant = Assistant()
-    chats = []
-    for item in items:
-        history: list[Turn] = []
-        for earlier in item.history:
-            reply = assistant.ask(earlier, history)
-            history += [Turn(role="user", content=earlier), Turn(role="assistant", content=reply.text)]
-        chats.append((item.question, history))
-    return chats
+    return [(item.question, played_chat(assistant, item.history)) for item in items]
 
 
 def golden_questions(limit: int | None = None) -> list[str]:

@@ -24,8 +24,7 @@ from first_token import server_at
 
 from assistant import Assistant, Settings
 from assistant.answer.base import Partial
-from assistant.evaluation import load_golden_set, percentile
-from assistant.schema import Turn
+from assistant.evaluation import load_golden_set, percentile, played_chat
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SETS = ("opinion_holdout.jsonl", "readers_holdout.jsonl")
@@ -79,10 +78,7 @@ def main() -> None:
         defaults: list[float] = []
         rewrite_runs: list[float] = []
         for item in items:
-            history: list[Turn] = []
-            for earlier in item.history:
-                reply, _ = assistant.ask_with_article(earlier, history, extractive=True)
-                history += [Turn(role="user", content=earlier), Turn(role="assistant", content=reply.text)]
+            history = played_chat(assistant, item.history, extractive=True)
             started = time.perf_counter()
             assistant.ask_with_article(item.question, history, extractive=True)
             defaults.append(time.perf_counter() - started)
