@@ -228,11 +228,22 @@ def per_set_report(rows: Sequence[Judged], model: JudgeModel) -> dict[str, dict[
     return report
 
 
+ALSO_FITTED = ("opinion_tune",)
+"""Held out of the engine's fit (it cost a SQuAD article's recall there: ``tuning.default_sets``) but
+fitted on here: the judge's threshold needs an opinion reader's questions, whose right answers get a
+low P(yes) (no sentence "states" that the author is biased). Without them the threshold rose from
+0.16 to 0.41 and held-out false declines to 0.10–0.16 (measured, 2026-12-07)."""
+
+
 def seed_sets(train: Sequence[QuestionSet], held_out: Sequence[QuestionSet]) -> tuple[list, list]:
-    """The seed article's sets of ``assistant tune``'s split (the judge is fitted on one model's
-    reading of the seed article; SQuAD's 989 questions would take hours on a CPU)."""
+    """The seed article's sets of ``assistant tune``'s split, with ``ALSO_FITTED`` moved to training
+    (the judge is fitted on one model's reading of the seed article; SQuAD's 989 questions would take
+    hours on a CPU)."""
     seed = Settings().article_path
-    return [s for s in train if s.article == seed], [s for s in held_out if s.article == seed]
+    return (
+        [s for s in train if s.article == seed] + [s for s in held_out if s.name in ALSO_FITTED],
+        [s for s in held_out if s.article == seed and s.name not in ALSO_FITTED],
+    )
 
 
 def tune_judge(

@@ -116,3 +116,22 @@ def test_the_shipped_judge_fit_is_reproduced_from_its_committed_rows():
     assert refit.coefficients == pytest.approx(shipped.coefficients)
     assert refit.threshold == pytest.approx(shipped.threshold)
     assert refit.provenance["held_out"] == shipped.provenance["held_out"]
+
+
+def test_the_judge_is_fitted_on_the_seed_training_sets_and_the_opinion_readers_tuning_half():
+    """``assistant tune-judge`` splits as ``assistant tune`` does on the seed article, but fits on
+    ``opinion_tune`` too (held out of the engine's fit); the committed rows were split so."""
+    from pathlib import Path
+
+    from assistant.tuning import default_sets
+    from assistant.tuning_judge import read_rows, seed_sets
+
+    checkout = Path(__file__).resolve().parents[3]
+    train, held_out = seed_sets(*default_sets(checkout, checkout / "squad2"))
+    assert "opinion_tune" in {s.name for s in train}
+    assert "opinion_tune" not in {s.name for s in held_out} and "opinion_holdout" in {
+        s.name for s in held_out
+    }
+    _, train_rows, held_out_rows = read_rows(checkout / "benchmarks/fits/judge_rows_qwen2.5-coder-1.5b.jsonl")
+    assert list(dict.fromkeys(r.set_name for r in train_rows)) == [s.name for s in train]
+    assert list(dict.fromkeys(r.set_name for r in held_out_rows)) == [s.name for s in held_out]
