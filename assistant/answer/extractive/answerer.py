@@ -6,6 +6,8 @@ The cross-encoder has ranked the candidate sentences (``Evidence.ranked``). Arou
   about the whole of it ("what is it about", "summarize in 3 points") from the key sentences the
   index ranked when it was built;
 - "what did they say next?" continues after the previous answer's quotes;
+- a follow-up's candidates are ranked by the fitted blend of their scores for its search text (the
+  previous question borrowed, or a model's rewrite) and for the question as asked, alone;
 - otherwise the best sentence (a sentence that can hold the kind of answer asked for gains a little)
   is cited, with the runner-up when it scores nearly as well and both stay short, unless the
   decline model (``weights.DeclineModel``, fitted by ``assistant tune``) judges that the best does
