@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from assistant.pipeline import Assistant
     from assistant.schema import Turn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,15 +192,20 @@ class ModelWork:
     """A follow-up's question as asked: its candidates are scored for it too."""
 
 
-def model_work(texts: Iterable[str], histories: Iterable[Sequence[Turn]] | None = None) -> list[ModelWork]:
+def model_work(
+    texts: Iterable[str],
+    histories: Iterable[Sequence[Turn]] | None = None,
+    assistant: Assistant | None = None,
+) -> list[ModelWork]:
     """The model work the server does for each question text, learned (untimed) from an ``Assistant``
     built here with the same settings, so on the same index as ``assistant_server`` (same ``ASSISTANT_*``
     environment and working directory): its search text after spelling and follow-up handling, and the
-    sentences actually scored; ``histories``: each question's chat so far (none: asked alone)."""
+    sentences actually scored; ``histories``: each question's chat so far (none: asked alone);
+    ``assistant``: one already built here (loading the models again costs seconds)."""
     from assistant.pipeline import Assistant
     from assistant.retrieve.windows import window_text
 
-    assistant = Assistant()
+    assistant = assistant or Assistant()
     work = []
     texts = list(texts)
     for text, history in zip(texts, histories or [()] * len(texts), strict=True):
@@ -237,11 +243,10 @@ class Models:
         return embedded - began, clock() - embedded
 
 
-def follow_ups(limit: int | None = None) -> list[tuple[str, list[Turn]]]:
+def follow_ups(assistant: Assistant, limit: int | None = None) -> list[tuple[str, list[Turn]]]:
     """The golden and holdout sets' follow-ups, each with its chat so far as the evaluation plays it
-    (the earlier questions answered by an ``Assistant`` here, on the same index as the server)."""
+    (the earlier questions answered by ``assistant``, built here on the same index as the server)."""
     from assistant.evaluation import load_golden_set, played_chat
-    from assistant.pipeline import Assistant
 
     items = [
         item
@@ -249,7 +254,6 @@ def follow_ups(limit: int | None = None) -> list[tuple[str, list[Turn]]]:
         for item in load_golden_set(path)
         if item.history
     ][:limit]
-    assistant = Assistant()
     return [(item.question, played_chat(assistant, item.history)) for item in items]
 
 

@@ -29,13 +29,20 @@ PAUSE_SECONDS = 0.05
 def main() -> None:
     args = common.options(
         "Warm /api/ask latency versus the models' own time.",
-        "4 questions, 1 round",
+        "4 questions (2 follow-ups), 1 round",
         switches={"follow-ups": "the seed sets' follow-ups, asked with their chats"},
         rounds=3,
     )
-    limit = 4 if args.quick else None
+    limit = (2 if args.follow_ups else 4) if args.quick else None
     rounds = 1 if args.quick else args.rounds
-    chats = common.follow_ups(limit) if args.follow_ups else [(q, []) for q in common.golden_questions(limit)]
+    local = None
+    if args.follow_ups:
+        from assistant.pipeline import Assistant
+
+        local = Assistant()
+        chats = common.follow_ups(local, limit)
+    else:
+        chats = [(q, []) for q in common.golden_questions(limit)]
     asked = [(f"{question}{'?' * r}", history) for r in range(rounds) for question, history in chats]
     texts = [text for text, _ in asked]
     histories = [history for _, history in asked]
@@ -43,7 +50,7 @@ def main() -> None:
     load_at_start = common.load_average()  # before our own server adds to it
     with common.serving() as (port, _):
         common.Client(port).ask("warm-up question")
-        work = common.model_work(texts, histories)
+        work = common.model_work(texts, histories, local)
         models = common.Models()
         ask_ms: list[float] = []
         embed_ms: list[float] = []
