@@ -226,16 +226,20 @@ def test_a_follow_up_whose_best_sentence_the_previous_answer_quoted_is_marked_so
 
 
 @pytest.mark.parametrize(
-    ("question", "rerank", "not_asked"),
+    ("question", "rerank", "not_cited"),
     [
         ("What did the Revolutionary Guard say about the strike?", (-5, 5, -5), 0.0),  # its own words
         ("What did the Revolutionary Guard say about the strike?", (5, -5, -5), 1.0),  # the author's words
+        ("How did the Revolutionary Guard respond?", (5, 5, -5), 0.0),  # its words cited beside another
+        ("What did the Iraqi government say about the strike?", (5, -5, -5), 1.0),  # nobody named it
         ("What did Iran fire?", (5, -5, -5), 0.0),  # nobody's statement asked for
+        ("How did Iran respond?", (5, -5, -5), 0.0),  # "Iran" is named there
+        ("How did Iranians respond?", (5, -5, -5), 1.0),  # a longer word is not found in a shorter one
     ],
 )
-def test_words_asked_of_a_named_speaker_but_cited_from_another_are_marked_so(question, rerank, not_asked):
+def test_words_asked_of_someone_but_cited_from_another_are_marked_so(question, rerank, not_cited):
     choice = answerer().choose(evidence(question, towards(1, 1), rerank=rerank))
-    assert choice.features["speaker_not_asked"] == not_asked
+    assert choice.features["actor_not_cited"] == not_cited
 
 
 def _scored_for_the_question_too(asked, question_rerank: tuple[float, ...]):

@@ -18,8 +18,8 @@ ARTICLE = load_article(DEFAULT_ARTICLE)
 ARTICLE_TERMS = frozenset(terms(ARTICLE.text))
 
 
-def intent(question: str) -> Intent:
-    return read_intent(question, ARTICLE_TERMS)
+def intent(question: str, author: str | None = None) -> Intent:
+    return read_intent(question, ARTICLE_TERMS, author=author)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +128,28 @@ def test_questions_about_the_article_itself_point_at_its_header_line(question, a
 )
 def test_questions_about_statements_are_read_as_who_said_what(question, asks_who_said):
     assert intent(question).asks_who_said is asks_who_said
+
+
+@pytest.mark.parametrize(
+    ("question", "actor"),
+    [
+        ("What did the UK government say about the missiles?", ("uk", "govern")),
+        ("what did putin have to say about the su-22", ("putin",)),
+        ("and how did moscow respond", ("moscow",)),
+        ("did the White House react to that?", ("white", "hous")),
+        ("What does the Revolutionary Guard claim?", ("revolutionari", "guard")),
+        # The author's words are everywhere in an opinion piece: never a near miss of this kind.
+        ("what does the author think of the US", ()),
+        ("what does Doe say Iran gained", ()),
+        # Nobody's words asked for, or nobody named.
+        ("What did Iran fire?", ()),
+        ("On what date did ISIS claim the attacks?", ("isi",)),
+        ("what did he say next", ()),
+        ("Who said that?", ()),
+    ],
+)
+def test_whose_words_or_reaction_a_question_asks_for_is_read_from_its_wording(question, actor):
+    assert intent(question, author="Jane Doe").actor == actor
 
 
 @pytest.mark.parametrize(

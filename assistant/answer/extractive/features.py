@@ -16,7 +16,6 @@ from assistant.answer.extractive.vocabulary import ArticleVocabulary
 from assistant.article import Sentence
 from assistant.retrieve.evidence import RankedSentence
 from assistant.retrieve.query import Query
-from assistant.retrieve.text import terms
 
 MAX_MARGIN = 10.0
 """A lone candidate's margin, and the cap on any: logits rarely spread wider than this."""
@@ -63,14 +62,19 @@ def decline_features(
         # A follow-up whose best sentence is one the previous answer already quoted: it asks something
         # new, and the article may not say it.
         "repeats_previous": float(best.position in repeated),
-        "speaker_not_asked": float(_speaker_not_asked(intent, cited)),
+        "actor_not_cited": _actor_not_cited(intent, vocabulary, cited),
     }
 
 
-def _speaker_not_asked(intent: Intent, cited: Sequence[Sentence]) -> bool:
-    """ "What did <someone the article names> say about …?" answered with nobody's words of theirs:
-    no cited sentence's speaker holds a name the question gives."""
-    if not intent.asks_who_said or not intent.known_names:
-        return False
-    speakers = [set(terms(s.speaker)) for s in cited if s.speaker]
-    return not any(set(name) <= speaker for name in intent.known_names for speaker in speakers)
+def _actor_not_cited(intent: Intent, vocabulary: ArticleVocabulary, cited: Sequence[Sentence]) -> float:
+    """ "What did <someone> say about …?", "how did <someone> respond?": the share of the asker's words
+    for that someone that no cited sentence names (in it, just before it, or as its speaker). An answer
+    quoting somebody else about the same thing is the near miss a reader most often meets."""
+    if not intent.actor:
+        return 0.0
+    absent = [
+        stem
+        for stem in intent.actor
+        if not any(vocabulary.mentions((stem,), s.position, derived=True) for s in cited)
+    ]
+    return len(absent) / len(intent.actor)

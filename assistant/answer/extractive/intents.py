@@ -184,6 +184,17 @@ _WHO_SAID = re.compile(
     r"quote|quoted|statement|announce|announced|add|added)\b",
     re.I,
 )
+# "What did Russia say about …?", "how did Qatar respond?", "did the White House react to that?": whose
+# words or reaction the question asks for: the subject of a verb of saying or responding, right after
+# its auxiliary ("on what date did ISIS claim" asks nobody's words).
+_AUXILIARY = r"(?:did|does|do|has|have|had|would|will|is|was|were|are|can|could)"
+_ACTOR = re.compile(
+    rf"\b{_AUXILIARY}\s+(?P<actor>(?:[\w'’-]+\s+){{0,4}}?[\w'’-]+?)\s+"
+    r"(?:have to say|say|said|claim|announce|respond|react|reply|think|comment|tweet|warn|feel|"
+    r"make of|tell|accuse|blame|deny)\b",
+    re.IGNORECASE,
+)
+_WRITER_TERMS = frozenset(terms("author writer columnist journalist reporter article piece story"))
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
 MIN_PREFIX = 4
 """A name is found as the start of a longer article word only from this length on (English morphology)."""
@@ -211,6 +222,9 @@ class Intent:
     asks_who_said: bool
     author_view: bool = False
     """The question asks what the author thinks, argues, fears or predicts (an opinion piece's thread)."""
+    actor: tuple[str, ...] = ()
+    """The stems of whoever's words or reaction are asked for ("what did the UK government say"), not
+    the author's (their sentences are everywhere); empty when none is."""
 
     def fits(self, sentence: Sentence) -> bool:
         """Can the sentence hold the kind of answer asked for? (None asked: always.) A cause is read
@@ -268,6 +282,17 @@ def _names_typed_in_lower_case(question: str, proper_terms: Collection[str]) -> 
     ]
 
 
+def _actor(question: str, author: str | None) -> tuple[str, ...]:
+    match = _ACTOR.search(question)
+    if match is None:
+        return ()
+    stems = tuple(dict.fromkeys(terms(match.group("actor"))))
+    byline = frozenset(terms(author or ""))
+    if any(stem in _WRITER_TERMS or stem in byline for stem in stems):
+        return ()
+    return stems
+
+
 def read_intent(
     question: str,
     article_terms: Collection[str],
@@ -304,4 +329,5 @@ def read_intent(
         known_names=known,
         asks_who_said=bool(_WHO_SAID.search(question)),
         author_view=bool(_author_view(author).search(question)) and about is None,
+        actor=_actor(question, author),
     )

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from assistant.answer.extractive.intents import MIN_PREFIX
 from assistant.article import Sentence, Voice
 from assistant.retrieve.text import terms
 
@@ -82,9 +83,10 @@ class ArticleVocabulary:
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unseen_idf)
 
-    def mentions(self, name: Sequence[str], position: int) -> bool:
+    def mentions(self, name: Sequence[str], position: int, derived: bool = False) -> bool:
         """Is this name (its stems) in the sentence, the few before it, its speaker, or the title? An
-        acronym counts where it is spelled out ("IRGC": "Revolutionary Guard")."""
+        acronym counts where it is spelled out ("IRGC": "Revolutionary Guard"); with ``derived``, so
+        does a word the name begins ("Russia" in "the Russian Defense Ministry")."""
         window = range(max(0, position - self.name_window), position + 1)
         present = self.speaker_terms.get(position, frozenset()).union(
             *(self.sentence_terms[p] for p in window if p in self.sentence_terms)
@@ -94,6 +96,8 @@ class ArticleVocabulary:
         for stem in name:
             spelled_out = self.aliases.get(stem, frozenset())
             if stem in present or len(spelled_out & present) >= 2:
+                return True
+            if derived and len(stem) >= MIN_PREFIX and any(term.startswith(stem) for term in present):
                 return True
         return False
 

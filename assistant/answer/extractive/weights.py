@@ -28,7 +28,7 @@ FEATURES = (
     "names_not_near",
     "follow_up",
     "repeats_previous",
-    "speaker_not_asked",
+    "actor_not_cited",
 )
 """What the decline model sees of a question's best sentence (``features.decline_features``)."""
 
