@@ -47,7 +47,10 @@ ABOUT_ARTICLE = (
     (
         re.compile(
             r"\b(when|what date|which date|what day)\b.*\b(published|posted|written|appear\w*|run)\b|"
-            r"\bpublication date\b|\b(which|what) (site|outlet|website|publication|publisher)\b|"
+            # "Which site published this?", not "which outlet did the minister talk to?".
+            r"\bpublication date\b|\b(which|what) (site|outlet|website|publication|publisher)\b"
+            r"(?=.*\b(?:this|it|the (?:article|piece|story|report)|published|posted|ran|run|republished|"
+            r"from)\b)|"
             r"\bwhere\b.*\b(published|posted|appear\w*)\b|\bpublished (by|on|in|where)\b",
             re.I,
         ),

@@ -98,6 +98,9 @@ HEADER = {
         ("When was the article published?", "dated"),
         ("what date was this posted", "dated"),
         ("which site published this", "dated"),
+        ("what site is this from", "dated"),
+        ("which outlet did the minister give his statement to", None),  # another outlet
+        ("What website did the author found?", None),
         ("Where did the article first appear?", "dated"),
         ("what is the headline", "title"),
         ("What's the title?", "title"),
