@@ -72,8 +72,8 @@ def test_holdout_set_quality_floors(assistant, full_eval):
 def test_readers_holdout_set_quality_floors(assistant):
     """Questions as readers type them (lower case, typos, chatty, follow-ups), never fitted on."""
     report, _ = evaluate(assistant, load_golden_set(READERS_HOLDOUT_SET))
-    # recall 0.850 (34/40) on both; declines 0.444 on both (0.389 on an AVX2 CPU under an earlier fit,
-    # when the old floor of 0.40 failed there), false declines 0.050 / 0.025
+    # recall 0.850 (34/40) on both; declines 0.500 (9/18; 0.444 before actor_not_cited, 0.389 on an
+    # AVX2 CPU under an earlier fit, when the old floor of 0.40 failed there), false declines 0.050 / 0.025
     assert report.evidence_recall >= 0.82
     assert report.decline_accuracy >= 0.33
     assert report.false_decline_rate <= 0.08
@@ -86,10 +86,10 @@ def test_opinion_holdout_set_quality_floors(assistant):
     topic there is "not stated", quoting what the article does say."""
     report, results = evaluate(assistant, load_golden_set(OPINION_HOLDOUT_SET))
     # both kernels: recall 0.560 (14/25; 0.520 before follow-ups were scored for the question as
-    # asked too), false declines 0.040 (1/25), declines 0.182 (2/11)
+    # asked too), false declines 0.040 (1/25), declines 0.364 (4/11; 0.182 before actor_not_cited)
     assert report.evidence_recall >= 0.47
     assert report.false_decline_rate <= 0.09
-    assert report.decline_accuracy >= 0.09
+    assert report.decline_accuracy >= 0.27
     assert report.verbatim_citations == 1.0
     declined_on_topic = [r for r in results if not r.answerable and r.kind == "near_miss"]
     assert all(
