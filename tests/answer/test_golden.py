@@ -1,11 +1,11 @@
 """Quality gate on the default article: the sets `assistant tune` fits on (golden, readers_tune) and
-those it never sees (holdout, readers_holdout, the shared dev set).
+those it never sees (holdout, readers_holdout, opinion_holdout, the shared dev set).
 
 The thresholds are regression floors under what the answerer reaches today (README, Quality), at
 least one question under the lower of the figures this CPU and an AVX2 CPU give (the cross-encoder's
 INT8 kernels differ: ``benchmarks/cpu_spread.py``); the issue's bar is the target above them. The
-reader's-words sets never fitted on run whole; the golden set, which `assistant tune` fits, and the
-holdout set written like it run as fixed halves in CI (``fixed_sample``), whole in ``make eval``.
+shared dev set runs whole; the others run as fixed halves in CI (``fixed_sample``, so ``make test``
+stays under 20 minutes on the slower CPU), whole in ``make eval``.
 """
 
 from __future__ import annotations
@@ -69,30 +69,38 @@ def test_holdout_set_quality_floors(assistant, full_eval):
     assert report.verbatim_citations == 1.0
 
 
-def test_readers_holdout_set_quality_floors(assistant):
-    """Questions as readers type them (lower case, typos, chatty, follow-ups), never fitted on."""
-    report, _ = evaluate(assistant, load_golden_set(READERS_HOLDOUT_SET))
-    # recall 0.850 (34/40) on both; declines 0.500 (9/18; 0.444 before actor_not_cited, 0.389 on an
-    # AVX2 CPU under an earlier fit, when the old floor of 0.40 failed there), false declines 0.050 / 0.025
-    assert report.evidence_recall >= 0.82
-    assert report.decline_accuracy >= 0.33
-    assert report.false_decline_rate <= 0.08
+def test_readers_holdout_set_quality_floors(assistant, full_eval):
+    """Questions as readers type them (lower case, typos, chatty, follow-ups), never fitted on: a fixed
+    half in CI (the suite's time on the slower CPU), whole in ``make eval``."""
+    items = load_golden_set(READERS_HOLDOUT_SET)
+    report, _ = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
+    # whole: recall 0.850 (34/40) on both kernels; declines 0.500 (9/18; 0.444 before actor_not_cited,
+    # 0.389 on an AVX2 CPU under an earlier fit, when the old floor of 0.40 failed there), false declines
+    # 0.050 / 0.025. Half: 0.850 (17/20) and declines 0.556 (5/9) on both, false 0.050 (1/20) / 0.000.
+    recall, declined, false_declines = (0.82, 0.44, 0.08) if full_eval else (0.79, 0.44, 0.10)
+    assert report.evidence_recall >= recall
+    assert report.decline_accuracy >= declined
+    assert report.false_decline_rate <= false_declines
     assert report.verbatim_citations == 1.0
 
 
-def test_opinion_holdout_set_quality_floors(assistant):
+def test_opinion_holdout_set_quality_floors(assistant, full_eval):
     """An opinion piece's reader (the author's view, follow-ups on the answer, near misses), never
-    fitted on. Low floors: they guard today's level (issue 22 holds the bar), and every decline on
-    topic there is "not stated", quoting what the article does say."""
-    report, results = evaluate(assistant, load_golden_set(OPINION_HOLDOUT_SET))
-    # both kernels: recall 0.560 (14/25; 0.520 before follow-ups were scored for the question as
-    # asked too), false declines 0.040 (1/25), declines 0.364 (4/11; 0.182 before actor_not_cited)
-    assert report.evidence_recall >= 0.47
-    assert report.false_decline_rate <= 0.09
-    assert report.decline_accuracy >= 0.27
+    fitted on: a fixed half in CI, whole in ``make eval``. Low floors: they guard today's level (issue
+    22 holds the bar), and every decline on topic there is "not stated", quoting what the article does
+    say."""
+    items = load_golden_set(OPINION_HOLDOUT_SET)
+    report, results = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
+    # both kernels, whole: recall 0.560 (14/25; 0.520 before follow-ups were scored for the question as
+    # asked too), false declines 0.040 (1/25), declines 0.364 (4/11; 0.182 before actor_not_cited);
+    # half: 0.692 (9/13), 0.077 (1/13), 0.333 (2/6)
+    recall, false_declines, declined = (0.47, 0.09, 0.27) if full_eval else (0.61, 0.16, 0.16)
+    assert report.evidence_recall >= recall
+    assert report.false_decline_rate <= false_declines
+    assert report.decline_accuracy >= declined
     assert report.verbatim_citations == 1.0
     declined_on_topic = [r for r in results if not r.answerable and r.kind == "near_miss"]
-    assert all(
+    assert declined_on_topic and all(
         r.status == "not_stated" and r.answer.startswith("The article does not say.")
         for r in declined_on_topic
     )
