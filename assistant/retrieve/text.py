@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 
 import Stemmer
@@ -25,6 +26,10 @@ _STEMMER = Stemmer.Stemmer("english", 0)
 # (65,536 entries of 2,000-letter "words" held 260 MB). The article's own vocabulary is ~750 words.
 STEM_CACHE_SIZE = 16384
 MAX_CACHED_WORD_CHARS = 32
+MIN_PREFIX = 4
+"""A word is found as the start of a longer one only from this length on (English morphology)."""
+SUFFIX_LETTERS = 2
+"""An English derivational ending ("-ism"/"-ist", "-n") changes about this many letters of a stem."""
 
 
 def words(text: str) -> list[str]:
@@ -48,3 +53,18 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """Stemmed content words of a text, in order."""
     return [stem(word) for word in words(text)]
+
+
+def stem_found(word_stem: str, stems: Collection[str]) -> bool:
+    """The stem is among ``stems``, or begins one of them ("america" in "american-born", "iran" in
+    "iranian"), or differs from one only in its last two letters ("buddhist": "buddhism")."""
+    if word_stem in stems:
+        return True
+    if len(word_stem) < MIN_PREFIX:
+        return False
+    shared = max(MIN_PREFIX, len(word_stem) - SUFFIX_LETTERS)
+    return any(
+        term.startswith(word_stem)
+        or (term[:shared] == word_stem[:shared] and len(term) <= shared + SUFFIX_LETTERS)
+        for term in stems
+    )

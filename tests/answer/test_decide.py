@@ -263,3 +263,22 @@ def test_a_follow_up_is_ranked_by_the_fitted_blend_of_its_search_text_and_the_qu
     assert cited(choice) == [2] and choice.features["rerank"] == pytest.approx(3.5)
     standalone = evidence("What do analysts expect?", towards(1, 0, 1), rerank=(6, -5, 2))
     assert cited(answerer(second_margin=0.5, follow_up_question_weight=0.5).choose(standalone)) == [0]
+
+
+@pytest.mark.parametrize(
+    ("question", "rerank", "missing"),
+    [
+        ("How many missiles did Iran fire?", (5, -5, -5), 0.0),  # "six missiles"
+        ("How many missiles did Iran fire?", (-5, -5, 5), 1.0),  # a sentence with no count of them
+        ("How many strikes do analysts expect?", (-5, -5, 5), 1.0),  # the thing named, never counted
+        ("How many drones did Iran fire?", (5, -5, -5), 0.0),  # a word the article never uses
+        ("How long did the strike last?", (5, -5, -5), 1.0),  # a day, not a duration
+        ("What did Iran fire?", (-5, -5, 5), 0.0),  # no detail asked
+    ],
+)
+def test_a_detail_asked_but_not_stated_in_the_cited_sentences_is_marked_so(question, rerank, missing):
+    """ "How many …" answered by a sentence with some other number (or none) is the typed near miss;
+    a counted word the article never uses may be the reader's own for what it counts, so is left to
+    the ``missing`` feature."""
+    choice = answerer().choose(evidence(question, towards(1, 0, 1), rerank=rerank))
+    assert choice.features["detail_missing"] == missing

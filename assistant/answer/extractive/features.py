@@ -63,6 +63,8 @@ def decline_features(
         # new, and the article may not say it.
         "repeats_previous": float(best.position in repeated),
         "actor_not_cited": _actor_not_cited(intent, vocabulary, cited),
+        # "How many Russian troops …?" answered by "one member of its combat team": a number, not the count.
+        "detail_missing": _detail_missing(intent, vocabulary, cited),
     }
 
 
@@ -78,3 +80,13 @@ def _actor_not_cited(intent: Intent, vocabulary: ArticleVocabulary, cited: Seque
         if not any(vocabulary.mentions((stem,), s.position, derived=True) for s in cited)
     ]
     return len(absent) / len(intent.actor)
+
+
+def _detail_missing(intent: Intent, vocabulary: ArticleVocabulary, cited: Sequence[Sentence]) -> float:
+    """1 when the question pins down a detail no cited sentence states. A count of something the
+    article never names ("how many ppl …", "how many depots …") is left to ``missing``: the word may
+    be the reader's own for what the article counts ("deaths" for "killed 13 people")."""
+    detail = intent.detail
+    if detail is None or (detail.counted is not None and not vocabulary.knows(detail.counted)):
+        return 0.0
+    return float(not any(detail.stated_in(s.text) for s in cited))

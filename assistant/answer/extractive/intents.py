@@ -14,9 +14,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
+from assistant.answer.extractive.details import AskedDetail, asked_detail
 from assistant.article import Sentence, Voice
 from assistant.retrieve.question import ABOUT_ARTICLE, OVERVIEW
-from assistant.retrieve.text import terms
+from assistant.retrieve.text import stem_found, terms
 
 _TASK = re.compile(
     r"^\s*(please\s+|can you\s+|could you\s+)?(translate|write|compose|draft|generate|create|draw|"
@@ -196,10 +197,6 @@ _ACTOR = re.compile(
 )
 _WRITER_TERMS = frozenset(terms("author writer columnist journalist reporter article piece story"))
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
-MIN_PREFIX = 4
-"""A name is found as the start of a longer article word only from this length on (English morphology)."""
-SUFFIX_LETTERS = 2
-"""An English derivational ending ("-ism"/"-ist", "-n") changes about this many letters of a stem."""
 DEFAULT_OVERVIEW_POINTS = 3
 DEFAULT_CONCLUSION_POINTS = 2
 MAX_OVERVIEW_POINTS = 8
@@ -225,6 +222,8 @@ class Intent:
     actor: tuple[str, ...] = ()
     """The stems of whoever's words or reaction are asked for ("what did the UK government say"), not
     the author's (their sentences are everywhere); empty when none is."""
+    detail: AskedDetail | None = None
+    """The detail a typed question pins down (a count of something, a duration, an age, a year)."""
 
     def fits(self, sentence: Sentence) -> bool:
         """Can the sentence hold the kind of answer asked for? (None asked: always.) A cause is read
@@ -256,20 +255,6 @@ def _overview_points(question: str) -> int | None:
     word = match.group("n").lower()
     count = int(word) if word.isdigit() else _NUMBER_WORDS[word]
     return max(1, min(MAX_OVERVIEW_POINTS, count))
-
-
-def _known(stem: str, article_terms: Collection[str]) -> bool:
-    """The article has the word, or one it begins ("America" in "American-born", "Iran" in "Iranian"),
-    or one that differs from it only in its last two letters ("Buddhist": "Buddhism", "Asian": "Asia")."""
-    if stem in article_terms:
-        return True
-    if len(stem) < MIN_PREFIX:
-        return False
-    shared = max(MIN_PREFIX, len(stem) - SUFFIX_LETTERS)
-    return any(
-        term.startswith(stem) or (term[:shared] == stem[:shared] and len(term) <= shared + SUFFIX_LETTERS)
-        for term in article_terms
-    )
 
 
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]*[a-z]\b")
@@ -310,7 +295,9 @@ def read_intent(
     overview = None if task or about else _overview_points(question)
     wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
     names = [name for name in _NAME.findall(question) if terms(name)]
-    unknown = tuple(name for name in names if not any(_known(stem, article_terms) for stem in terms(name)))
+    unknown = tuple(
+        name for name in names if not any(stem_found(stem, article_terms) for stem in terms(name))
+    )
     known = tuple(
         dict.fromkeys(
             [
@@ -330,4 +317,5 @@ def read_intent(
         asks_who_said=bool(_WHO_SAID.search(question)),
         author_view=bool(_author_view(author).search(question)) and about is None,
         actor=_actor(question, author),
+        detail=asked_detail(question),
     )

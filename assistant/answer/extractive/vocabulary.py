@@ -12,9 +12,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from assistant.answer.extractive.intents import MIN_PREFIX
 from assistant.article import Sentence, Voice
-from assistant.retrieve.text import terms
+from assistant.retrieve.text import MIN_PREFIX, stem_found, terms
 
 # English words for what a caption describes: "the second photo" asks about one.
 CAPTION_TERMS = "image photo caption picture"
@@ -79,6 +78,10 @@ class ArticleVocabulary:
         n = len(sentences)
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in counts.items()}
         self.unseen_idf = math.log((n + 1) / 0.5) + 1.0
+
+    def knows(self, word_stem: str) -> bool:
+        """Does the article use this word, or one it begins or differs from only in its ending?"""
+        return stem_found(word_stem, self.idf.keys())
 
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.unseen_idf)

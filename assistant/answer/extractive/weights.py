@@ -29,6 +29,7 @@ FEATURES = (
     "follow_up",
     "repeats_previous",
     "actor_not_cited",
+    "detail_missing",
 )
 """What the decline model sees of a question's best sentence (``features.decline_features``)."""
 

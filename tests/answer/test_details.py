@@ -1,0 +1,61 @@
+"""The detail a typed question pins down, and whether a sentence states it (fast, no model).
+
+Wordings are a reader's, not any set's: the check must hold for any article."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.extractive.details import AskedDetail, DetailKind, asked_detail
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many Russian troops are in Syria?", AskedDetail(DetailKind.COUNT, "troop")),
+        ("how many ppl got hurt in the attack", AskedDetail(DetailKind.COUNT, "ppl")),
+        ("How many of the missiles actually hit?", AskedDetail(DetailKind.COUNT, "missil")),
+        ("How many people died in the war?", AskedDetail(DetailKind.COUNT, "peopl")),
+        # The counted thing is the head of the phrase, past its adverbs and conjunctions.
+        (
+            "How many combinatorial and graph theoretical problems, formerly believed hard, were shown?",
+            AskedDetail(DetailKind.COUNT, "problem"),
+        ),
+        ("And how many were injured?", None),  # nothing named: the entity labels decide
+        ("Exactly how many?", None),
+        ("How much did the seat cost?", None),  # an amount, not a count of a named thing
+        ("How long did the attacks go on?", AskedDetail(DetailKind.DURATION)),
+        ("How long before the strike were the bombings?", None),  # a gap between dates
+        ("How old is the general?", AskedDetail(DetailKind.AGE)),
+        ("In what year was the group founded?", AskedDetail(DetailKind.YEAR)),
+        ("What's the year of the treaty?", AskedDetail(DetailKind.YEAR)),
+        ("When was the group founded?", None),
+        ("What did the general say?", None),
+    ],
+)
+def test_the_detail_a_question_asks_for(question, expected):
+    assert asked_detail(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "stated"),
+    [
+        ("How many troops were sent?", "Turkey sent 3,000 troops to Qatar.", True),
+        ("How many troops were sent?", "Turkish troops were deployed to Qatar this week.", False),
+        ("How many troops were sent?", "Some 200 of its best troops were sent.", True),
+        ("How many soldiers were sent?", "It lost one aircraft and one member of its team.", False),
+        ("How many people died?", "The attack killed thirteen people and wounded 50.", True),
+        ("How many campuses are there?", "It includes 5 University of California campuses.", True),
+        ("How long did the attacks last?", "The attacks of June 6th shocked Tehran.", False),
+        ("How long did the attacks last?", "The siege lasted three hours.", True),
+        ("How long did the group operate?", "It has operated inside Iran for decades.", True),
+        ("How old is the writer?", "The American-born writer founded the site.", False),
+        ("How old is the writer?", "The writer, 45 years old, founded the site.", True),
+        ("What year was the shrine built?", "The shrine was built after the revolution.", False),
+        ("What year was the shrine built?", "Attacks failed there in 1991 and 2002.", True),
+    ],
+)
+def test_whether_a_sentence_states_the_detail(question, sentence, stated):
+    detail = asked_detail(question)
+    assert detail is not None
+    assert detail.stated_in(sentence) is stated
