@@ -23,8 +23,8 @@ pytestmark = pytest.mark.integration
 
 
 # evidence recall ≥, keywords ≥, unanswerables declined ≥, false declines ≤
-FULL_FLOORS = (0.93, 0.88, 0.56, 0.03)  # both kernels: 0.960 (72/75), 0.973, 0.609 (14/23), 0.013 (1/75)
-HALF_FLOORS = (0.92, 0.89, 0.41, 0.06)  # both: 0.947 (36/38), keywords 0.947 here, 0.500 (6/12), 0.026
+FULL_FLOORS = (0.93, 0.88, 0.60, 0.03)  # both kernels: 0.960 (72/75), 0.973, 0.652 (15/23), 0.013 (1/75)
+HALF_FLOORS = (0.92, 0.89, 0.49, 0.06)  # both: 0.947 (36/38), keywords 0.947 here, 0.583 (7/12), 0.026
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +74,11 @@ def test_readers_holdout_set_quality_floors(assistant, full_eval):
     half in CI (the suite's time on the slower CPU), whole in ``make eval``."""
     items = load_golden_set(READERS_HOLDOUT_SET)
     report, _ = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
-    # whole: recall 0.850 (34/40) on both kernels; declines 0.500 (9/18; 0.444 before actor_not_cited,
-    # 0.389 on an AVX2 CPU under an earlier fit, when the old floor of 0.40 failed there), false declines
-    # 0.050 / 0.025. Half: 0.850 (17/20) and declines 0.556 (5/9) on both, false 0.050 (1/20) / 0.000.
-    recall, declined, false_declines = (0.82, 0.44, 0.08) if full_eval else (0.79, 0.44, 0.10)
+    # whole: recall 0.850 (34/40) on both kernels; declines 0.556 (10/18; 0.500 before detail_missing,
+    # 0.444 before actor_not_cited, 0.389 on an AVX2 CPU under an earlier fit, when the old floor of 0.40
+    # failed there), false declines 0.050 / 0.025. Half: 0.850 (17/20) and declines 0.556 (5/9) on both,
+    # false 0.050 (1/20) / 0.000.
+    recall, declined, false_declines = (0.82, 0.49, 0.08) if full_eval else (0.79, 0.44, 0.10)
     assert report.evidence_recall >= recall
     assert report.decline_accuracy >= declined
     assert report.false_decline_rate <= false_declines
@@ -92,9 +93,9 @@ def test_opinion_holdout_set_quality_floors(assistant, full_eval):
     items = load_golden_set(OPINION_HOLDOUT_SET)
     report, results = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
     # both kernels, whole: recall 0.560 (14/25; 0.520 before follow-ups were scored for the question as
-    # asked too), false declines 0.040 (1/25), declines 0.364 (4/11; 0.182 before actor_not_cited);
-    # half: 0.692 (9/13), 0.077 (1/13), 0.333 (2/6)
-    recall, false_declines, declined = (0.47, 0.09, 0.27) if full_eval else (0.61, 0.16, 0.16)
+    # asked too), false declines 0.040 (1/25), declines 0.455 (5/11; 0.364 before detail_missing, 0.182
+    # before actor_not_cited); half: 0.692 (9/13), 0.077 (1/13), 0.500 (3/6; 0.333 before)
+    recall, false_declines, declined = (0.47, 0.09, 0.36) if full_eval else (0.61, 0.16, 0.33)
     assert report.evidence_recall >= recall
     assert report.false_decline_rate <= false_declines
     assert report.decline_accuracy >= declined
