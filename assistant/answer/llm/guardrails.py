@@ -32,7 +32,7 @@ from functools import lru_cache
 
 from assistant.answer.llm.prompt import speaker_of
 from assistant.article import Sentence
-from assistant.retrieve.text import stem, terms
+from assistant.retrieve.text import MIN_PREFIX, stem, terms
 
 MIN_SUPPORT = 0.75
 """Share of an answer sentence's content words its cited sentences must hold (see module docstring).
@@ -41,7 +41,6 @@ Measured (``assistant eval``-style run over tests/data/golden.jsonl and holdout.
 sentence shown to the model checked against a chosen sentence it does not restate: 744 pairs):
 a wrong citation passes at 0.5 for 2.7 %, at 0.75 for 1.3 %. One invented word in a three-word
 claim ("fired from the moon") stays below 0.75; one synonym in a five-word paraphrase passes."""
-_MIN_PREFIX = 4
 _SHOWN = 60
 MAX_NOTES = 8
 
@@ -190,12 +189,12 @@ def unverbatim_quote(claim: str, article_text: str) -> str | None:
 
 
 def _found(word: str, known: set[str]) -> bool:
-    """The stem itself, or one of at least ``_MIN_PREFIX`` letters starting the other ("iran" in
+    """The stem itself, or one of at least ``MIN_PREFIX`` letters starting the other ("iran" in
     "iranian"): the stemmer leaves such derived forms apart."""
     if word in known:
         return True
-    return len(word) >= _MIN_PREFIX and any(
-        len(k) >= _MIN_PREFIX and (k.startswith(word) or word.startswith(k)) for k in known
+    return len(word) >= MIN_PREFIX and any(
+        len(k) >= MIN_PREFIX and (k.startswith(word) or word.startswith(k)) for k in known
     )
 
 
