@@ -273,6 +273,8 @@ def test_a_follow_up_is_ranked_by_the_fitted_blend_of_its_search_text_and_the_qu
         ("How many strikes do analysts expect?", (-5, -5, 5), 1.0),  # the thing named, never counted
         ("How many drones did Iran fire?", (5, -5, -5), 0.0),  # a word the article never uses
         ("How long did the strike last?", (5, -5, -5), 1.0),  # a day, not a duration
+        ("When did Iran fire the missiles?", (5, -5, -5), 0.0),  # the firing, dated
+        ("When was the ceasefire signed?", (5, -5, -5), 1.0),  # a date, of another event
         ("What did Iran fire?", (-5, -5, 5), 0.0),  # no detail asked
     ],
 )

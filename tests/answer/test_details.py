@@ -29,12 +29,25 @@ from assistant.answer.extractive.details import AskedDetail, DetailKind, asked_d
         ("How old is the general?", AskedDetail(DetailKind.AGE)),
         ("In what year was the group founded?", AskedDetail(DetailKind.YEAR)),
         ("What's the year of the treaty?", AskedDetail(DetailKind.YEAR)),
-        ("When was the group founded?", None),
+        ("When was the group founded?", AskedDetail(DetailKind.EVENT_DATE, event=("group", "found"))),
+        (
+            "When did Iran first fire missiles abroad?",
+            AskedDetail(DetailKind.EVENT_DATE, event=("fire", "missil", "abroad")),
+        ),
+        ("On which date did Global Research publish the article?", None),  # the dateline states it
+        ("When did it happen?", None),  # no event named: the entity labels decide
         ("What did the general say?", None),
     ],
 )
 def test_the_detail_a_question_asks_for(question, expected):
     assert asked_detail(question) == expected
+
+
+def test_names_typed_in_lower_case_are_not_the_event():
+    """ "when did iran fire" asks the date of the firing; that Iran is there is ``names_not_near``'s."""
+    assert asked_detail("when did iran fire", proper_terms={"iran"}) == AskedDetail(
+        DetailKind.EVENT_DATE, event=("fire",)
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,6 +66,9 @@ def test_the_detail_a_question_asks_for(question, expected):
         ("How old is the writer?", "The writer, 45 years old, founded the site.", True),
         ("What year was the shrine built?", "The shrine was built after the revolution.", False),
         ("What year was the shrine built?", "Attacks failed there in 1991 and 2002.", True),
+        ("When was the group founded?", "The group was founded in 1965 in Tehran.", True),
+        ("When was the group founded?", "Its members attacked the parliament on June 7th.", False),
+        ("When did Iran fire the missiles?", "The missile strike took place on Sunday.", True),
     ],
 )
 def test_whether_a_sentence_states_the_detail(question, sentence, stated):

@@ -1,16 +1,18 @@
-"""The one detail a typed question pins down — a count *of something*, a duration, an age, a year —
-and whether a sentence states it.
+"""The one detail a typed question pins down — a count *of something*, a duration, an age, a year,
+the date *of an event* — and whether a sentence states it.
 
 The entity labels (``Intent.fits``) only tell whether a sentence holds *some* number or date: "how
 many Russian troops are in Syria?" is answered by "one member of its combat team", "how long did the
-attacks go on?" by "on June 6th". A careful reader checks the detail itself: a count next to the
-thing counted, a span of time, an age, a year. English wording only, no article's words; the
+attacks go on?" by "on June 6th", "when was the group founded?" by a dated sentence about something
+else. A careful reader checks the detail itself: a count next to the thing counted, a span of time,
+an age, a year, the event whose date is asked. English wording only, no article's words; the
 decline model weighs the result (``detail_missing``), it never declines alone.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -52,6 +54,19 @@ _YEAR = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[\w'’-]+|[,;:?!.]")
+# "When did … ?", "on what date …": the date of an event, named by the question's own words.
+_WHEN = re.compile(
+    r"^\s*(?:and\s+|so\s+)?when\b|\b(?:what|which)\s+(?:exact\s+)?(?:date|day)\b", re.IGNORECASE
+)
+# The wording of asking for a time, not of the event asked about; and the piece's own publication,
+# which its dateline states without naming it ("on which date did <site> publish the article?").
+_TIME_WORDS = frozenset(
+    terms(
+        "when date day exact exactly first last time year month happen happened take took place "
+        "publish published post posted write wrote written article piece"
+    )
+)
+_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]*")
 
 
 class DetailKind(StrEnum):
@@ -59,14 +74,17 @@ class DetailKind(StrEnum):
     DURATION = "duration"
     AGE = "age"
     YEAR = "year"
+    EVENT_DATE = "event_date"
 
 
 @dataclass(frozen=True)
 class AskedDetail:
-    """What a sentence must state to answer the question; ``counted``: the stem of what is counted."""
+    """What a sentence must state to answer the question; ``counted``: the stem of what is counted;
+    ``event``: the stems naming the event whose date is asked (one must be there)."""
 
     kind: DetailKind
     counted: str | None = None
+    event: tuple[str, ...] = ()
 
     def stated_in(self, text: str) -> bool:
         if self.kind is DetailKind.AGE:
@@ -75,6 +93,9 @@ class AskedDetail:
             return bool(_DURATION.search(text))
         if self.kind is DetailKind.YEAR:
             return bool(_YEAR.search(text))
+        if self.kind is DetailKind.EVENT_DATE:
+            present = terms(text)
+            return any(stem_found(word, present) for word in self.event)
         return self.counted is not None and _counts(text, self.counted)
 
 
@@ -107,8 +128,22 @@ def _counted_thing(question: str) -> str | None:
     return found[0] if found else None
 
 
-def asked_detail(question: str) -> AskedDetail | None:
-    """The detail the question pins down, if it is one of the kinds checked here."""
+def _event(question: str, proper_terms: Collection[str]) -> tuple[str, ...]:
+    """The words naming the event a "when" question dates: its own content words, less the wording
+    of asking for a time and less names (the names are checked by ``names_not_near``)."""
+    names = {stem for name in _NAME.findall(question) for stem in terms(name)}
+    return tuple(
+        dict.fromkeys(
+            word
+            for word in terms(question)
+            if word not in _TIME_WORDS and word not in names and word not in proper_terms
+        )
+    )
+
+
+def asked_detail(question: str, proper_terms: Collection[str] = frozenset()) -> AskedDetail | None:
+    """The detail the question pins down, if it is one of the kinds checked here; ``proper_terms``:
+    the stems the article writes as names (a reader types "iran" in lower case)."""
     if _HOW_OLD.search(question):
         return AskedDetail(DetailKind.AGE)
     if _HOW_LONG.search(question):
@@ -116,4 +151,7 @@ def asked_detail(question: str) -> AskedDetail | None:
     if _WHAT_YEAR.search(question):
         return AskedDetail(DetailKind.YEAR)
     counted = _counted_thing(question)
-    return AskedDetail(DetailKind.COUNT, counted) if counted else None
+    if counted:
+        return AskedDetail(DetailKind.COUNT, counted)
+    event = _event(question, proper_terms) if _WHEN.search(question) else ()
+    return AskedDetail(DetailKind.EVENT_DATE, event=event) if event else None

@@ -317,5 +317,5 @@ def read_intent(
         asks_who_said=bool(_WHO_SAID.search(question)),
         author_view=bool(_author_view(author).search(question)) and about is None,
         actor=_actor(question, author),
-        detail=asked_detail(question),
+        detail=asked_detail(question, proper_terms),
     )
