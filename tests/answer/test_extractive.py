@@ -66,6 +66,7 @@ def test_questions_about_the_article_itself_are_answered_from_its_header(assista
         "How many members of parliament did the MEK kill?",
         "How long did the Turkish troops stay in Qatar?",
         "What year was the IRGC created?",
+        "When was the Revolutionary Guard established?",
         pytest.param(
             "What was the name of the Syrian pilot whose jet was shot down?",
             marks=pytest.mark.xfail(reason=DETAIL_NOT_GIVEN, strict=True),
@@ -98,6 +99,7 @@ def test_unanswerable_questions_are_declined_with_context(assistant, question):
     [
         ("How many people were wounded in the Tehran attacks?", "wounded 50 others"),
         ("How long has the MEK been active inside Iran?", "for decades"),
+        ("When did Iran fire the missiles?", "June 18th"),
     ],
 )
 def test_a_detail_the_article_states_is_answered(assistant, question, stated):
