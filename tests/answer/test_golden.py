@@ -93,9 +93,9 @@ def test_opinion_holdout_set_quality_floors(assistant, full_eval):
     items = load_golden_set(OPINION_HOLDOUT_SET)
     report, results = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
     # both kernels, whole: recall 0.560 (14/25; 0.520 before follow-ups were scored for the question as
-    # asked too), false declines 0.040 (1/25), declines 0.455 (5/11; 0.364 before detail_missing, 0.182
+    # asked too), false declines 0.040 (1/25), declines 0.545 (6/11; 0.364 before detail_missing, 0.182
     # before actor_not_cited); half: 0.692 (9/13), 0.077 (1/13), 0.500 (3/6; 0.333 before)
-    recall, false_declines, declined = (0.47, 0.09, 0.36) if full_eval else (0.61, 0.16, 0.33)
+    recall, false_declines, declined = (0.47, 0.09, 0.45) if full_eval else (0.61, 0.16, 0.33)
     assert report.evidence_recall >= recall
     assert report.false_decline_rate <= false_declines
     assert report.decline_accuracy >= declined
