@@ -66,9 +66,12 @@ def blocking_violations(page: Page) -> str:
 
 
 def open_chat(page: Page, url: str) -> None:
+    """Opens the page and waits for its overview: a question asked before it would race it."""
     page.goto(url + "/")
     expect(page.locator(QUESTION)).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("#aa-article")).to_be_visible(timeout=TIMEOUT)
+    overview = page.get_by_test_id("bot").first.locator(".aa-overview .aa-copy")
+    expect(overview).to_have_count(1, timeout=TIMEOUT)
 
 
 def ask(page: Page, question: str) -> None:

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from assistant.web.app import create_app
 from tests.conftest import free_port
-from tests.ui.pages import only_loopback
+from tests.ui.pages import only_loopback, open_chat
 
 pytestmark = [pytest.mark.integration, pytest.mark.server, pytest.mark.browser]
 
@@ -83,7 +83,7 @@ CLOSE_BUT_NOT_SAID = "How many tomahawks did the US fire at the Syrian airbase i
 
 
 def test_ask_stream_cite_follow_up_and_decline(page: Page, urls, requests_seen):
-    page.goto(urls["app"] + "/")
+    open_chat(page, urls["app"])  # the overview first: a question asked before it would race it
     expect(page.locator(".aa-header h1")).to_contain_text("Dangerous Development")
     expect(page.locator(".aa-header .aa-meta")).to_contain_text("Patrick Henningsen")
     expect(page.locator(".aa-note")).to_contain_text("Answers come only from this article")

@@ -9,11 +9,11 @@ from playwright.sync_api import Page, expect
 
 from assistant import Assistant, Settings
 from assistant.web.app import create_app
+from tests.ui.pages import TIMEOUT, ask, open_chat
 
 pytestmark = [pytest.mark.integration, pytest.mark.server, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TIMEOUT = 30_000
 
 HOSTILE_ARTICLE = """\
 Reactor News <script>window.pwned = "title"</script> Special
@@ -52,7 +52,7 @@ def test_hostile_article_and_question_run_nothing(page: Page, hostile_url):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(hostile_url + "/")
+    open_chat(page, hostile_url)  # the overview first: a question asked before it would race it
     expect(page.locator(".aa-header h1")).to_contain_text('<script>window.pwned = "title"</script>')
     expect(page.locator("#aa-article")).to_contain_text("onerror=\"window.pwned = 'img'\"")
 
@@ -62,12 +62,8 @@ def test_hostile_article_and_question_run_nothing(page: Page, hostile_url):
         "Why was the reactor built?",
         "<img src=/pwned-question onerror=\"window.pwned='question'\"> what cools the reactor?",
     )
-    for number, question in enumerate(questions, start=1):
-        box = page.get_by_test_id("textbox")
-        box.fill(question)
-        box.press("Enter")
-        expect(page.get_by_test_id("bot")).to_have_count(number, timeout=TIMEOUT)
-        expect(page.get_by_test_id("bot").last.locator(".aa-sources")).to_be_visible(timeout=TIMEOUT)
+    for question in questions:
+        expect(ask(page, question).locator(".aa-sources")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("user").last).to_contain_text("<img src=/pwned-question")
     chat = page.locator("#aa-chat")
     expect(chat).to_contain_text('<img src="/pwned-img"')
