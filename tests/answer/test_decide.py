@@ -284,3 +284,25 @@ def test_a_detail_asked_but_not_stated_in_the_cited_sentences_is_marked_so(quest
     the ``missing`` feature."""
     choice = answerer().choose(evidence(question, towards(1, 0, 1), rerank=rerank))
     assert choice.features["detail_missing"] == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "rerank", "unmatched"),
+    [
+        ("Which analysts do not expect further strikes?", (-5, -5, 5), 1.0),  # the sentence says they do
+        ("What did Iran fire at Deir Ezzor?", (5, -5, -5), 0.0),  # nothing negated asked
+        ("Whether or not analysts expect strikes, what did Iran fire?", (5, -5, -5), 0.0),  # neutral
+    ],
+)
+def test_a_negated_question_answered_by_a_sentence_negating_nothing_is_marked(question, rerank, unmatched):
+    """SQuAD 2.0's adversarial questions often negate the sentence they were copied from ("what is
+    *not* stated using …?"): the same words, the opposite question."""
+    choice = answerer().choose(evidence(question, towards(1, 0, 1), rerank=rerank))
+    assert choice.features["negation_unmatched"] == unmatched
+
+
+def test_a_negated_question_answered_by_a_sentence_that_negates_too_is_not_marked():
+    negating = dataclasses.replace(THREE_SENTENCES[2], text="Analysts do not expect further strikes soon.")
+    asked = evidence("Who does not expect further strikes?", towards(0, 0, 1), rerank=(-5, -5, 5))
+    asked = dataclasses.replace(asked, sentences=(*asked.sentences[:2], negating))
+    assert answerer().choose(asked).features["negation_unmatched"] == 0.0

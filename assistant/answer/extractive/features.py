@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.answer.extractive.intents import AnswerType, Intent
+from assistant.answer.extractive.negation import asks_negated, negates
 from assistant.answer.extractive.vocabulary import ArticleVocabulary
 from assistant.article import Sentence
 from assistant.retrieve.evidence import RankedSentence
@@ -65,6 +66,8 @@ def decline_features(
         "actor_not_cited": _actor_not_cited(intent, vocabulary, cited),
         # "How many Russian troops …?" answered by "one member of its combat team": a number, not the count.
         "detail_missing": _detail_missing(intent, vocabulary, cited),
+        # "What is *not* stated using the big O notation?" answered by "bounds are stated using …".
+        "negation_unmatched": float(asks_negated(query.question) and not any(negates(s.text) for s in cited)),
     }
 
 

@@ -30,6 +30,7 @@ FEATURES = (
     "repeats_previous",
     "actor_not_cited",
     "detail_missing",
+    "negation_unmatched",
 )
 """What the decline model sees of a question's best sentence (``features.decline_features``)."""
 
