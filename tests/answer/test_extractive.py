@@ -67,6 +67,10 @@ def test_questions_about_the_article_itself_are_answered_from_its_header(assista
         "How long did the Turkish troops stay in Qatar?",
         "What year was the IRGC created?",
         "When was the Revolutionary Guard established?",
+        # The opposite of what the cited sentence says (negation_unmatched decides: answered without it).
+        "Which US aircraft did not shoot down the Syrian jet?",
+        "Which group did not claim credit for the Tehran attacks?",
+        "Which provinces were the missiles not fired from?",
         pytest.param(
             "What was the name of the Syrian pilot whose jet was shot down?",
             marks=pytest.mark.xfail(reason=DETAIL_NOT_GIVEN, strict=True),
@@ -104,6 +108,20 @@ def test_unanswerable_questions_are_declined_with_context(assistant, question):
 )
 def test_a_detail_the_article_states_is_answered(assistant, question, stated):
     """The detail check does not turn away the questions it is about when the article answers them."""
+    answer = assistant.ask(question)
+    assert answer.answerable and answer.status == "answered"
+    assert any(stated in c.text for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "stated"),
+    [
+        ("Which group has not been active inside Iran for decades?", "while ISIS has not"),
+        ("Which country was not told about Iran's missile strike in advance?", "but not the US"),
+    ],
+)
+def test_a_negated_question_the_article_answers_is_answered(assistant, question, stated):
+    """The negation check asks only that the cited sentence negates too, as the article's does here."""
     answer = assistant.ask(question)
     assert answer.answerable and answer.status == "answered"
     assert any(stated in c.text for c in answer.citations)
