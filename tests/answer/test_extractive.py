@@ -104,24 +104,14 @@ def test_unanswerable_questions_are_declined_with_context(assistant, question):
         ("How many people were wounded in the Tehran attacks?", "wounded 50 others"),
         ("How long has the MEK been active inside Iran?", "for decades"),
         ("When did Iran fire the missiles?", "June 18th"),
-    ],
-)
-def test_a_detail_the_article_states_is_answered(assistant, question, stated):
-    """The detail check does not turn away the questions it is about when the article answers them."""
-    answer = assistant.ask(question)
-    assert answer.answerable and answer.status == "answered"
-    assert any(stated in c.text for c in answer.citations)
-
-
-@pytest.mark.parametrize(
-    ("question", "stated"),
-    [
+        # A negated question whose answer negates too, as the article's sentence does.
         ("Which group has not been active inside Iran for decades?", "while ISIS has not"),
         ("Which country was not told about Iran's missile strike in advance?", "but not the US"),
     ],
 )
-def test_a_negated_question_the_article_answers_is_answered(assistant, question, stated):
-    """The negation check asks only that the cited sentence negates too, as the article's does here."""
+def test_what_the_article_states_is_answered_whatever_the_checks(assistant, question, stated):
+    """The detail and negation checks do not turn away the questions they are about when the article
+    answers them."""
     answer = assistant.ask(question)
     assert answer.answerable and answer.status == "answered"
     assert any(stated in c.text for c in answer.citations)
