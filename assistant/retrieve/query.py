@@ -29,13 +29,17 @@ GENERIC_TERMS = frozenset(
         "reported according claim claimed write wrote written state stated give given call called "
         "do does did make made happen current currently latest "
         # words that say what kind of answer is wanted, not what it is about
-        "date day year years time name number kind type sort way exactly precise exact"
+        "date day year years time name number kind type sort way exactly precise exact "
+        # a chat's fillers ("from where tho", "ok and who gains", "btw what is …"): about nothing
+        "tho though btw anyway ok okay please actually really"
     )
 )
 
 
 _QUESTION_WORD = re.compile(
-    r"^\s*(?:and\s+|so\s+|but\s+)?(?:who|whom|whose|what|when|where|why|which|how)\b", re.I
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?:(?:from|in|to|at|for|by|with|on|since|until)\s+)?"
+    r"(?:who|whom|whose|what|when|where|why|which|how)\b",
+    re.I,
 )
 _QUESTION_OPENING = re.compile(
     r"^\s*(?:(?:who|whom|whose|what|when|where|why|which|how)(?:\s+(?:many|much|long|often|far|old))?)"

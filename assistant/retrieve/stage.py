@@ -31,7 +31,6 @@ from assistant.retrieve.windows import RankedWindow, window_starts, window_text
 
 if TYPE_CHECKING:
     from assistant.article import Article, Sentence
-    from assistant.cancellation import Cancel
     from assistant.index.builds import OpenIndex
     from assistant.index.embedder import Embedder
     from assistant.retrieve.inputs import Question
@@ -108,7 +107,7 @@ class Retrieval:
             query_vector=vector,
             ranked=ranked,
             key_sentences=self.key_sentences,
-            windows=self.rank_windows(query.search_text, ranked, eligible, query.cancel),
+            windows=self.rank_windows(query, ranked, eligible),
         )
 
     def passages(self, search_text: str, vector: np.ndarray) -> tuple[RetrievedPassage, ...]:
@@ -152,20 +151,32 @@ class Retrieval:
         )
 
     def rank_windows(
-        self,
-        search_text: str,
-        ranked: tuple[RankedSentence, ...],
-        eligible: np.ndarray,
-        cancel: Cancel | None = None,
+        self, query: Query, ranked: tuple[RankedSentence, ...], eligible: np.ndarray
     ) -> tuple[RankedWindow, ...]:
-        """The two-sentence windows around the best ranked sentences, as the cross-encoder ranks them."""
-        around = [r.position for r in ranked[: POOL_TUNING.windows_around]]
+        """The two-sentence windows around the best ranked sentences, as the cross-encoder ranks them.
+
+        A follow-up's windows lie around the best sentences by the mean of their two logits (search
+        text, question as asked) and are scored for both texts too: the answerer blends a window's
+        logits as it blends a sentence's, so a window only the borrowed context favours cannot
+        outscore the answer."""
+        best = ranked
+        if query.is_follow_up:
+            best = sorted(ranked, key=lambda r: (-(r.rerank + (r.question_rerank or 0.0)), r.position))
+        around = [r.position for r in best[: POOL_TUNING.windows_around]]
         starts = window_starts(around, self.sentences, eligible)
         texts = [window_text(self.sentences, first) for first in starts]
-        scores = self.reranker.score(search_text, texts, cancel)
+        scores = self.reranker.score(query.search_text, texts, query.cancel)
+        own = (
+            self.reranker.score(query.question, texts, query.cancel)
+            if query.is_follow_up
+            else [None] * len(texts)
+        )
         return tuple(
             sorted(
-                (RankedWindow(first, float(r)) for first, r in zip(starts, scores, strict=True)),
+                (
+                    RankedWindow(first, float(r), None if q is None else float(q))
+                    for first, r, q in zip(starts, scores, own, strict=True)
+                ),
                 key=lambda w: (-w.rerank, w.first),
             )
         )

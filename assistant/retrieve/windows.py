@@ -27,6 +27,9 @@ class RankedWindow:
     """Position of its first sentence in ``Evidence.sentences``; the second is ``first + 1``."""
     rerank: float
     """The cross-encoder's logit for (question, both sentences joined by a space)."""
+    question_rerank: float | None = None
+    """A follow-up's: the logit for the question as asked, as ``RankedSentence.question_rerank`` (the
+    answerer blends the two the same way, so a window and a sentence are compared on one scale)."""
 
     @property
     def positions(self) -> tuple[int, int]:

@@ -265,6 +265,23 @@ def test_a_follow_up_is_ranked_by_the_fitted_blend_of_its_search_text_and_the_qu
     assert cited(answerer(second_margin=0.5, follow_up_question_weight=0.5).choose(standalone)) == [0]
 
 
+def test_a_follow_ups_window_is_blended_as_its_sentences_are():
+    """The window of sentences 0 and 1 scores 7 for the search text (the borrowed previous question
+    is about sentence 0) but −8 for the question as asked: blended, it is no better than sentence 2,
+    the blended best, so sentence 2 answers. A window the question itself favours still does."""
+    asked = evidence(
+        "And what do analysts expect?", towards(1, 0, 1), history=AFTER_THE_FIRST_SENTENCE, rerank=(6, -5, 2)
+    )
+    follow_up = _scored_for_the_question_too(asked, (-4.0, -6.0, 5.0))
+    blend = answerer(second_margin=0.5, follow_up_question_weight=0.5, window_gain=1.0)
+    borrowed = dataclasses.replace(follow_up, windows=(RankedWindow(0, 7.0, -8.0),))
+    assert cited(blend.choose(borrowed)) == [2]
+    own = dataclasses.replace(follow_up, windows=(RankedWindow(1, 3.0, 7.0),))
+    assert cited(blend.choose(own)) == [1, 2]
+    # Unblended (a standalone question's windows have no second score), the raw logits compare.
+    assert cited(answerer(second_margin=0.5, window_gain=1.0).choose(borrowed)) == [0, 1]
+
+
 @pytest.mark.parametrize(
     ("question", "rerank", "missing"),
     [

@@ -218,6 +218,15 @@ def test_questions_about_the_whole_article_get_a_cited_overview(assistant, quest
     _assert_citations_verbatim(assistant, answer)
 
 
+def test_a_follow_up_on_a_new_subject_is_not_answered_with_the_previous_one(assistant):
+    """ "And …" makes it a follow-up, so the previous question is borrowed for the search; the two
+    sentences about Sepahnews together outscore any one for that borrowed text, but not for the
+    reader's own words: windows are blended as sentences are, and Qatar's sentences answer."""
+    answer = _chat(assistant, "what is sepahnews?", "and what's happening with qatar")
+    assert answer.answerable and answer.citations
+    assert all("Qatar" in c.text and "Sepahnews" not in c.text for c in answer.citations)
+
+
 def test_a_question_with_its_own_subject_stands_alone_after_another(assistant):
     answer = _chat(assistant, "Why did Iran fire the missiles?", "Who is the author?")
     assert answer.answerable and "Patrick Henningsen" in answer.text

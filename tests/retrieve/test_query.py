@@ -56,6 +56,17 @@ TEHRAN = chat("How many people died in Tehran?", "13 people [1]")
         # too few words of its own to search with
         ("Tell me more", chat("What is the Deir Az Zor province?"), "What is the Deir Az Zor province?"),
         ("how many?", TEHRAN, "How many people died in Tehran?"),
+        # a chat's fillers say nothing of what is asked about: one topical word is left
+        (
+            "from where in iran tho",
+            chat("Who did Iran fire the missiles at?"),
+            "Who did Iran fire the missiles at?",
+        ),
+        (
+            "ok so where exactly btw",
+            chat("Who did Iran fire the missiles at?"),
+            "Who did Iran fire the missiles at?",
+        ),
         # only the latest user turn is borrowed, even when it was a follow-up itself
         (
             "So what happened next?",
@@ -90,6 +101,9 @@ def test_a_follow_up_borrows_the_previous_question_and_others_stand_alone(questi
 def test_a_bare_question_word_asks_its_own_question_of_the_earlier_topic():
     query = standalone_query("why?", chat("Who fired the missiles?"))
     assert query.search_text == "fired the missiles? why?"
+    # after a preposition too ("from where", "to whom"): the earlier question's word is dropped
+    query = standalone_query("from where?", chat("Who fired the missiles?"))
+    assert query.search_text == "fired the missiles? from where?"
 
 
 @pytest.mark.parametrize(

@@ -160,7 +160,7 @@ def test_a_follow_up_is_scored_for_the_question_as_asked_too_with_what_follows_t
     evidence = retrieval.gather(query)
 
     scorer: ScriptedScorer = retrieval.reranker  # type: ignore[assignment]
-    (searched, pool), (asked, again), _windows = scorer.calls
+    (searched, pool), (asked, again), (window_search, windows), (window_asked, windows_again) = scorer.calls
     assert searched == query.search_text and asked == query.question and again == pool
     positions = {r.position for r in evidence.ranked}
     assert {quoted.position + 1, quoted.position + 2} <= positions
@@ -168,6 +168,15 @@ def test_a_follow_up_is_scored_for_the_question_as_asked_too_with_what_follows_t
         text = sentences[r.position].text
         assert r.rerank == float(scorer.score(searched, [text])[0])
         assert r.question_rerank == float(scorer.score(asked, [text])[0])
+    # Its windows lie around the best by the mean of both scores, and are scored for both texts too.
+    assert (window_search, window_asked, windows_again) == (searched, asked, windows)
+    by_mean = sorted(evidence.ranked, key=lambda r: (-(r.rerank + r.question_rerank), r.position))
+    best = {r.position for r in by_mean[: POOL_TUNING.windows_around]}
+    for window in evidence.windows:
+        assert best & set(window.positions)
+        text = window_text(sentences, window.first)
+        assert window.rerank == float(scorer.score(searched, [text])[0])
+        assert window.question_rerank == float(scorer.score(asked, [text])[0])
 
     scorer.calls.clear()
     standalone = "How did Washington justify shooting down the Syrian jet?"
@@ -175,7 +184,7 @@ def test_a_follow_up_is_scored_for_the_question_as_asked_too_with_what_follows_t
         Question("And how did they justify that?", history, standalone=standalone)
     )
     retrieval.gather(rewritten)
-    (searched, pool), (asked, again), _windows = scorer.calls
+    (searched, pool), (asked, again), *_windows = scorer.calls
     assert (searched, asked, again) == (standalone, "And how did they justify that?", pool)
 
     scorer.calls.clear()
@@ -184,3 +193,4 @@ def test_a_follow_up_is_scored_for_the_question_as_asked_too_with_what_follows_t
     )
     assert len(scorer.calls) == 2  # the pool, then the windows
     assert all(r.question_rerank is None for r in alone.ranked)
+    assert all(w.question_rerank is None for w in alone.windows)

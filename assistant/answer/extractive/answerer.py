@@ -32,7 +32,7 @@ from assistant.retrieve.evidence import Evidence, RankedSentence
 from assistant.retrieve.previous_answer import following as following_quoted
 from assistant.retrieve.previous_answer import quoted_in
 from assistant.retrieve.question import mentions_the_page
-from assistant.retrieve.windows import leads_in
+from assistant.retrieve.windows import RankedWindow, leads_in
 
 _OPINION_CUES = re.compile(
     r"\b(should|could|might|may|must|perhaps|clearly|certainly|no doubt|seems?|likely|worrying|"
@@ -56,18 +56,28 @@ def _same_voice(before: Sentence, sentence: Sentence) -> bool:
     )
 
 
+def _blend(rerank: float, question_rerank: float | None, question_weight: float) -> float:
+    """A follow-up's logit for its search text blended with its logit for the question as asked."""
+    if question_rerank is None:
+        return rerank
+    return (1 - question_weight) * rerank + question_weight * question_rerank
+
+
 def _weighed(ranked: Sequence[RankedSentence], question_weight: float) -> Sequence[RankedSentence]:
     """A follow-up's candidates ranked by the blend of their logits for its search text and for the
     question as asked (``ExtractiveWeights.follow_up_question_weight``); others as they were."""
     if not question_weight or all(r.question_rerank is None for r in ranked):
         return ranked
-    blended = [
-        r
-        if r.question_rerank is None
-        else replace(r, rerank=(1 - question_weight) * r.rerank + question_weight * r.question_rerank)
-        for r in ranked
-    ]
+    blended = [replace(r, rerank=_blend(r.rerank, r.question_rerank, question_weight)) for r in ranked]
     return sorted(blended, key=lambda r: (-r.rerank, r.position))
+
+
+def _weighed_windows(windows: Sequence[RankedWindow], question_weight: float) -> Sequence[RankedWindow]:
+    """A follow-up's windows blended as its sentences are (``_weighed``), best first."""
+    if not question_weight or all(w.question_rerank is None for w in windows):
+        return windows
+    blended = [replace(w, rerank=_blend(w.rerank, w.question_rerank, question_weight)) for w in windows]
+    return sorted(blended, key=lambda w: (-w.rerank, w.first))
 
 
 @dataclass(frozen=True)
@@ -147,20 +157,27 @@ class ExtractiveAnswerer:
         show = best.rerank >= w.context_min_rerank
         if best.rerank < w.min_rerank or probability < w.decline.threshold:
             return Choice(False, "weak evidence", (sentences[best.position],), features, probability, show)
-        return Choice(True, "answer", self._windowed(evidence, cited, w), features, probability)
+        windows = _weighed_windows(evidence.windows, w.follow_up_question_weight)
+        cited = self._windowed(evidence.sentences, windows, ranked, cited, w)
+        return Choice(True, "answer", cited, features, probability)
 
     @staticmethod
     def _windowed(
-        evidence: Evidence, cited: tuple[Sentence, ...], w: ExtractiveWeights
+        sentences: Sequence[Sentence],
+        windows: Sequence[RankedWindow],
+        ranked: Sequence[RankedSentence],
+        cited: tuple[Sentence, ...],
+        w: ExtractiveWeights,
     ) -> tuple[Sentence, ...]:
         """The best two-sentence window instead, when together they answer clearly better than any
-        one sentence does (the reason given in the sentence after the event it explains)."""
-        if w.window_gain is None or not evidence.windows or not evidence.ranked:
+        one sentence does (the reason given in the sentence after the event it explains). A
+        follow-up's windows and sentences come blended alike (``_weighed``, ``_weighed_windows``)."""
+        if w.window_gain is None or not windows or not ranked:
             return cited
-        window = evidence.windows[0]
-        if window.rerank < evidence.ranked[0].rerank + w.window_gain:
+        window = windows[0]
+        if window.rerank < ranked[0].rerank + w.window_gain:
             return cited
-        together = tuple(evidence.sentences[p] for p in window.positions)
+        together = tuple(sentences[p] for p in window.positions)
         if sum(len(s.text) for s in together) > w.max_cited_chars:
             return cited
         return together
