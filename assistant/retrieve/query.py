@@ -20,6 +20,13 @@ _REFERRING = re.compile(
     r"the same|the former|the latter)\b",
     re.IGNORECASE,
 )
+# "Explain the second one", "who said the last point?": one of the previous answer's quotes, by its place.
+_ORDINAL = re.compile(
+    r"\bthe\s+(?P<nth>first|second|third|fourth|last)\s+(?:one|point|quote|sentence|part|claim|statement|"
+    r"reason|thing|passage|citation)\b",
+    re.IGNORECASE,
+)
+_NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 _ELLIPTICAL_START = re.compile(r"^\s*(and|but|so|also|what about|how about|why|how come)\b", re.I)
 # English verbs and nouns that carry no topic of their own in a question (no article's words).
 GENERIC_TERMS = frozenset(
@@ -120,6 +127,7 @@ def leans_on_context(question: str, tuning: QueryTuning = QUERY_TUNING) -> bool:
     few_words = len(topical_terms(question)) <= tuning.max_topical_terms_of_follow_up
     return bool(
         _REFERRING.search(question)
+        or _ORDINAL.search(question)
         or _ELLIPTICAL_START.match(question)
         or (few_words and not names_something(question))
     )
@@ -143,6 +151,16 @@ def _never(_: str) -> bool:
 _QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
 
 
+def quoted_by_place(question: str, answer: str) -> str | None:
+    """The previous answer's quote a question points at by its place ("the second one"), if it has one."""
+    match = _ORDINAL.search(question)
+    if match is None:
+        return None
+    quotes = [a or b for a, b in _QUOTED.findall(answer)]
+    nth = _NTH[match.group("nth").lower()]
+    return quotes[nth] if -len(quotes) <= nth < len(quotes) else None
+
+
 def quoted_names(answer: str, limit: int) -> list[str]:
     """The multi-word names inside the quotes of an answer (its cited sentences' entities), each once,
     the last quoted first: what "he", "they" or "the other one" of a follow-up most likely means."""
@@ -159,7 +177,8 @@ def standalone_query(
     tuning: QueryTuning = QUERY_TUNING,
     stands_alone: Callable[[str], bool] = _never,
 ) -> Query:
-    """The question alone, or, for a follow-up, with the previous user turn as weaker context.
+    """The question alone, or, for a follow-up, with the previous user turn as weaker context (or the
+    previous answer's quote it points at by place: "explain the second one").
 
     ``stands_alone`` names questions that never need an earlier turn however short they are ("Who is
     the author?", "What is this article about?"): the answerer knows which ones it answers so."""
@@ -167,11 +186,15 @@ def standalone_query(
     previous = [turn.content for turn in history if turn.role == "user" and turn.content.strip()]
     if not previous or stands_alone(question) or not leans_on_context(question, tuning):
         return Query(question, question, own, own)
-    context = _without_question_word(previous[-1]) if _QUESTION_WORD.match(question) else previous[-1]
     answers = [turn.content for turn in history if turn.role == "assistant"]
     answer = answers[-1] if answers else ""
-    named = [n for n in quoted_names(answer, tuning.answer_names) if n.lower() not in context.lower()]
-    context = " ".join([context, *named])
+    pointed = quoted_by_place(question, answer)
+    if pointed is not None:
+        context = pointed
+    else:
+        context = _without_question_word(previous[-1]) if _QUESTION_WORD.match(question) else previous[-1]
+        named = [n for n in quoted_names(answer, tuning.answer_names) if n.lower() not in context.lower()]
+        context = " ".join([context, *named])
     borrowed = {t: w for t, w in weighted_terms(context, tuning.borrowed_weight).items() if t not in own}
     return Query(question, f"{context} {question}", own | borrowed, own, answer)
 

@@ -227,6 +227,15 @@ def test_a_follow_up_on_a_new_subject_is_not_answered_with_the_previous_one(assi
     assert all("Qatar" in c.text and "Sepahnews" not in c.text for c in answer.citations)
 
 
+def test_the_second_one_is_the_previous_answers_second_quote(assistant):
+    """The first answer quotes the strike, then the jet shot down the same day; "explain the second
+    one" has no word of its own to search with, so it is searched with that second quote."""
+    first = assistant.ask("What happened at Deir Az Zor?")
+    assert len(first.citations) >= 2 and "Super Hornet" in first.citations[1].text
+    answer = _chat(assistant, "What happened at Deir Az Zor?", "explain the second one")
+    assert answer.answerable and any("Super Hornet" in c.text for c in answer.citations)
+
+
 def test_a_question_with_its_own_subject_stands_alone_after_another(assistant):
     answer = _chat(assistant, "Why did Iran fire the missiles?", "Who is the author?")
     assert answer.answerable and "Patrick Henningsen" in answer.text

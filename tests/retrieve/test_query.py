@@ -13,6 +13,7 @@ from assistant.retrieve.query import (
     QueryTuning,
     _without_question_word,
     leans_on_context,
+    quoted_by_place,
     quoted_names,
     standalone_query,
 )
@@ -190,3 +191,32 @@ def test_quoted_names_are_read_from_the_quotes_only_newest_first():
     )
     assert quoted_names(answer, 5) == ["New York Times", "Tehran Province"]
     assert quoted_names(answer, 0) == []
+
+
+TWO_QUOTES = chat(
+    "What happened at Deir Az Zor?",
+    "The author writes: “Iran fired missiles at ISIS.” [1] “A US jet shot down a Syrian SU-22.” [2]",
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "pointed"),
+    [
+        ("explain the second one", "A US jet shot down a Syrian SU-22."),
+        ("Who said the first one?", "Iran fired missiles at ISIS."),
+        ("tell me more about the last point", "A US jet shot down a Syrian SU-22."),
+    ],
+)
+def test_a_quote_pointed_at_by_its_place_is_what_the_follow_up_is_about(question, pointed):
+    """ "The second one" is the previous answer's second quote: searched with it, not with the
+    previous question, which asked for both."""
+    query = standalone_query(question, TWO_QUOTES)
+    assert query.is_follow_up and query.search_text == f"{pointed} {question}"
+    assert query.previous_answer == TWO_QUOTES[-1].content
+
+
+def test_a_place_the_previous_answer_has_no_quote_for_falls_back_to_the_previous_question():
+    query = standalone_query("explain the third one", TWO_QUOTES)
+    assert query.search_text == "What happened at Deir Az Zor? explain the third one"
+    assert quoted_by_place("what is the second one", "No quotes here.") is None
+    assert quoted_by_place("what happened second", TWO_QUOTES[-1].content) is None
