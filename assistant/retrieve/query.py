@@ -27,6 +27,16 @@ _ORDINAL = re.compile(
     re.IGNORECASE,
 )
 _NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+# The reader says it is a new subject ("different question, …", "on another note", "changing the
+# subject"): whatever words follow, nothing is borrowed.
+_NEW_SUBJECT = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|also|now)\W+)?(?:(?:a|an|one)\s+)?(?:different|new|another|separate|"
+    r"unrelated|other)\s+(?:question|topic|subject|thing)\b|"
+    r"^\W*(?:(?:ok(?:ay)?|so)\W+)?(?:changing|to change|switching)\s+(?:the\s+)?(?:subject|topic|gears)\b|"
+    r"^\W*(?:(?:ok(?:ay)?|so)\W+)?on\s+(?:a\s+|an\s+)?(?:another|other|different|unrelated|separate)\s+"
+    r"(?:note|topic|subject)\b|^\W*unrelated\b",
+    re.IGNORECASE,
+)
 _ELLIPTICAL_START = re.compile(r"^\s*(and|but|so|also|what about|how about|why|how come)\b", re.I)
 # English verbs and nouns that carry no topic of their own in a question (no article's words).
 GENERIC_TERMS = frozenset(
@@ -123,7 +133,10 @@ def topical_terms(text: str) -> list[str]:
 
 
 def leans_on_context(question: str, tuning: QueryTuning = QUERY_TUNING) -> bool:
-    """Does the question need an earlier turn to know what it is about?"""
+    """Does the question need an earlier turn to know what it is about? Not when the reader says it
+    is a new subject, however it is worded after that."""
+    if _NEW_SUBJECT.match(question):
+        return False
     few_words = len(topical_terms(question)) <= tuning.max_topical_terms_of_follow_up
     return bool(
         _REFERRING.search(question)

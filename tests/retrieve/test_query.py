@@ -82,6 +82,13 @@ TEHRAN = chat("How many people died in Tehran?", "13 people [1]")
         ("What happened in Raqqa?", RUSSIA, None),
         ("what happened in raqqa?", RUSSIA, "What did the Russian Defense Ministry announce?"),
         ("what happened in 2003?", RUSSIA, None),
+        # the reader says it is a new subject: nothing is borrowed, however it goes on
+        ("different question, what did they announce?", RUSSIA, None),
+        ("ok, new question: why?", RUSSIA, None),
+        ("On another note, where was he born?", HENNINGSEN, None),
+        ("changing the subject - who wrote it", RUSSIA, None),
+        # … but "different" inside a question is a word like any other
+        ("and what did the other one say?", TURKEY, "What did Turkey say about the strike?"),
         # nothing to lean on: no earlier user turn with any text
         ("where was he born", [], None),
         ("where was he born", [Turn(role="assistant", content="Hello! Ask me about the article.")], None),
