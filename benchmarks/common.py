@@ -189,7 +189,7 @@ class ModelWork:
     sentences: tuple[str, ...]
     windows: tuple[str, ...] = ()
     question: str | None = None
-    """A follow-up's question as asked: its candidates are scored for it too."""
+    """A follow-up's question as asked: its candidates and windows are scored for it too."""
 
 
 def model_work(
@@ -240,6 +240,8 @@ class Models:
         if work.question is not None:
             self.reranker.score(work.question, work.sentences)
         self.reranker.score(work.search_text, work.windows)
+        if work.question is not None:
+            self.reranker.score(work.question, work.windows)
         return embedded - began, clock() - embedded
 
 

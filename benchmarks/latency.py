@@ -12,7 +12,7 @@ threads disturb the other.
 
 ``--follow-ups`` asks the golden and holdout sets' follow-ups with their chats instead: the engine
 scores a follow-up's candidates twice (its search text borrows the previous question; the question as
-asked is scored alone too), and their models' own time counts both.
+asked is scored alone too, and so are their two-sentence windows), and their models' own time counts both.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def main() -> None:
                 rerank_ms.append(reranking * 1000)
             time.sleep(PAUSE_SECONDS)
     models_ms = [e + r for e, r in zip(embed_ms, rerank_ms, strict=True)]
-    pairs = [len(item.sentences) * (1 + (item.question is not None)) + len(item.windows) for item in work]
+    pairs = [(len(item.sentences) + len(item.windows)) * (1 + (item.question is not None)) for item in work]
     common.report(
         "latency_follow_ups" if args.follow_ups else "latency",
         {
