@@ -107,10 +107,12 @@ class Query:
     """The question's: whether its answer is still wanted (``assistant.cancellation``)."""
     rewritten: bool = False
     """``search_text`` is the follow-up as a model rewrote it to stand alone."""
+    borrows: bool = False
+    """``search_text`` borrows from the chat: the previous question, or a quote of the previous answer."""
 
     @property
     def is_follow_up(self) -> bool:
-        return self.rewritten or self.search_text != self.question
+        return self.rewritten or self.borrows
 
 
 def name_weights(text: str) -> dict[str, float]:
@@ -209,7 +211,7 @@ def standalone_query(
         named = [n for n in quoted_names(answer, tuning.answer_names) if n.lower() not in context.lower()]
         context = " ".join([context, *named])
     borrowed = {t: w for t, w in weighted_terms(context, tuning.borrowed_weight).items() if t not in own}
-    return Query(question, f"{context} {question}", own | borrowed, own, answer)
+    return Query(question, f"{context} {question}", own | borrowed, own, answer, borrows=True)
 
 
 def rewritten_query(question: str, standalone: str, history: Sequence[Turn]) -> Query:

@@ -72,6 +72,37 @@ _PAGE_PARTS = re.compile(
 )
 
 
+# "Does the author have a show?", "what does the writer do for a living?", "is the author a journalist?":
+# the author as a person, whom a page's bio names by name and never as "the author".
+_THE_AUTHOR = re.compile(r"\bthe\s+(?:author|writer)\b", re.IGNORECASE)
+_PERSONAL = re.compile(
+    r"\b(?:background|job|jobs|career|profession|occupation|living|credentials|qualifications|expertise|bio|"
+    r"biography|nationality|age|born|birthplace|educat\w*|universit\w*|college|degree|shows?|radio|"
+    r"podcasts?|blogs?|websites?|sites?|channels?|hosts?|hosted|hosting|founded|founder|books?|employer|"
+    r"employed)\b|\bwork(?:s|ed)?\s+(?:for|at|as)\b|\bwhere\b.*\bfrom\b|\bhow old\b|"
+    r"\b(?:is|was)\s+the\s+(?:author|writer)\s+an?\s+\w+\W*$",
+    re.IGNORECASE,
+)
+# What the author thinks or says is read from the article's own sentences, not the bio.
+_VIEWED = re.compile(
+    r"\b(?:think\w*|believ\w*|say|says|said|argu\w*|claim\w*|feel\w*|opinion\w*|views?|conclu\w*|"
+    r"warn\w*|fear\w*|worr\w*|mean\w*|suggest\w*|predict\w*|expect\w*|blam\w*|bias\w*|stance|"
+    r"make of|reckon\w*|write about|wrote about|describ\w*|call\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def naming_the_author(question: str, author: str | None) -> str:
+    """The question with "the author" named as the byline names them, when it asks about the author as
+    a person (their work, shows, background): the bio that answers says "Jane Doe is a …", and the
+    cross-encoder does not know that "the author" is Jane Doe. Any other question is returned as is."""
+    if not author or not _THE_AUTHOR.search(question) or _VIEWED.search(question):
+        return question
+    if not _PERSONAL.search(question):
+        return question
+    return _THE_AUTHOR.sub(author, question)
+
+
 def mentions_the_page(question: str) -> bool:
     """Might the page's header lines, tags or credits answer this? Then they join the candidates."""
     return bool(_PAGE_PARTS.search(question))

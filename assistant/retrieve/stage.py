@@ -24,7 +24,7 @@ from assistant.retrieve.evidence import Evidence, RankedSentence, RetrievedPassa
 from assistant.retrieve.hybrid import HybridRetriever, LexicalIndex
 from assistant.retrieve.previous_answer import following
 from assistant.retrieve.query import Query, rewritten_query, standalone_query
-from assistant.retrieve.question import asks_about_article, mentions_the_page
+from assistant.retrieve.question import asks_about_article, mentions_the_page, naming_the_author
 from assistant.retrieve.rerank import CrossEncoderReranker, reranker_dir
 from assistant.retrieve.spelling import Speller, english_words
 from assistant.retrieve.windows import RankedWindow, window_starts, window_text
@@ -81,13 +81,16 @@ class Retrieval:
         )
 
     def understand(self, question: Question) -> Query:
-        """Spelling mended against the article's words, then made standalone from the history."""
+        """Spelling mended against the article's words, then made standalone from the history; a
+        question standing alone about the author as a person is searched with the byline's name."""
         question.cancel.check()
         mended = self.speller.correct(question.text)
         if question.standalone is not None:
             query = rewritten_query(mended, self.speller.correct(question.standalone), question.history)
         else:
             query = standalone_query(mended, question.history, stands_alone=asks_about_article)
+        if not query.is_follow_up:
+            query = replace(query, search_text=naming_the_author(query.search_text, self.article.author))
         return replace(query, cancel=question.cancel)
 
     def gather(self, query: Query) -> Evidence:

@@ -254,6 +254,17 @@ def test_what_they_said_next_continues_after_the_previous_quotes(assistant):
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["does the author have a show or something", "what does the writer do for a living?"],
+)
+def test_a_question_about_the_author_as_a_person_is_answered_from_the_bio(assistant, question):
+    """The bio names him, never "the author": the question is searched with the byline's name."""
+    answer = assistant.ask(question)
+    assert answer.answerable and any("radio show" in c.text for c in answer.citations)
+    _assert_citations_verbatim(assistant, answer)
+
+
+@pytest.mark.parametrize(
     ("question", "cited"),
     [
         ("Why did Iran fire the missiles?", "retaliation for double terrorist attacks"),

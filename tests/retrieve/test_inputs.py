@@ -7,7 +7,7 @@ import pytest
 
 from assistant.errors import InvalidQuestion
 from assistant.retrieve.inputs import clean_text, recent_turns, valid_question
-from assistant.retrieve.question import asks_about_article, mentions_the_page
+from assistant.retrieve.question import asks_about_article, mentions_the_page, naming_the_author
 from assistant.schema import Turn
 
 
@@ -59,3 +59,30 @@ def test_a_question_naming_a_part_of_the_page_may_be_answered_by_the_header():
     assert mentions_the_page("Which themes is this story tagged with?")
     assert mentions_the_page("Who holds the copyright?")
     assert not mentions_the_page("How many missiles were fired?")
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("does the author have a show or something", "does Jane Q. Doe have a show or something"),
+        ("What does the writer do for a living?", "What does Jane Q. Doe do for a living?"),
+        ("is the author a journalist?", "is Jane Q. Doe a journalist?"),
+        ("what is the author's background?", "what is Jane Q. Doe's background?"),
+        ("Does the writer run a website?", "Does Jane Q. Doe run a website?"),
+        ("where is the author from", "where is Jane Q. Doe from"),
+        # the author's view is read from the article's own sentences, not the bio
+        ("what does the author think of the radio show?", None),
+        ("does the author have a view on the website's claims?", None),
+        ("is the author biased?", None),
+        ("what does the author say the Pentagon is doing?", None),
+        # no author asked about as a person
+        ("Which website did the minister found?", None),
+        ("Who hosts the summit?", None),
+    ],
+)
+def test_a_question_about_the_author_as_a_person_is_searched_with_the_bylines_name(question, searched):
+    assert naming_the_author(question, "Jane Q. Doe") == (searched or question)
+
+
+def test_without_a_byline_the_author_stays_the_author():
+    assert naming_the_author("does the author have a show?", None) == "does the author have a show?"

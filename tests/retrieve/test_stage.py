@@ -75,6 +75,18 @@ def test_a_question_about_the_article_itself_stands_alone_whatever_came_before(r
     assert not retrieval.understand(Question("Who wrote it?", earlier)).is_follow_up
 
 
+def test_a_question_about_the_author_as_a_person_is_searched_with_the_bylines_name(retrieval, built):
+    article, _ = built
+    alone = retrieval.understand(Question("does the author have a radio show?"))
+    assert alone.question == "does the author have a radio show?"
+    assert alone.search_text == f"does {article.author} have a radio show?"
+    assert not alone.is_follow_up  # the reader's own words, nothing borrowed
+
+    earlier = (Turn(role="user", content="Who fired the missiles?"),)
+    follow_up = retrieval.understand(Question("and does the author have a radio show?", earlier))
+    assert follow_up.is_follow_up and article.author not in follow_up.search_text
+
+
 def test_gather_ranks_the_pool_by_the_scores_and_hands_on_what_retrieval_found(retrieval, built):
     _, index = built
     query = retrieval.understand(Question("Which provinces were the missiles fired from?"))
