@@ -242,6 +242,25 @@ def test_words_asked_of_someone_but_cited_from_another_are_marked_so(question, r
     assert choice.features["actor_not_cited"] == not_cited
 
 
+@pytest.mark.parametrize(
+    ("question", "not_cited"),
+    [
+        ("What did the Revolutionary Guard say about the Tehran attackers?", 0.0),  # what it spoke of
+        ("What did the Revolutionary Guard say about Israel?", 1.0),  # its words, on something else
+        ("What did the Revolutionary Guard say about the missiles and Israel?", 0.0),  # one of them there
+        ("What did the Revolutionary Guard say about Israel and Egypt?", 1.0),
+        ("What did the Revolutionary Guard say about the missiles?", 0.0),  # named just before
+        ("How did the Revolutionary Guard respond?", 0.0),  # nothing spoken of asked
+        ("What did the Revolutionary Guard say about it?", 0.0),  # a pronoun: the chat's, not a topic
+        ("What did Doe say about Israel?", 0.0),  # the author's words are everywhere: never asked so
+    ],
+)
+def test_words_asked_of_someone_on_something_they_did_not_speak_of_are_marked_so(question, not_cited):
+    choice = answerer().choose(evidence(question, towards(1, 1), rerank=(-5, 5, -5)))
+    assert cited(choice) == [1]
+    assert choice.features["topic_not_cited"] == not_cited
+
+
 def _scored_for_the_question_too(asked, question_rerank: tuple[float, ...]):
     """The evidence as retrieval gives it for a follow-up: each candidate also scored for the
     question as asked, alone."""

@@ -62,6 +62,11 @@ def test_questions_about_the_article_itself_are_answered_from_its_header(assista
         "How did Hezbollah react to the strike?",
         "How did the Kurdish militias react to the Iranian missiles?",
         "What did the Syrian government say about the US shooting down its jet?",
+        # Someone's words asked about a thing the cited sentences never name (topic_not_cited decides:
+        # answered without it).
+        "What did Sepahnews say about Israel?",
+        "What did Massoud Khodabandeh say about Qatar?",
+        "What did the Russian Defense Ministry say about Qatar?",
         # A detail asked that no cited sentence states (detail_missing decides: answered without it).
         "How many members of parliament did the MEK kill?",
         "How long did the Turkish troops stay in Qatar?",
@@ -107,10 +112,12 @@ def test_unanswerable_questions_are_declined_with_context(assistant, question):
         # A negated question whose answer negates too, as the article's sentence does.
         ("Which group has not been active inside Iran for decades?", "while ISIS has not"),
         ("Which country was not told about Iran's missile strike in advance?", "but not the US"),
+        # Someone's words on what they spoke of.
+        ("What did Fars News Agency say about the Takfiri terrorists?", "Takfiri terrorists"),
     ],
 )
 def test_what_the_article_states_is_answered_whatever_the_checks(assistant, question, stated):
-    """The detail and negation checks do not turn away the questions they are about when the article
+    """The detail, negation and topic checks do not turn away the questions they are about when the article
     answers them."""
     answer = assistant.ask(question)
     assert answer.answerable and answer.status == "answered"

@@ -156,6 +156,23 @@ def test_whose_words_or_reaction_a_question_asks_for_is_read_from_its_wording(qu
 
 
 @pytest.mark.parametrize(
+    ("question", "spoken_of"),
+    [
+        ("What did the UK government say about the missiles?", ("missil",)),
+        ("what did putin have to say about the su-22", ("su", "22")),
+        ("how did Israel respond to the missile strike?", ("missil", "strike")),
+        ("What did the minister make of the report", ("report",)),
+        ("what did they say about it?", ()),  # a pronoun: the chat's subject, not a topic
+        ("and how did moscow respond", ()),
+        ("what does the author think of the US", ()),  # the author's words: no actor, no topic
+        ("What did the Revolutionary Guard say in its statement?", ()),
+    ],
+)
+def test_what_someones_words_are_asked_about_is_read_from_its_wording(question, spoken_of):
+    assert intent(question, author="Jane Doe").spoken_of == spoken_of
+
+
+@pytest.mark.parametrize(
     ("question", "unknown", "known"),
     [
         ("What did Angela Merkel say?", ("Angela", "Merkel"), ()),

@@ -63,7 +63,10 @@ def decline_features(
         # A follow-up whose best sentence is one the previous answer already quoted: it asks something
         # new, and the article may not say it.
         "repeats_previous": float(best.position in repeated),
-        "actor_not_cited": _actor_not_cited(intent, vocabulary, cited),
+        "actor_not_cited": _not_cited(intent.actor, vocabulary, cited),
+        # "What did Fars News say about Israel?" answered by Fars News on something else: none of the
+        # words for what was spoken of is there (one missing may be the reader's word for the article's).
+        "topic_not_cited": float(_not_cited(intent.spoken_of, vocabulary, cited) == 1.0),
         # "How many Russian troops …?" answered by "one member of its combat team": a number, not the count.
         "detail_missing": _detail_missing(intent, vocabulary, cited),
         # "What is *not* stated using the big O notation?" answered by "bounds are stated using …".
@@ -71,18 +74,19 @@ def decline_features(
     }
 
 
-def _actor_not_cited(intent: Intent, vocabulary: ArticleVocabulary, cited: Sequence[Sentence]) -> float:
-    """ "What did <someone> say about …?", "how did <someone> respond?": the share of the asker's words
-    for that someone that no cited sentence names (in it, just before it, or as its speaker). An answer
-    quoting somebody else about the same thing is the near miss a reader most often meets."""
-    if not intent.actor:
+def _not_cited(stems: Sequence[str], vocabulary: ArticleVocabulary, cited: Sequence[Sentence]) -> float:
+    """ "What did <someone> say about <something>?", "how did <someone> respond?": the share of the
+    asker's words for that someone (or that something) that no cited sentence names (in it, just
+    before it, or as its speaker). An answer quoting somebody else about the same thing, or the same
+    somebody about something else, is the near miss a reader most often meets."""
+    if not stems:
         return 0.0
     absent = [
         stem
-        for stem in intent.actor
+        for stem in stems
         if not any(vocabulary.mentions((stem,), s.position, derived=True) for s in cited)
     ]
-    return len(absent) / len(intent.actor)
+    return len(absent) / len(stems)
 
 
 def _detail_missing(intent: Intent, vocabulary: ArticleVocabulary, cited: Sequence[Sentence]) -> float:

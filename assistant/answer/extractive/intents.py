@@ -196,6 +196,12 @@ _ACTOR = re.compile(
     re.IGNORECASE,
 )
 _WRITER_TERMS = frozenset(terms("author writer columnist journalist reporter article piece story"))
+# What the actor spoke of, after their verb: "… say about Israel", "… make of the report", "… respond to X".
+_TOPIC = re.compile(
+    r"(?:(?<=\bof)|\s*(?:about|of|on|regarding|concerning|towards?|to)\b)\s*(?P<topic>[^?!.]+)",
+    re.IGNORECASE,
+)
+_ABOUT_NOTHING = frozenset(terms("it this that these those them him her there then all anything everything"))
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zA-Z]{2,}\b")
 DEFAULT_OVERVIEW_POINTS = 3
 DEFAULT_CONCLUSION_POINTS = 2
@@ -222,6 +228,8 @@ class Intent:
     actor: tuple[str, ...] = ()
     """The stems of whoever's words or reaction are asked for ("what did the UK government say"), not
     the author's (their sentences are everywhere); empty when none is."""
+    spoken_of: tuple[str, ...] = ()
+    """The stems of what the actor's words are asked about ("… say about Israel"); empty when none is."""
     detail: AskedDetail | None = None
     """The detail a typed question pins down (a count of something, a duration, an age, a year)."""
 
@@ -267,15 +275,19 @@ def _names_typed_in_lower_case(question: str, proper_terms: Collection[str]) -> 
     ]
 
 
-def _actor(question: str, author: str | None) -> tuple[str, ...]:
+def _actor(question: str, author: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stems of whoever's words are asked for, and of what they spoke of (both empty when the
+    words asked for are the author's, or nobody's)."""
     match = _ACTOR.search(question)
     if match is None:
-        return ()
+        return (), ()
     stems = tuple(dict.fromkeys(terms(match.group("actor"))))
     byline = frozenset(terms(author or ""))
     if any(stem in _WRITER_TERMS or stem in byline for stem in stems):
-        return ()
-    return stems
+        return (), ()
+    spoken_of = _TOPIC.match(question, match.end())
+    topic = terms(spoken_of.group("topic")) if spoken_of else []
+    return stems, tuple(dict.fromkeys(t for t in topic if t not in _ABOUT_NOTHING and t not in stems))
 
 
 def read_intent(
@@ -292,6 +304,7 @@ def read_intent(
         or (OVERVIEW.search(question) and _IN_ANOTHER_LANGUAGE.search(question))
     )
     about = next((answer for asks, answer in ABOUT_ARTICLE if asks.search(question)), None)
+    actor, spoken_of = _actor(question, author)
     overview = None if task or about else _overview_points(question)
     wants = next((kind for kind, pattern in _WANTS if pattern.search(question)), None)
     names = [name for name in _NAME.findall(question) if terms(name)]
@@ -316,6 +329,7 @@ def read_intent(
         known_names=known,
         asks_who_said=bool(_WHO_SAID.search(question)),
         author_view=bool(_author_view(author).search(question)) and about is None,
-        actor=_actor(question, author),
+        actor=actor,
+        spoken_of=spoken_of,
         detail=asked_detail(question, proper_terms),
     )

@@ -29,6 +29,7 @@ FEATURES = (
     "follow_up",
     "repeats_previous",
     "actor_not_cited",
+    "topic_not_cited",
     "detail_missing",
     "negation_unmatched",
 )
