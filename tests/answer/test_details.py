@@ -34,7 +34,15 @@ from assistant.answer.extractive.details import AskedDetail, DetailKind, asked_d
             "When did Iran first fire missiles abroad?",
             AskedDetail(DetailKind.EVENT_DATE, event=("fire", "missil", "abroad")),
         ),
-        ("On which date did Global Research publish the article?", None),  # the dateline states it
+        # A date asked for as a date: a calendar one (the piece's own, which its dateline states, too).
+        (
+            "On which date did Global Research publish the article?",
+            AskedDetail(DetailKind.EVENT_DATE, calendar=True),
+        ),
+        (
+            "whats the exact date the summit took place",
+            AskedDetail(DetailKind.EVENT_DATE, event=("summit",), calendar=True),
+        ),
         ("When did it happen?", None),  # no event named: the entity labels decide
         ("What did the general say?", None),
     ],
@@ -69,6 +77,12 @@ def test_names_typed_in_lower_case_are_not_the_event():
         ("When was the group founded?", "The group was founded in 1965 in Tehran.", True),
         ("When was the group founded?", "Its members attacked the parliament on June 7th.", False),
         ("When did Iran fire the missiles?", "The missile strike took place on Sunday.", True),
+        # "The exact date", "on what date": a calendar date, which "last month" or "Sunday" is not.
+        ("whats the exact date of the summit?", "Trump sword-danced at the summit last month.", False),
+        ("whats the exact date of the summit?", "The summit opened on May 21st in Riyadh.", True),
+        ("On what date did the missile strike take place?", "The strike took place on Sunday.", False),
+        ("On what date did the missile strike take place?", "The strike took place on 18 June.", True),
+        ("What is the precise date of the strike?", "The strike of 18/06/2017 hit Deir Az Zor.", True),
     ],
 )
 def test_whether_a_sentence_states_the_detail(question, sentence, stated):

@@ -71,6 +71,7 @@ def test_questions_about_the_article_itself_are_answered_from_its_header(assista
         "How many members of parliament did the MEK kill?",
         "How long did the Turkish troops stay in Qatar?",
         "What year was the IRGC created?",
+        "What was the exact date of Trump's visit to Riyadh?",  # "last month" is no date
         "When was the Revolutionary Guard established?",
         # The opposite of what the cited sentence says (negation_unmatched decides: answered without it).
         "Which US aircraft did not shoot down the Syrian jet?",
@@ -109,6 +110,7 @@ def test_unanswerable_questions_are_declined_with_context(assistant, question):
         ("How many people were wounded in the Tehran attacks?", "wounded 50 others"),
         ("How long has the MEK been active inside Iran?", "for decades"),
         ("When did Iran fire the missiles?", "June 18th"),
+        ("What was the exact date of the Iranian missile strike?", "June 18th"),
         # A negated question whose answer negates too, as the article's sentence does.
         ("Which group has not been active inside Iran for decades?", "while ISIS has not"),
         ("Which country was not told about Iran's missile strike in advance?", "but not the US"),

@@ -100,9 +100,10 @@ def test_opinion_holdout_set_quality_floors(assistant, full_eval):
     report, results = evaluate(assistant, items if full_eval else fixed_sample(items, 2))
     # whole: recall 0.640 (16/25) here, 0.600 (15/25) on an AVX2 CPU (0.560 on both before a follow-up's
     # windows were blended, 0.520 before follow-ups were scored for the question as asked too), false
-    # declines 0.040 (1/25), declines 0.545 (6/11; 0.364 before detail_missing, 0.182 before
-    # actor_not_cited); half, both kernels: 0.692 (9/13), 0.077 (1/13), 0.500 (3/6; 0.333 before)
-    recall, false_declines, declined = (0.55, 0.09, 0.45) if full_eval else (0.61, 0.16, 0.33)
+    # declines 0.040 (1/25), declines 0.636 on both (7/11; 0.545 before "the exact date" asked for a
+    # calendar date, 0.364 before detail_missing, 0.182 before actor_not_cited); half, both kernels:
+    # 0.692 (9/13), 0.077 (1/13), 0.500 (3/6; 0.333 before)
+    recall, false_declines, declined = (0.55, 0.09, 0.54) if full_eval else (0.61, 0.16, 0.33)
     assert report.evidence_recall >= recall
     assert report.false_decline_rate <= false_declines
     assert report.decline_accuracy >= declined

@@ -5,8 +5,9 @@ The entity labels (``Intent.fits``) only tell whether a sentence holds *some* nu
 many Russian troops are in Syria?" is answered by "one member of its combat team", "how long did the
 attacks go on?" by "on June 6th", "when was the group founded?" by a dated sentence about something
 else. A careful reader checks the detail itself: a count next to the thing counted, a span of time,
-an age, a year, the event whose date is asked. English wording only, no article's words; the
-decline model weighs the result (``detail_missing``), it never declines alone.
+an age, a year, the event whose date is asked (a calendar date when "the exact date" is). English
+wording only, no article's words; the decline model weighs the result (``detail_missing``), it never
+declines alone.
 """
 
 from __future__ import annotations
@@ -60,9 +61,25 @@ _WHEN = re.compile(
 )
 # The wording of asking for a time, not of the event asked about; and the piece's own publication,
 # which its dateline states without naming it ("on which date did <site> publish the article?").
+# "What is the exact date …?", "on what date …": a calendar date, which "last month" or "this week" is not.
+_ASKS_CALENDAR_DATE = re.compile(
+    r"\b(?:what|which)(?:'s|’s|s| is| was)?\s+(?:the\s+)?(?:exact\s+|precise\s+|specific\s+)?date\b|"
+    r"\b(?:exact|precise|specific)\s+date\b",
+    re.IGNORECASE,
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_CALENDAR_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?!\w)|"
+    r"\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b",
+    re.IGNORECASE,
+)
 _TIME_WORDS = frozenset(
     terms(
-        "when date day exact exactly first last time year month happen happened take took place "
+        "when what whats date day exact exactly precise specific first last time year month happen happened "
+        "take took place "
         "publish published post posted write wrote written article piece"
     )
 )
@@ -85,6 +102,8 @@ class AskedDetail:
     kind: DetailKind
     counted: str | None = None
     event: tuple[str, ...] = ()
+    calendar: bool = False
+    """An event's date asked as a date ("the exact date"): only a calendar date states it."""
 
     def stated_in(self, text: str) -> bool:
         if self.kind is DetailKind.AGE:
@@ -94,8 +113,10 @@ class AskedDetail:
         if self.kind is DetailKind.YEAR:
             return bool(_YEAR.search(text))
         if self.kind is DetailKind.EVENT_DATE:
+            if self.calendar and not _CALENDAR_DATE.search(text):
+                return False
             present = terms(text)
-            return any(stem_found(word, present) for word in self.event)
+            return not self.event or any(stem_found(word, present) for word in self.event)
         return self.counted is not None and _counts(text, self.counted)
 
 
@@ -153,5 +174,6 @@ def asked_detail(question: str, proper_terms: Collection[str] = frozenset()) -> 
     counted = _counted_thing(question)
     if counted:
         return AskedDetail(DetailKind.COUNT, counted)
-    event = _event(question, proper_terms) if _WHEN.search(question) else ()
-    return AskedDetail(DetailKind.EVENT_DATE, event=event) if event else None
+    calendar = bool(_ASKS_CALENDAR_DATE.search(question))
+    event = _event(question, proper_terms) if calendar or _WHEN.search(question) else ()
+    return AskedDetail(DetailKind.EVENT_DATE, event=event, calendar=calendar) if event or calendar else None
