@@ -40,8 +40,10 @@ _PHRASE_ENDS = frozenset(
 )
 # "How long before the strike …" asks for a gap between two dated events, which dates answer.
 _HOW_LONG = re.compile(r"\bhow long\b(?!\s+(?:before|after|ago|since|has it been))", re.IGNORECASE)
+# "Two weeks ago", "a day later" date a moment: a span of time says how long.
 _DURATION = re.compile(
-    rf"\b(?:{_NUMBER}|a|an|several|few|many|some)[\s-]+(?:\w+[\s-]+)?{_UNITS}\b|\bfor {_UNITS}\b|"
+    rf"\b(?:{_NUMBER}|a|an|several|few|many|some)[\s-]+(?:\w+[\s-]+)?{_UNITS}\b"
+    rf"(?!\s+(?:ago|earlier|later|prior)\b)|\bfor {_UNITS}\b|"
     r"\b(?:since|until|till)\b",
     re.IGNORECASE,
 )
